@@ -1,0 +1,108 @@
+# Tingjian's two commands: `make run` and `make test`. Both install whatever is missing first
+# (apt packages, npm packages, cargo tools) and skip what is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+TARGET      := $(ROOT)/target
+DEBUG_BIN   := $(TARGET)/debug
+DEMO_DATA   := $(TARGET)/demo-calls
+DEMO_VAULT  := $(TARGET)/demo-vault
+STAMPS      := $(TARGET)/stamps
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO_BIN   := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+# Everything the build, the demo generator and the tests use from Debian.
+APT_PACKAGES := build-essential pkg-config curl file \
+	libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
+	libasound2-dev xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-noto-cjk \
+	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux
+
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean
+
+help:
+	@echo "make run   — install what is missing, build, open the app on a demo vault"
+	@echo "make test  — install what is missing, then every check and test (end-to-end included)"
+
+## ---- installation (idempotent, quiet when done) -------------------------------------------
+
+deps: deps-apt deps-npm
+
+deps-apt:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing apt packages: $$missing"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@# Node.js may come from Debian or from NodeSource (whose nodejs bundles npm); only a machine
+	@# with neither gets Debian's.
+	@command -v npm >/dev/null || { echo "installing nodejs and npm"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run"; exit 1; }
+
+deps-npm: ui/node_modules/.installed
+
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps-tools:
+	@command -v tauri-driver >/dev/null || { echo "installing tauri-driver 2.x"; cargo install tauri-driver --version '^2' --locked --quiet; }
+	@cargo nextest --version >/dev/null 2>&1 || { echo "installing cargo-nextest"; cargo install cargo-nextest --locked --quiet; }
+
+## ---- build ---------------------------------------------------------------------------------
+
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js
+
+ui: ui/dist/index.html
+
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
+	cd ui && npx vite build --logLevel warn
+
+# The app embeds ui/dist, so the UI is built first.
+build: deps ui
+	cargo build --workspace --bins --quiet
+
+demo-vault: build
+	@if [ -f "$(DEMO_VAULT)/vault.sqlite" ]; then echo "demo vault: $(DEMO_VAULT)"; else \
+		$(DEBUG_BIN)/tingjian --vault "$(DEMO_VAULT)" demo --data "$(DEMO_DATA)"; fi
+
+## ---- the two commands ------------------------------------------------------------------------
+
+run: demo-vault
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		$(DEBUG_BIN)/tingjian-app --vault "$(DEMO_VAULT)"; \
+	else \
+		echo "no display: running the app under Xvfb (screen 1280x800)"; \
+		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" $(DEBUG_BIN)/tingjian-app --vault "$(DEMO_VAULT)"; \
+	fi
+
+test: deps-tools lint unit e2e
+	@echo "make test: all checks and tests passed"
+
+lint: deps ui
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine | tail -n 3
+	cd ui && npx vitest run --reporter=dot
+
+unit: build
+	cargo nextest run --workspace --exclude tingjian-e2e --no-fail-fast
+
+# The real app under Xvfb, driven by tauri-driver + WebKitWebDriver. dbus-run-session makes the
+# session and accessibility buses die with the run.
+e2e: build demo-vault
+	@mkdir -p "$(TARGET)/tmp"
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+		cargo nextest run -p tingjian-e2e --no-fail-fast --test-threads 2
+
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p tingjian-app --quiet bindings
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules

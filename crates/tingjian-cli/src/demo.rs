@@ -1,0 +1,104 @@
+//! `tingjian demo`: a vault with a quarter in progress, made from generated calls through the real
+//! import, so that a newcomer (and the end-to-end tests) see what a real quarter looks like.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rusqlite::OptionalExtension as _;
+use serde::Serialize;
+use tingjian_core::model::Person;
+use tingjian_core::time::in_branch_zone;
+use tingjian_core::{Coded, ErrorCode, QuarterId, QuarterState, UiError};
+use tingjian_demo::{DemoError, DemoOptions, generate};
+use tingjian_import::ImportReport;
+use tingjian_vault::{Event, Vault};
+
+/// The demo's people: who would use the app in a real branch.
+const PEOPLE: &[(&str, &str, &str)] = &[
+    ("wang.jianguo", "王建国（行长）", "reviewer"),
+    ("zhou.hong", "周红（分管副行长）", "reviewer"),
+    ("li.min", "李敏（消保中心）", "coordinator"),
+    ("zhang.wei", "张伟（零售金融部）", "owner"),
+    ("chen.jing", "陈静（信用卡中心）", "owner"),
+    ("liu.yang", "刘洋（城东支行）", "owner"),
+];
+
+/// The fixed seed keeps the demo calls the same on every machine.
+const DEMO_SEED: u64 = 2026;
+
+#[derive(Debug, Serialize)]
+pub struct DemoSummary {
+    pub vault_path: String,
+    pub quarter: String,
+    pub calls: usize,
+    pub people_added: usize,
+    pub import: ImportReport,
+}
+
+impl DemoSummary {
+    pub fn describe(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(text, "演示档案库 / demo vault: {}", self.vault_path);
+        let _ = writeln!(text, "季度 / quarter: {}; 通话 / calls: {}", self.quarter, self.calls);
+        text.push_str(&crate::output::describe_import(&self.import));
+        text
+    }
+}
+
+fn demo_cache_dir() -> PathBuf {
+    directories::ProjectDirs::from("cn", "Tingjian", "tingjian")
+        .map(|dirs| dirs.cache_dir().join("demo-calls"))
+        .unwrap_or_else(|| std::env::temp_dir().join("tingjian-demo-calls"))
+}
+
+pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSummary, UiError> {
+    let mut vault = Vault::open_or_create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+    let today = in_branch_zone(vault.clock().now()).date();
+    let quarter = QuarterId::of_date(today);
+    let options = DemoOptions { quarter_start: quarter.first_day(), until: today, seed: DEMO_SEED };
+    let data_dir = data.map(Path::to_owned).unwrap_or_else(demo_cache_dir);
+    let set = generate(&data_dir, &options).map_err(|error| UiError {
+        code: match error {
+            DemoError::ToolMissing { .. } => ErrorCode::ToolMissing,
+            _ => ErrorCode::ToolFailed,
+        },
+        message_zh: format!("生成演示通话失败：{error}"),
+        message_en: format!("generating the demo calls failed: {error}"),
+    })?;
+
+    let mut setup = Vec::new();
+    let mut people_added = 0;
+    for (id, name, role) in PEOPLE {
+        let known: Option<String> = vault
+            .db()
+            .query_row("SELECT id FROM people WHERE id = ?1", [id], |row| row.get(0))
+            .optional()
+            .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
+        if known.is_none() {
+            people_added += 1;
+            setup.push(Event::PersonAdded {
+                person: Person { id: (*id).to_owned(), display_name: (*name).to_owned(), role: (*role).to_owned() },
+            });
+        }
+    }
+    let quarter_known: Option<String> = vault
+        .db()
+        .query_row("SELECT id FROM quarters WHERE id = ?1", [quarter.to_string()], |row| row.get(0))
+        .optional()
+        .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
+    if quarter_known.is_none() {
+        setup.push(Event::QuarterSet { quarter, state: QuarterState::Open });
+    }
+    if !setup.is_empty() {
+        vault.record(setup).map_err(|e| UiError::from(&e))?;
+    }
+    let import = tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &mut |_| {})
+        .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
+    Ok(DemoSummary {
+        vault_path: vault.root().display().to_string(),
+        quarter: quarter.to_string(),
+        calls: set.calls.len(),
+        people_added,
+        import,
+    })
+}

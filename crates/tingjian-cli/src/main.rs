@@ -1,0 +1,102 @@
+//! `tingjian`: the command-line face of the vault, for IT and for scripts.
+//!
+//! Every command calls the same library functions as the desktop app, takes `--json`, and exits
+//! non-zero with a Chinese and English message when it fails.
+
+mod demo;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tingjian_core::UiError;
+use tingjian_vault::{Vault, default_actor, resolve_vault_dir};
+
+use crate::output::{Output, fail};
+
+#[derive(Debug, Parser)]
+#[command(name = "tingjian", version, about = "听见 Tingjian — 投诉录音季度复盘 / complaint-call quarterly reviews")]
+struct Cli {
+    /// The vault directory (else TINGJIAN_VAULT, else the OS data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    vault: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is acting (else TINGJIAN_USER, else the OS account name).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new, empty vault. 新建档案库
+    Init,
+    /// Fill the vault with synthetic demo complaint calls (creating it if needed). 生成演示数据
+    Demo {
+        /// Where the generated calls are kept between runs.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Import a complaint export (UTF-8 CSV) and a folder of recordings. 导入
+    Import {
+        #[arg(long, value_name = "FILE")]
+        manifest: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        recordings: PathBuf,
+    },
+    /// The current quarter and what the vault holds. 状态
+    Status,
+    /// Check the audit chain, the domain tables and the stored audio. 校验
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output { json: cli.json };
+    let vault_dir = resolve_vault_dir(cli.vault.clone());
+    let actor = cli.actor.clone().unwrap_or_else(default_actor);
+    match run(&cli.command, &vault_dir, &actor, out) {
+        Ok(code) => code,
+        Err(error) => fail(out, &error),
+    }
+}
+
+fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
+    match command {
+        Command::Init => {
+            let vault = Vault::create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let status = vault.status().map_err(|e| UiError::from(&e))?;
+            out.print(&status, || {
+                format!("已新建档案库 / vault created: {}\n", status.vault_path)
+            });
+        }
+        Command::Demo { data } => {
+            let summary = demo::fill(vault_dir, actor, data.as_deref())?;
+            out.print(&summary, || summary.describe());
+        }
+        Command::Import { manifest, recordings } => {
+            let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let report = tingjian_import::import(&mut vault, manifest, recordings, &mut output::progress_bar(out))
+                .map_err(|e| UiError::from(&e))?;
+            out.print(&report, || output::describe_import(&report));
+        }
+        Command::Status => {
+            let vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let status = vault.status().map_err(|e| UiError::from(&e))?;
+            out.print(&status, || output::describe_status(&status));
+        }
+        Command::Verify => {
+            let vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let report = vault.verify().map_err(|e| UiError::from(&e))?;
+            out.print(&report, || output::describe_verify(&report));
+            if !report.ok {
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,72 @@
+//! Stable error codes shared by the CLI and the desktop app.
+//!
+//! The UI decides what to do from [`ErrorCode`] alone; the two messages are for people. Codes are
+//! part of the contract with the UI and with scripts that read `--json` output, so a code is never
+//! renamed or reused for a different failure.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Every failure that can reach a person, as a stable machine-readable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The vault path exists but is a file, not a directory.
+    VaultNotADirectory,
+    /// The vault directory cannot be written to.
+    VaultReadOnly,
+    /// The vault was written by a newer version of Tingjian.
+    VaultSchemaTooNew,
+    /// The directory holds no vault (and the command does not create one).
+    VaultNotFound,
+    /// The directory already holds a vault (and the command would create one).
+    VaultAlreadyExists,
+    /// SQLite reported a failure that is not one of the cases above.
+    VaultDatabase,
+    /// A file could not be read or written.
+    Io,
+    /// An input file (export, recording) could not be used.
+    InvalidInput,
+    /// An external tool the command needs is not installed.
+    ToolMissing,
+    /// An external tool ran and failed.
+    ToolFailed,
+    /// The audit chain or the domain tables do not verify.
+    VerifyFailed,
+    /// A bug: something that should not happen did.
+    Internal,
+}
+
+/// An error that knows its stable code and can explain itself in Chinese and English.
+pub trait Coded: std::error::Error {
+    /// The stable code the UI and scripts act on.
+    fn code(&self) -> ErrorCode;
+    /// The message for a person reading Chinese (the first UI language).
+    fn message_zh(&self) -> String;
+    /// The message for a person reading English.
+    fn message_en(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The shape every error takes when it crosses to the UI or into `--json` output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+impl<E: Coded> From<&E> for UiError {
+    fn from(error: &E) -> Self {
+        UiError { code: error.code(), message_zh: error.message_zh(), message_en: error.message_en() }
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{:?}] {} / {}", self.code, self.message_zh, self.message_en)
+    }
+}
+
+impl std::error::Error for UiError {}

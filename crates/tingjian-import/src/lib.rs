@@ -1,0 +1,305 @@
+//! Import of a quarter's recordings and the complaint system's export into a vault.
+//!
+//! This is the first, narrow version: a UTF-8 CSV export with the standard Chinese headers and a
+//! folder of recordings. Every recording is fully decoded once; every change is an event; a
+//! re-import of the same data records nothing.
+
+mod manifest;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tingjian_core::model::{Complaint, Recording};
+use tingjian_core::{Coded, ErrorCode};
+use tingjian_vault::{AudioStore, Event, Vault, VaultError};
+use ts_rs::TS;
+
+pub use manifest::{ManifestError, read_manifest};
+
+/// One input that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Rejected {
+    /// The file, or `file:row` for a row of the export.
+    pub source: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportReport {
+    #[ts(type = "number")]
+    pub complaints_added: u64,
+    #[ts(type = "number")]
+    pub complaints_updated: u64,
+    #[ts(type = "number")]
+    pub complaints_unchanged: u64,
+    #[ts(type = "number")]
+    pub recordings_added: u64,
+    #[ts(type = "number")]
+    pub recordings_unchanged: u64,
+    #[ts(type = "number")]
+    pub links_added: u64,
+    pub rejected: Vec<Rejected>,
+    pub warnings: Vec<Rejected>,
+    /// Complaints whose 录音文件 names no recording that was found.
+    pub complaints_without_recording: Vec<String>,
+    /// Recordings no complaint names.
+    pub recordings_without_complaint: Vec<String>,
+}
+
+impl ImportReport {
+    /// True when the import changed nothing in the vault.
+    pub fn changed_nothing(&self) -> bool {
+        self.complaints_added + self.complaints_updated + self.recordings_added + self.links_added == 0
+    }
+}
+
+/// Progress of a running import, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportProgress {
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// Why an import could not run at all (rejected inputs are in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("cannot read the recordings folder {path}: {source}")]
+    RecordingsFolder { path: PathBuf, source: std::io::Error },
+}
+
+impl Coded for ImportError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            ImportError::Vault(error) => error.code(),
+            ImportError::Manifest(error) => error.code(),
+            ImportError::RecordingsFolder { .. } => ErrorCode::Io,
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            ImportError::Vault(error) => error.message_zh(),
+            ImportError::Manifest(error) => error.message_zh(),
+            ImportError::RecordingsFolder { path, source } => {
+                format!("无法读取录音文件夹 {}：{source}", path.display())
+            }
+        }
+    }
+}
+
+/// Imports the export at `manifest` and the recordings under `recordings` into `vault`.
+///
+/// Recordings are stored one transaction each, so an import killed half-way keeps what it stored
+/// and the next run picks up where it stopped.
+pub fn import(
+    vault: &mut Vault,
+    manifest: &Path,
+    recordings: &Path,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let rows = read_manifest(manifest, &mut report.rejected)?;
+    let files = list_files(recordings)?;
+    let total = files.len() as u64 + 1;
+    progress(ImportProgress { done: 0, total });
+
+    // Recordings first, so that links can be made in the same pass as the complaints.
+    let mut hash_by_name: HashMap<String, String> = HashMap::new();
+    let known = known_recordings(vault)?;
+    for (index, (relative, path)) in files.iter().enumerate() {
+        match store_recording(vault, &known, relative, path, &mut report) {
+            Ok(Some(hash)) => {
+                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                    hash_by_name.insert(name.to_owned(), hash.clone());
+                }
+                hash_by_name.insert(relative.clone(), hash);
+            }
+            Ok(None) => {}
+            Err(error) => return Err(error.into()),
+        }
+        progress(ImportProgress { done: index as u64 + 1, total });
+    }
+
+    let existing = existing_complaints(vault)?;
+    let mut events = Vec::new();
+    let mut named: BTreeMap<String, ()> = BTreeMap::new();
+    for complaint in rows {
+        let wanted_hash = hash_by_name.get(complaint.recording_file.trim()).cloned();
+        if wanted_hash.is_some() {
+            named.insert(complaint.recording_file.trim().to_owned(), ());
+        } else {
+            report.complaints_without_recording.push(complaint.number.clone());
+        }
+        match existing.get(&complaint.number) {
+            Some((stored, _)) if stored == &complaint => report.complaints_unchanged += 1,
+            Some(_) => {
+                report.complaints_updated += 1;
+                events.push(Event::ComplaintRecorded { complaint: complaint.clone() });
+            }
+            None => {
+                report.complaints_added += 1;
+                events.push(Event::ComplaintRecorded { complaint: complaint.clone() });
+            }
+        }
+        let linked = existing.get(&complaint.number).and_then(|(_, hash)| hash.clone());
+        if let Some(hash) = wanted_hash
+            && linked.as_deref() != Some(hash.as_str())
+        {
+            report.links_added += 1;
+            events.push(Event::RecordingLinked { complaint_number: complaint.number.clone(), recording_hash: hash });
+        }
+    }
+    for (relative, path) in &files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if hash_by_name.contains_key(relative) && !named.contains_key(relative) && !named.contains_key(name) {
+            report.recordings_without_complaint.push(relative.clone());
+        }
+    }
+    if !report.changed_nothing() {
+        events.push(Event::ImportFinished {
+            source: manifest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
+            complaints_added: report.complaints_added + report.complaints_updated,
+            recordings_added: report.recordings_added,
+            links_added: report.links_added,
+        });
+        vault.record(events)?;
+    }
+    progress(ImportProgress { done: total, total });
+    Ok(report)
+}
+
+fn list_files(root: &Path) -> Result<Vec<(String, PathBuf)>, ImportError> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|source| ImportError::RecordingsFolder { path: dir.clone(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| ImportError::RecordingsFolder { path: dir.clone(), source })?;
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.is_file() {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                out.push((relative, path));
+            }
+        }
+    }
+    // A stable order makes the audit log of two identical imports identical.
+    out.sort();
+    Ok(out)
+}
+
+fn known_recordings(vault: &Vault) -> Result<HashMap<String, ()>, VaultError> {
+    let mut statement = vault.db().prepare("SELECT hash FROM recordings")?;
+    let hashes = statement.query_map([], |row| row.get::<_, String>(0))?;
+    let mut out = HashMap::new();
+    for hash in hashes {
+        out.insert(hash?, ());
+    }
+    Ok(out)
+}
+
+fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Option<String>)>, VaultError> {
+    let mut statement = vault.db().prepare(
+        "SELECT number, accepted_at, channel, business_line, category, department, customer_name, phone,
+         first_response_at, resolved_at, status, recording_file, regulator_forwarded, summary, recording_hash
+         FROM complaints",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            Complaint {
+                number: row.get(0)?,
+                accepted_at: row.get(1)?,
+                channel: row.get(2)?,
+                business_line: row.get(3)?,
+                category: row.get(4)?,
+                department: row.get(5)?,
+                customer_name: row.get(6)?,
+                phone: row.get(7)?,
+                first_response_at: row.get(8)?,
+                resolved_at: row.get(9)?,
+                status: row.get(10)?,
+                recording_file: row.get(11)?,
+                regulator_forwarded: row.get(12)?,
+                summary: row.get(13)?,
+            },
+            row.get::<_, Option<String>>(14)?,
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (complaint, hash) = row?;
+        out.insert(complaint.number.clone(), (complaint, hash));
+    }
+    Ok(out)
+}
+
+/// Stores one recording unless the vault already has its bytes. Returns its hash, or `None` when
+/// the file was rejected (the reason is in the report).
+fn store_recording(
+    vault: &mut Vault,
+    known: &HashMap<String, ()>,
+    relative: &str,
+    path: &Path,
+    report: &mut ImportReport,
+) -> Result<Option<String>, VaultError> {
+    let (hash, bytes) = match AudioStore::hash_file(path) {
+        Ok(found) => found,
+        Err(error) => {
+            report.rejected.push(Rejected {
+                source: relative.to_owned(),
+                reason_zh: error.message_zh(),
+                reason_en: error.to_string(),
+            });
+            return Ok(None);
+        }
+    };
+    if known.contains_key(&hash) {
+        report.recordings_unchanged += 1;
+        return Ok(Some(hash));
+    }
+    let info = match tingjian_audio::probe_file(path) {
+        Ok(info) => info,
+        Err(error) => {
+            report.rejected.push(Rejected {
+                source: relative.to_owned(),
+                reason_zh: error.message_zh(),
+                reason_en: error.to_string(),
+            });
+            return Ok(None);
+        }
+    };
+    if info.truncated() {
+        report.warnings.push(Rejected {
+            source: relative.to_owned(),
+            reason_zh: format!("录音可能被截断：解码 {} 帧，文件头声明 {:?} 帧", info.frames, info.header_frames),
+            reason_en: format!("recording may be truncated: {} frames decoded, header says {:?}", info.frames, info.header_frames),
+        });
+    }
+    // The file goes into the store before the event, so the event never points at a missing file.
+    let stored = vault.audio().put(path)?;
+    let recording = Recording {
+        hash: stored.hash.clone(),
+        original_name: relative.to_owned(),
+        container: info.container.clone(),
+        codec: info.codec.clone(),
+        sample_rate: info.sample_rate,
+        channels: info.channels,
+        duration_ms: info.duration_ms(),
+        bytes,
+    };
+    vault.record(vec![Event::RecordingStored { recording }])?;
+    report.recordings_added += 1;
+    debug_assert_eq!(stored.hash, hash);
+    Ok(Some(stored.hash))
+}

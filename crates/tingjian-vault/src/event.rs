@@ -1,0 +1,137 @@
+//! Events and the hash chain that links them.
+//!
+//! An event's hash is SHA-256 over a fixed text form of its fields (see [`chain_hash`]), so an
+//! auditor can recompute it with nothing but `sqlite3` and `sha256sum`:
+//!
+//! ```text
+//! tingjian-event-v1\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n
+//! ```
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tingjian_core::model::{Complaint, Person, Recording};
+use tingjian_core::{QuarterId, QuarterState};
+
+use crate::VaultError;
+
+/// The `prev_hash` of the first event.
+pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A state change. The payload stored in the log is this value as JSON, and applying it to the
+/// domain tables is deterministic, so replaying the log rebuilds the tables exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    VaultCreated { vault_id: String, created_by: String },
+    PersonAdded { person: Person },
+    QuarterSet { quarter: QuarterId, state: QuarterState },
+    RecordingStored { recording: Recording },
+    /// A complaint seen for the first time, or seen again with different content.
+    ComplaintRecorded { complaint: Complaint },
+    RecordingLinked { complaint_number: String, recording_hash: String },
+    ImportFinished { source: String, complaints_added: u64, recordings_added: u64, links_added: u64 },
+}
+
+impl Event {
+    /// The `kind` column: the same name as the JSON tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::VaultCreated { .. } => "vault_created",
+            Event::PersonAdded { .. } => "person_added",
+            Event::QuarterSet { .. } => "quarter_set",
+            Event::RecordingStored { .. } => "recording_stored",
+            Event::ComplaintRecorded { .. } => "complaint_recorded",
+            Event::RecordingLinked { .. } => "recording_linked",
+            Event::ImportFinished { .. } => "import_finished",
+        }
+    }
+}
+
+/// An event as stored in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub payload: String,
+    pub payload_sha256: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl RecordedEvent {
+    /// The hash these fields should have when the event sits at position `seq`.
+    pub fn expected_hash_at(&self, seq: u64) -> String {
+        chain_hash(seq, &self.prev_hash, &self.at, &self.actor, &self.kind, &self.payload_sha256)
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// The chain hash of one event.
+pub fn chain_hash(seq: u64, prev_hash: &str, at: &str, actor: &str, kind: &str, payload_sha256: &str) -> String {
+    sha256_hex(format!("tingjian-event-v1\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n").as_bytes())
+}
+
+/// Formats an instant the way the log stores it: UTC, whole microseconds, so that the text (which
+/// is hashed) never depends on the platform's clock precision.
+pub fn format_instant(at: Timestamp) -> String {
+    let micros = at.as_microsecond();
+    Timestamp::from_microsecond(micros).unwrap_or(at).strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Appends one event after the current head, inside the caller's transaction.
+pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -> Result<RecordedEvent, VaultError> {
+    let head: Option<(u64, String)> = tx
+        .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (seq, prev_hash) = match head {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS_PREV_HASH.to_owned()),
+    };
+    let payload = serde_json::to_string(event)
+        .map_err(|error| VaultError::Corrupt { seq, reason: format!("cannot serialise event: {error}") })?;
+    let payload_sha256 = sha256_hex(payload.as_bytes());
+    let at = format_instant(at);
+    let kind = event.kind().to_owned();
+    let hash = chain_hash(seq, &prev_hash, &at, actor, &kind, &payload_sha256);
+    tx.execute(
+        "INSERT INTO events (seq, at, actor, kind, payload, payload_sha256, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![seq, at, actor, kind, payload, payload_sha256, prev_hash, hash],
+    )?;
+    Ok(RecordedEvent { seq, at, actor: actor.to_owned(), kind, payload, payload_sha256, prev_hash, hash })
+}
+
+/// Reads the whole log in position order.
+pub fn read_all(conn: &rusqlite::Connection) -> Result<Vec<RecordedEvent>, VaultError> {
+    let mut statement = conn.prepare(
+        "SELECT seq, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events ORDER BY seq",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(RecordedEvent {
+            seq: row.get(0)?,
+            at: row.get(1)?,
+            actor: row.get(2)?,
+            kind: row.get(3)?,
+            payload: row.get(4)?,
+            payload_sha256: row.get(5)?,
+            prev_hash: row.get(6)?,
+            hash: row.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,205 @@
+//! The vault: a directory holding `vault.sqlite` and `audio/`, the content-addressed store.
+//!
+//! Every state change is an [`Event`] appended to a hash-chained log by [`Vault::record`], which
+//! applies the event to the domain tables inside the same SQLite transaction. The domain tables are
+//! a projection of the log: [`Vault::verify`] replays the log into a fresh database and compares, so
+//! an edit to either the log or a domain table is found and named.
+
+mod apply;
+mod error;
+pub mod event;
+mod location;
+mod schema;
+mod status;
+pub mod store;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use tingjian_core::time::{Clock, SystemClock};
+
+pub use error::VaultError;
+pub use event::{Event, RecordedEvent};
+pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
+pub use status::VaultStatus;
+pub use store::AudioStore;
+pub use verify::{ProblemKind, VerifyProblem, VerifyReport};
+
+/// The database file inside a vault directory.
+pub const DATABASE_FILE: &str = "vault.sqlite";
+/// The content-addressed audio folder inside a vault directory.
+pub const AUDIO_DIR: &str = "audio";
+
+/// An open vault. One per process and directory; not shared between threads without a lock.
+#[derive(Debug)]
+pub struct Vault {
+    root: PathBuf,
+    conn: Connection,
+    actor: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` (made if missing), recording its creation as the first event.
+    pub fn create(dir: &Path, actor: &str) -> Result<Self, VaultError> {
+        Self::create_with_clock(dir, actor, Arc::new(SystemClock))
+    }
+
+    /// As [`Vault::create`], with the clock the events are stamped from.
+    pub fn create_with_clock(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Self, VaultError> {
+        reject_non_directory(dir)?;
+        if dir.join(DATABASE_FILE).exists() {
+            return Err(VaultError::AlreadyExists { path: dir.to_owned() });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| VaultError::from_io(dir, source))?;
+        probe_writable(dir)?;
+        let mut conn = open_connection(&dir.join(DATABASE_FILE), true)?;
+        configure(&conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        schema::migrate(&tx)?;
+        tx.commit()?;
+        std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
+        let mut vault = Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock };
+        let vault_id = new_vault_id(dir, vault.clock.now());
+        vault.record(vec![Event::VaultCreated { vault_id, created_by: actor.to_owned() }])?;
+        Ok(vault)
+    }
+
+    /// Opens an existing vault, bringing its schema up to date. Nothing is changed when the vault
+    /// cannot be used (newer schema, read-only directory).
+    pub fn open(dir: &Path, actor: &str) -> Result<Self, VaultError> {
+        Self::open_with_clock(dir, actor, Arc::new(SystemClock))
+    }
+
+    /// As [`Vault::open`], with the clock the events are stamped from.
+    pub fn open_with_clock(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Self, VaultError> {
+        reject_non_directory(dir)?;
+        let db = dir.join(DATABASE_FILE);
+        if !db.is_file() {
+            return Err(VaultError::NotFound { path: dir.to_owned() });
+        }
+        // The version check comes before anything that could write (journal mode, migrations), so a
+        // vault from a newer Tingjian is left exactly as it was.
+        let found = {
+            let conn = open_connection(&db, false)?;
+            schema::user_version(&conn)?
+        };
+        if found > schema::LATEST_VERSION {
+            return Err(VaultError::SchemaTooNew { path: dir.to_owned(), found, supported: schema::LATEST_VERSION });
+        }
+        probe_writable(dir)?;
+        let mut conn = open_connection(&db, false)?;
+        configure(&conn)?;
+        if found < schema::LATEST_VERSION {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            schema::migrate(&tx)?;
+            tx.commit()?;
+        }
+        std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
+        Ok(Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock })
+    }
+
+    /// Opens the vault in `dir`, creating it first when the directory holds none.
+    pub fn open_or_create(dir: &Path, actor: &str) -> Result<Self, VaultError> {
+        reject_non_directory(dir)?;
+        if dir.join(DATABASE_FILE).is_file() { Self::open(dir, actor) } else { Self::create(dir, actor) }
+    }
+
+    /// The vault's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Who the events recorded through this handle are attributed to.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The clock events are stamped from.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The content-addressed audio store.
+    pub fn audio(&self) -> AudioStore {
+        AudioStore::new(self.root.join(AUDIO_DIR))
+    }
+
+    /// Read access to the database, for queries. All writes go through [`Vault::record`].
+    pub fn db(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Appends `events` to the audit chain and applies each to the domain tables, all in one
+    /// transaction: either every event and its effect is stored, or none is.
+    pub fn record(&mut self, events: Vec<Event>) -> Result<Vec<RecordedEvent>, VaultError> {
+        let at = self.clock.now();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut recorded = Vec::with_capacity(events.len());
+        for event in events {
+            let entry = event::append(&tx, at, &self.actor, &event)?;
+            apply::apply(&tx, &entry, &event)?;
+            recorded.push(entry);
+        }
+        tx.commit()?;
+        Ok(recorded)
+    }
+
+    /// The vault at a glance: current quarter, counts, chain head.
+    pub fn status(&self) -> Result<VaultStatus, VaultError> {
+        status::status(self)
+    }
+
+    /// Recomputes the audit chain, replays it against the domain tables and rehashes the audio.
+    pub fn verify(&self) -> Result<VerifyReport, VaultError> {
+        verify::verify(self)
+    }
+}
+
+fn reject_non_directory(dir: &Path) -> Result<(), VaultError> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(VaultError::NotADirectory { path: dir.to_owned() }),
+        _ => Ok(()),
+    }
+}
+
+/// Proves the directory can be written by writing to it, because permission bits do not tell
+/// (read-only mounts, ACLs, and root ignoring the bits).
+fn probe_writable(dir: &Path) -> Result<(), VaultError> {
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(source) => Err(VaultError::from_io(dir, source)),
+    }
+}
+
+fn open_connection(db: &Path, create: bool) -> Result<Connection, VaultError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    Ok(Connection::open_with_flags(db, flags)?)
+}
+
+fn configure(conn: &Connection) -> Result<(), VaultError> {
+    // WAL lets the app read while an import writes; FULL sync because evidence that vanishes in a
+    // power cut is worse than a slower write.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(())
+}
+
+fn new_vault_id(dir: &Path, now: jiff::Timestamp) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(dir.as_os_str().as_encoded_bytes());
+    hasher.update(now.to_string().as_bytes());
+    hasher.update(&std::process::id().to_le_bytes());
+    hasher.finalize().to_hex()[..20].to_owned()
+}

@@ -1,0 +1,303 @@
+//! `verify`: recompute the chain, replay the log against the domain tables, rehash the audio.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::event::{self, Event, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
+use crate::{AudioStore, Vault, VaultError, apply, schema};
+
+/// At most this many row problems are listed per table; the first ones are what a person needs.
+const MAX_ROW_PROBLEMS_PER_TABLE: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// An event's stored fields or payload no longer match its hash.
+    EventEdited,
+    /// Positions in the log are empty: events were deleted.
+    EventMissing,
+    /// An intact event sits at a position other than the one it was written at.
+    EventReordered,
+    /// An event does not link to the one before it: the one before was replaced.
+    EventChainBroken,
+    /// An event's payload is not a Tingjian event.
+    EventUnreadable,
+    /// A domain row differs from what the log says.
+    RowChanged,
+    /// A domain row the log wrote is gone.
+    RowMissing,
+    /// A domain row exists that no event wrote.
+    RowAdded,
+    /// A stored recording's file is gone.
+    AudioMissing,
+    /// A stored recording's file no longer has the bytes it was stored with.
+    AudioAltered,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifyProblem {
+    pub kind: ProblemKind,
+    /// The event the problem is about (the one edited, missing, or that wrote the row).
+    #[ts(type = "number | null")]
+    pub event_seq: Option<u64>,
+    pub table: Option<String>,
+    pub key: Option<String>,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifyReport {
+    pub ok: bool,
+    #[ts(type = "number")]
+    pub events_checked: u64,
+    #[ts(type = "number")]
+    pub recordings_checked: u64,
+    pub head_hash: Option<String>,
+    pub problems: Vec<VerifyProblem>,
+}
+
+pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
+    let events = event::read_all(vault.db())?;
+    let mut problems = Vec::new();
+    if let Some(problem) = first_chain_break(&events) {
+        problems.push(problem);
+    }
+    problems.extend(compare_projection(vault.db(), &events)?);
+    let (recordings_checked, audio_problems) = check_audio(vault)?;
+    problems.extend(audio_problems);
+    Ok(VerifyReport {
+        ok: problems.is_empty(),
+        events_checked: events.len() as u64,
+        recordings_checked,
+        head_hash: events.last().map(|e| e.hash.clone()),
+        problems,
+    })
+}
+
+fn problem(kind: ProblemKind, event_seq: Option<u64>, zh: String, en: String) -> VerifyProblem {
+    VerifyProblem { kind, event_seq, table: None, key: None, message_zh: zh, message_en: en }
+}
+
+/// Walks the log in position order and reports the first place where it stops being an unbroken
+/// chain. Everything after a break is suspect, so only the first is reported.
+fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
+    let mut prev_hash = GENESIS_PREV_HASH.to_owned();
+    let mut expected = 1u64;
+    for e in events {
+        let seq = e.seq;
+        if seq != expected {
+            let last = seq - 1;
+            let range = if last == expected { format!("#{expected}") } else { format!("#{expected}–#{last}") };
+            return Some(problem(
+                ProblemKind::EventMissing,
+                Some(expected),
+                format!("审计日志缺少事件 {range}（已被删除）"),
+                format!("audit log is missing event {range} (deleted)"),
+            ));
+        }
+        if sha256_hex(e.payload.as_bytes()) != e.payload_sha256 {
+            return Some(problem(
+                ProblemKind::EventEdited,
+                Some(seq),
+                format!("事件 #{seq}（{}）的内容被改动：内容摘要不符", e.kind),
+                format!("event #{seq} ({}) was edited: its payload no longer matches its digest", e.kind),
+            ));
+        }
+        if e.expected_hash_at(seq) != e.hash {
+            let limit = events.len() as u64 + 1;
+            if let Some(written_as) = (1..=limit).find(|&k| k != seq && e.expected_hash_at(k) == e.hash) {
+                return Some(problem(
+                    ProblemKind::EventReordered,
+                    Some(seq),
+                    format!("事件顺序被调换：位置 #{seq} 上的事件原本是第 #{written_as} 号"),
+                    format!("events were reordered: the event at position #{seq} was written as #{written_as}"),
+                ));
+            }
+            return Some(problem(
+                ProblemKind::EventEdited,
+                Some(seq),
+                format!("事件 #{seq}（{}）被改动：时间、操作人、类型或链接与其哈希不符", e.kind),
+                format!("event #{seq} ({}) was edited: its time, actor, kind or link no longer match its hash", e.kind),
+            ));
+        }
+        if e.prev_hash != prev_hash {
+            let before = seq.saturating_sub(1);
+            return Some(problem(
+                ProblemKind::EventChainBroken,
+                Some(before),
+                format!("事件 #{seq} 与前一事件 #{before} 不相连：#{before} 被替换或重写"),
+                format!("event #{seq} does not link to event #{before}: #{before} was replaced or rewritten"),
+            ));
+        }
+        match serde_json::from_str::<Event>(&e.payload) {
+            Ok(parsed) if parsed.kind() == e.kind => {}
+            _ => {
+                return Some(problem(
+                    ProblemKind::EventUnreadable,
+                    Some(seq),
+                    format!("事件 #{seq} 的内容无法识别"),
+                    format!("event #{seq} has a payload that is not a Tingjian event"),
+                ));
+            }
+        }
+        prev_hash = e.hash.clone();
+        expected += 1;
+    }
+    None
+}
+
+type Rows = BTreeMap<String, Vec<(String, Value)>>;
+
+fn read_table(conn: &Connection, table: &str, key: &str) -> Result<Rows, VaultError> {
+    let mut statement = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
+    let key_index = names.iter().position(|n| n == key).unwrap_or(0);
+    let mut rows = statement.query([])?;
+    let mut out = Rows::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(names.len());
+        for (index, name) in names.iter().enumerate() {
+            values.push((name.clone(), row.get::<_, Value>(index)?));
+        }
+        out.insert(show(&values[key_index].1), values);
+    }
+    Ok(out)
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_owned(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(t) => t.clone(),
+        Value::Blob(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+fn event_seq_of(row: &[(String, Value)]) -> Option<u64> {
+    row.iter().find(|(name, _)| name == "event_seq").and_then(|(_, value)| match value {
+        Value::Integer(i) if *i > 0 => Some(*i as u64),
+        _ => None,
+    })
+}
+
+/// Replays every readable event into a fresh in-memory database and compares each domain table
+/// with the vault's, row by row.
+fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<VerifyProblem>, VaultError> {
+    let mut replay = Connection::open_in_memory()?;
+    let tx = replay.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    schema::migrate(&tx)?;
+    // Replay in the order the events were written. Where the log itself is damaged the chain
+    // check has already said so; replaying what is readable still shows which rows it touched.
+    for e in events {
+        if let Ok(parsed) = serde_json::from_str::<Event>(&e.payload) {
+            apply::apply(&tx, e, &parsed)?;
+        }
+    }
+    tx.commit()?;
+
+    let mut problems = Vec::new();
+    for (table, key) in schema::DOMAIN_TABLES {
+        let stored = read_table(db, table, key)?;
+        let expected = read_table(&replay, table, key)?;
+        let mut found = Vec::new();
+        for (row_key, row) in &stored {
+            match expected.get(row_key) {
+                None => {
+                    let claimed = event_seq_of(row);
+                    let claim = claimed.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+                    found.push(VerifyProblem {
+                        kind: ProblemKind::RowAdded,
+                        event_seq: claimed,
+                        table: Some((*table).to_owned()),
+                        key: Some(row_key.clone()),
+                        message_zh: format!("表 {table} 中的记录 {row_key} 不是由任何事件写入的（自称来自事件 {claim}）"),
+                        message_en: format!(
+                            "row {row_key} in table {table} was not written by any event (it claims event {claim})"
+                        ),
+                    });
+                }
+                Some(wanted) if wanted != row => {
+                    let seq = event_seq_of(wanted);
+                    let (column, have, want) = row
+                        .iter()
+                        .zip(wanted)
+                        .find(|(a, b)| a != b)
+                        .map(|((name, a), (_, b))| (name.clone(), show(a), show(b)))
+                        .unwrap_or_default();
+                    let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+                    found.push(VerifyProblem {
+                        kind: ProblemKind::RowChanged,
+                        event_seq: seq,
+                        table: Some((*table).to_owned()),
+                        key: Some(row_key.clone()),
+                        message_zh: format!(
+                            "表 {table} 中的记录 {row_key} 与事件 {by} 写入的不一致：字段 {column} 现为 “{have}”，日志记载为 “{want}”"
+                        ),
+                        message_en: format!(
+                            "row {row_key} in table {table} differs from what event {by} wrote: {column} is \"{have}\", the log says \"{want}\""
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        for (row_key, row) in &expected {
+            if !stored.contains_key(row_key) {
+                let seq = event_seq_of(row);
+                let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+                found.push(VerifyProblem {
+                    kind: ProblemKind::RowMissing,
+                    event_seq: seq,
+                    table: Some((*table).to_owned()),
+                    key: Some(row_key.clone()),
+                    message_zh: format!("表 {table} 中由事件 {by} 写入的记录 {row_key} 已被删除"),
+                    message_en: format!("row {row_key} in table {table}, written by event {by}, was deleted"),
+                });
+            }
+        }
+        found.sort_by_key(|p| p.event_seq);
+        found.truncate(MAX_ROW_PROBLEMS_PER_TABLE);
+        problems.extend(found);
+    }
+    Ok(problems)
+}
+
+/// Rehashes every stored recording; the store's promise is that a file's name is its hash.
+fn check_audio(vault: &Vault) -> Result<(u64, Vec<VerifyProblem>), VaultError> {
+    let store = vault.audio();
+    let mut statement = vault.db().prepare("SELECT hash, original_name, event_seq FROM recordings ORDER BY hash")?;
+    let rows: Vec<(String, String, u64)> =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
+    let mut problems = Vec::new();
+    for (hash, name, seq) in &rows {
+        let path = store.path_of(hash);
+        let (kind, zh, en) = match AudioStore::hash_file(&path) {
+            Ok((actual, _)) if &actual == hash => continue,
+            Ok(_) => (
+                ProblemKind::AudioAltered,
+                format!("录音 {name}（{hash:.12}…）的文件内容已被改动"),
+                format!("the file of recording {name} ({hash:.12}…) was altered"),
+            ),
+            Err(_) => (
+                ProblemKind::AudioMissing,
+                format!("录音 {name}（{hash:.12}…）的文件缺失"),
+                format!("the file of recording {name} ({hash:.12}…) is missing"),
+            ),
+        };
+        problems.push(VerifyProblem {
+            kind,
+            event_seq: Some(*seq),
+            table: Some("recordings".to_owned()),
+            key: Some(hash.clone()),
+            message_zh: zh,
+            message_en: en,
+        });
+    }
+    Ok((rows.len() as u64, problems))
+}

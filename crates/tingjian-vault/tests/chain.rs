@@ -1,0 +1,115 @@
+//! The vault's audit chain through its library API.
+
+use std::sync::Arc;
+
+use tingjian_core::model::{Complaint, Person};
+use tingjian_core::time::FixedClock;
+use tingjian_core::{QuarterId, QuarterState};
+use tingjian_vault::event::{GENESIS_PREV_HASH, chain_hash, sha256_hex};
+use tingjian_vault::{Event, Vault};
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock("2026-11-02T06:30:00Z".parse().expect("instant")))
+}
+
+fn complaint(number: &str) -> Complaint {
+    Complaint {
+        number: number.to_owned(),
+        accepted_at: "2026-11-02T01:05:00.000000Z".to_owned(),
+        channel: "客服热线".to_owned(),
+        business_line: "信用卡".to_owned(),
+        category: "收费定价".to_owned(),
+        department: "信用卡中心".to_owned(),
+        customer_name: "张三".to_owned(),
+        phone: "13800001111".to_owned(),
+        first_response_at: None,
+        resolved_at: None,
+        status: "处理中".to_owned(),
+        recording_file: String::new(),
+        regulator_forwarded: false,
+        summary: "年费争议".to_owned(),
+    }
+}
+
+#[test]
+fn the_first_event_records_the_vault_and_links_to_the_genesis_hash() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = Vault::create_with_clock(&temp.path().join("v"), "li.min", clock()).expect("create");
+    let (seq, prev, hash, actor, kind, at, digest): (u64, String, String, String, String, String, String) = vault
+        .db()
+        .query_row("SELECT seq, prev_hash, hash, actor, kind, at, payload_sha256 FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .expect("one event");
+    assert_eq!((seq, prev.as_str(), actor.as_str(), kind.as_str()), (1, GENESIS_PREV_HASH, "li.min", "vault_created"));
+    assert_eq!(at, "2026-11-02T06:30:00.000000Z");
+    // The documented text form, hashed the way `sha256sum` would.
+    let text = format!("tingjian-event-v1\n1\n{GENESIS_PREV_HASH}\n{at}\nli.min\nvault_created\n{digest}\n");
+    assert_eq!(hash, sha256_hex(text.as_bytes()));
+    assert_eq!(hash, chain_hash(1, GENESIS_PREV_HASH, &at, "li.min", "vault_created", &digest));
+    assert!(vault.verify().expect("verify").ok);
+}
+
+#[test]
+fn status_counts_the_current_quarter_in_shanghai_time() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut vault = Vault::create_with_clock(&temp.path().join("v"), "li.min", clock()).expect("create");
+    let quarter: QuarterId = "2026Q4".parse().expect("quarter");
+    let mut older = complaint("TS-OLD");
+    // 30 September 16:30 UTC is 1 October 00:30 in Shanghai: the fourth quarter, not the third.
+    older.accepted_at = "2026-09-30T16:30:00.000000Z".to_owned();
+    let mut q3 = complaint("TS-Q3");
+    q3.accepted_at = "2026-09-30T15:30:00.000000Z".to_owned();
+    vault
+        .record(vec![
+            Event::QuarterSet { quarter, state: QuarterState::Open },
+            Event::PersonAdded {
+                person: Person { id: "wang".to_owned(), display_name: "王建国".to_owned(), role: "reviewer".to_owned() },
+            },
+            Event::ComplaintRecorded { complaint: complaint("TS1") },
+            Event::ComplaintRecorded { complaint: older },
+            Event::ComplaintRecorded { complaint: q3 },
+        ])
+        .expect("record");
+    let status = vault.status().expect("status");
+    assert_eq!(status.current_quarter, "2026Q4");
+    assert_eq!(status.quarter_state, Some(QuarterState::Open));
+    assert_eq!(status.complaints_in_quarter, 2);
+    assert_eq!(status.complaints_total, 3);
+    assert_eq!(status.events, 6);
+    assert!(vault.verify().expect("verify").ok);
+}
+
+#[test]
+fn a_batch_whose_effect_fails_stores_no_event_at_all() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut vault = Vault::create_with_clock(&temp.path().join("v"), "li.min", clock()).expect("create");
+    let before = vault.status().expect("status").events;
+    // Linking to a recording that is not stored violates the foreign key, so the whole batch,
+    // including the complaint before it, must roll back.
+    let result = vault.record(vec![
+        Event::ComplaintRecorded { complaint: complaint("TS9") },
+        Event::RecordingLinked { complaint_number: "TS9".to_owned(), recording_hash: "feed".to_owned() },
+    ]);
+    assert!(result.is_err());
+    let after = vault.status().expect("status");
+    assert_eq!(after.events, before);
+    assert_eq!(after.complaints_total, 0);
+    assert!(vault.verify().expect("verify").ok);
+}
+
+#[test]
+fn reopening_keeps_the_chain_and_continues_it() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path().join("v");
+    let head = {
+        let vault = Vault::create_with_clock(&dir, "li.min", clock()).expect("create");
+        vault.status().expect("status").head_hash
+    };
+    let mut vault = Vault::open_with_clock(&dir, "wang", clock()).expect("open");
+    let recorded = vault.record(vec![Event::ComplaintRecorded { complaint: complaint("TS1") }]).expect("record");
+    assert_eq!(Some(recorded[0].prev_hash.clone()), head);
+    assert_eq!(recorded[0].seq, 2);
+    assert_eq!(recorded[0].actor, "wang");
+    assert!(vault.verify().expect("verify").ok);
+}

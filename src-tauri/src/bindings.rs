@@ -1,0 +1,54 @@
+//! TypeScript types for the UI, generated from the Rust types that cross the IPC boundary.
+//!
+//! `ui/src/lib/bindings.ts` is this module's output. The test below fails when the file is stale;
+//! `make bindings` (or `UPDATE_BINDINGS=1 cargo test -p tingjian-app bindings`) rewrites it.
+
+#[cfg(test)]
+mod tests {
+    use ts_rs::{Config, TS};
+
+    fn declaration<T: TS>(config: &Config) -> String {
+        format!("export {}\n", T::decl(config))
+    }
+
+    fn generated() -> String {
+        let config = Config::new().with_large_int("number");
+        let mut out = String::from(
+            "// Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.\n\n",
+        );
+        for decl in [
+            declaration::<tingjian_core::ErrorCode>(&config),
+            declaration::<tingjian_core::UiError>(&config),
+            declaration::<tingjian_core::QuarterState>(&config),
+            declaration::<tingjian_core::model::Complaint>(&config),
+            declaration::<tingjian_core::model::Recording>(&config),
+            declaration::<tingjian_core::model::Person>(&config),
+            declaration::<tingjian_vault::VaultStatus>(&config),
+            declaration::<tingjian_vault::ProblemKind>(&config),
+            declaration::<tingjian_vault::VerifyProblem>(&config),
+            declaration::<tingjian_vault::VerifyReport>(&config),
+            declaration::<tingjian_import::ImportReport>(&config),
+            declaration::<tingjian_import::Rejected>(&config),
+            declaration::<tingjian_import::ImportProgress>(&config),
+        ] {
+            out.push_str(&decl);
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let fresh = generated();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("write bindings");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/bindings.ts is stale: run `make bindings` and commit the result"
+        );
+    }
+}

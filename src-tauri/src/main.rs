@@ -1,0 +1,44 @@
+//! The Tingjian desktop app: a thin shell over the tingjian crates.
+//!
+//! Commands are one-liners over library functions; the vault is opened once at start and held
+//! behind a lock. Everything with rules in it lives in `crates/`.
+
+// Release builds on Windows would otherwise open a console window next to the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod bindings;
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tingjian_vault::{default_actor, resolve_vault_dir};
+
+/// Same options as the `tingjian` command, so both open the same vault.
+#[derive(Debug, Parser)]
+#[command(name = "tingjian-app", version, about = "听见 Tingjian desktop app")]
+struct Args {
+    /// The vault directory (else TINGJIAN_VAULT, else the OS data directory).
+    #[arg(long, value_name = "PATH")]
+    vault: Option<PathBuf>,
+    /// Who is acting (else TINGJIAN_USER, else the OS account name).
+    #[arg(long = "as", value_name = "NAME")]
+    actor: Option<String>,
+}
+
+fn main() {
+    // WebDriver sessions and desktop launchers may pass arguments of their own; ignore what is not
+    // ours rather than refusing to start.
+    let args = Args::try_parse().unwrap_or(Args { vault: None, actor: None });
+    let vault_dir = resolve_vault_dir(args.vault);
+    let actor = args.actor.unwrap_or_else(default_actor);
+    let state = commands::AppState::open(&vault_dir, &actor);
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![commands::vault_status, commands::verify_vault])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("听见无法启动 / Tingjian could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,128 @@
+// Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
+
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "INTERNAL";
+
+export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
+
+export type QuarterState = "planning" | "open" | "closed";
+
+export type Complaint = { 
+/**
+ * 投诉编号: the complaint system's number, unique within the vault.
+ */
+number: string, 
+/**
+ * 受理时间
+ */
+accepted_at: string, 
+/**
+ * 投诉渠道
+ */
+channel: string, 
+/**
+ * 业务类别
+ */
+business_line: string, 
+/**
+ * 投诉类别
+ */
+category: string, 
+/**
+ * 责任机构: the responsible department or sub-branch.
+ */
+department: string, 
+/**
+ * 客户姓名 (personal data: masked in anything that does not need it).
+ */
+customer_name: string, 
+/**
+ * 联系电话 (personal data).
+ */
+phone: string, 
+/**
+ * 首次响应时间
+ */
+first_response_at: string | null, 
+/**
+ * 办结时间
+ */
+resolved_at: string | null, 
+/**
+ * 处理状态
+ */
+status: string, 
+/**
+ * 录音文件 as written in the export.
+ */
+recording_file: string, 
+/**
+ * 是否监管转办
+ */
+regulator_forwarded: boolean, 
+/**
+ * 投诉摘要
+ */
+summary: string, };
+
+export type Recording = { 
+/**
+ * BLAKE3 of the file's bytes, hex; also its name in the store.
+ */
+hash: string, 
+/**
+ * The file name it was imported under.
+ */
+original_name: string, 
+/**
+ * Container, e.g. `wav`, `mp3`, `m4a`, `flac`.
+ */
+container: string, 
+/**
+ * Codec, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`, `aac`, `flac`.
+ */
+codec: string, sample_rate: number, channels: number, 
+/**
+ * Duration from the frames actually decoded, in milliseconds.
+ */
+duration_ms: number, bytes: number, };
+
+export type Person = { id: string, display_name: string, role: string, };
+
+export type VaultStatus = { vault_path: string, vault_id: string, schema_version: number, 
+/**
+ * The quarter today falls in, in the branch's zone, e.g. `2026Q4`.
+ */
+current_quarter: string, current_quarter_starts_on: string, current_quarter_ends_on: string, 
+/**
+ * The quarter's state, or `None` when it has not been set up in this vault.
+ */
+quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in_quarter: number, complaints_total: number, recordings_total: number, events: number, head_hash: string | null, last_event_at: string | null, };
+
+export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered";
+
+export type VerifyProblem = { kind: ProblemKind, 
+/**
+ * The event the problem is about (the one edited, missing, or that wrote the row).
+ */
+event_seq: number | null, table: string | null, key: string | null, message_zh: string, message_en: string, };
+
+export type VerifyReport = { ok: boolean, events_checked: number, recordings_checked: number, head_hash: string | null, problems: Array<VerifyProblem>, };
+
+export type ImportReport = { complaints_added: number, complaints_updated: number, complaints_unchanged: number, recordings_added: number, recordings_unchanged: number, links_added: number, rejected: Array<Rejected>, warnings: Array<Rejected>, 
+/**
+ * Complaints whose 录音文件 names no recording that was found.
+ */
+complaints_without_recording: Array<string>, 
+/**
+ * Recordings no complaint names.
+ */
+recordings_without_complaint: Array<string>, };
+
+export type Rejected = { 
+/**
+ * The file, or `file:row` for a row of the export.
+ */
+source: string, reason_zh: string, reason_en: string, };
+
+export type ImportProgress = { done: number, total: number, };
+
