@@ -90,15 +90,19 @@ lint: deps ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine | tail -n 3
 	cd ui && npx vitest run --reporter=dot
 
+# Every cargo command selects the whole workspace, so features unify the same way each time and
+# nothing is compiled twice; the end-to-end package is filtered out here and run by `e2e`.
 unit: build
-	cargo nextest run --workspace --exclude tingjian-e2e --no-fail-fast
+	cargo nextest run --workspace --no-fail-fast -E 'not package(tingjian-e2e)'
 
 # The real app under Xvfb, driven by tauri-driver + WebKitWebDriver. dbus-run-session makes the
 # session and accessibility buses die with the run.
 e2e: build demo-vault
 	@mkdir -p "$(TARGET)/tmp"
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
-		cargo nextest run -p tingjian-e2e --no-fail-fast --test-threads 2
+		cargo nextest run --workspace --no-fail-fast --test-threads 2 -E 'package(tingjian-e2e)' \
+		2>&1 | sed -u -E '/dbus-daemon|xdg-desktop-portal|Gtk-WARNING|SpiRegistry|^$$/d'
+	@echo "screenshots: $(TARGET)/e2e-screenshots/"
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p tingjian-app --quiet bindings

@@ -53,9 +53,16 @@ fn demo_cache_dir() -> PathBuf {
 
 pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSummary, UiError> {
     let mut vault = Vault::open_or_create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
-    let today = in_branch_zone(vault.clock().now()).date();
-    let quarter = QuarterId::of_date(today);
-    let options = DemoOptions { quarter_start: quarter.first_day(), until: today, seed: DEMO_SEED };
+    // The demo's dates are anchored to the day the vault was made, not to today: running `demo`
+    // again on a later day then finds the same complaints and changes nothing.
+    let created: String = vault
+        .db()
+        .query_row("SELECT created_at FROM vault_info WHERE id = 1", [], |row| row.get(0))
+        .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
+    let anchor = created.parse::<jiff::Timestamp>().unwrap_or_else(|_| vault.clock().now());
+    let day = in_branch_zone(anchor).date();
+    let quarter = QuarterId::of_date(day);
+    let options = DemoOptions { quarter_start: quarter.first_day(), until: day, seed: DEMO_SEED };
     let data_dir = data.map(Path::to_owned).unwrap_or_else(demo_cache_dir);
     let set = generate(&data_dir, &options).map_err(|error| UiError {
         code: match error {

@@ -27,9 +27,15 @@ impl Toolbox {
 
     pub fn locate_in(path: &OsStr) -> Result<Self, DemoError> {
         let find = |tool: &str| {
-            find_on_path(tool, path).ok_or_else(|| DemoError::ToolMissing { tool: tool.to_owned() })
+            find_on_path(tool, path).ok_or_else(|| DemoError::ToolMissing {
+                tool: tool.to_owned(),
+            })
         };
-        Ok(Self { espeak: find("espeak-ng")?, sox: find("sox")?, ffmpeg: find("ffmpeg")? })
+        Ok(Self {
+            espeak: find("espeak-ng")?,
+            sox: find("sox")?,
+            ffmpeg: find("ffmpeg")?,
+        })
     }
 }
 
@@ -52,7 +58,8 @@ fn candidates(dir: &Path, tool: &str) -> Vec<PathBuf> {
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(not(unix))]
@@ -63,13 +70,22 @@ fn is_executable(path: &Path) -> bool {
 /// Runs a program to completion and returns its output, turning a non-zero exit into an error that
 /// carries the program's own explanation from stderr.
 pub(crate) fn run(tool: &str, command: &mut Command) -> Result<Output, DemoError> {
-    let output = command.stdin(std::process::Stdio::null()).output().map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            DemoError::ToolMissing { tool: tool.to_owned() }
-        } else {
-            DemoError::ToolFailed { tool: tool.to_owned(), status: "not started".to_owned(), stderr: source.to_string() }
-        }
-    })?;
+    let output = command
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                DemoError::ToolMissing {
+                    tool: tool.to_owned(),
+                }
+            } else {
+                DemoError::ToolFailed {
+                    tool: tool.to_owned(),
+                    status: "not started".to_owned(),
+                    stderr: source.to_string(),
+                }
+            }
+        })?;
     if output.status.success() {
         Ok(output)
     } else {
@@ -85,7 +101,11 @@ pub(crate) fn run(tool: &str, command: &mut Command) -> Result<Output, DemoError
 fn tail_of(text: &str, max_chars: usize) -> String {
     let trimmed = text.trim();
     let count = trimmed.chars().count();
-    if count <= max_chars { trimmed.to_owned() } else { trimmed.chars().skip(count - max_chars).collect() }
+    if count <= max_chars {
+        trimmed.to_owned()
+    } else {
+        trimmed.chars().skip(count - max_chars).collect()
+    }
 }
 
 #[cfg(test)]
@@ -95,9 +115,15 @@ mod tests {
     #[test]
     fn an_empty_path_names_the_first_missing_tool() {
         let error = Toolbox::locate_in(OsStr::new("")).err();
-        assert!(matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "espeak-ng"), "{error:?}");
+        assert!(
+            matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "espeak-ng"),
+            "{error:?}"
+        );
         let message = error.map(|e| e.to_string()).unwrap_or_default();
-        assert!(message.starts_with("缺少工具 espeak-ng / missing tool espeak-ng"), "{message}");
+        assert!(
+            message.starts_with("缺少工具 espeak-ng / missing tool espeak-ng"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -110,13 +136,19 @@ mod tests {
             std::fs::write(&fake, "#!/bin/sh\n").expect("write fake tool");
             std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
             let error = Toolbox::locate_in(dir.path().as_os_str()).err();
-            assert!(matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "sox"), "{error:?}");
+            assert!(
+                matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "sox"),
+                "{error:?}"
+            );
         }
     }
 
     #[test]
     fn a_failing_tool_reports_its_stderr() {
-        let result = run("sh", Command::new("sh").args(["-c", "echo broken codec >&2; exit 3"]));
+        let result = run(
+            "sh",
+            Command::new("sh").args(["-c", "echo broken codec >&2; exit 3"]),
+        );
         match result {
             Err(DemoError::ToolFailed { tool, stderr, .. }) => {
                 assert_eq!(tool, "sh");

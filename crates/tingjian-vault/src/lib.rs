@@ -80,6 +80,9 @@ impl Vault {
         if !db.is_file() {
             return Err(VaultError::NotFound { path: dir.to_owned() });
         }
+        // SQLite cannot even read a WAL database from a directory it cannot write (it needs the
+        // shared-memory file), so writability is checked first, with a clear error.
+        probe_writable(dir)?;
         // The version check comes before anything that could write (journal mode, migrations), so a
         // vault from a newer Tingjian is left exactly as it was.
         let found = {
@@ -89,7 +92,6 @@ impl Vault {
         if found > schema::LATEST_VERSION {
             return Err(VaultError::SchemaTooNew { path: dir.to_owned(), found, supported: schema::LATEST_VERSION });
         }
-        probe_writable(dir)?;
         let mut conn = open_connection(&db, false)?;
         configure(&conn)?;
         if found < schema::LATEST_VERSION {

@@ -179,6 +179,29 @@ fn show(value: &Value) -> String {
     }
 }
 
+/// The table's name as a Chinese reader knows the thing it holds.
+fn table_zh(table: &str) -> &'static str {
+    match table {
+        "vault_info" => "档案库信息",
+        "people" => "人员",
+        "quarters" => "季度",
+        "recordings" => "录音",
+        "complaints" => "投诉",
+        "imports" => "导入记录",
+        _ => "数据",
+    }
+}
+
+/// A stored value as a message quotes it: long texts are cut, so one finding stays readable.
+fn quote(value: &str) -> String {
+    const LIMIT: usize = 40;
+    if value.chars().count() > LIMIT {
+        format!("{}…", value.chars().take(LIMIT).collect::<String>())
+    } else {
+        value.to_owned()
+    }
+}
+
 fn event_seq_of(row: &[(String, Value)]) -> Option<u64> {
     row.iter().find(|(name, _)| name == "event_seq").and_then(|(_, value)| match value {
         Value::Integer(i) if *i > 0 => Some(*i as u64),
@@ -190,18 +213,28 @@ fn event_seq_of(row: &[(String, Value)]) -> Option<u64> {
 /// with the vault's, row by row.
 fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<VerifyProblem>, VaultError> {
     let mut replay = Connection::open_in_memory()?;
+    // A damaged log can hold an event whose effect refers to a row an earlier, deleted event
+    // wrote; the replay must go on regardless, so constraints between tables are not enforced.
+    replay.pragma_update(None, "foreign_keys", false)?;
     let tx = replay.transaction_with_behavior(TransactionBehavior::Immediate)?;
     schema::migrate(&tx)?;
+    let mut problems = Vec::new();
     // Replay in the order the events were written. Where the log itself is damaged the chain
     // check has already said so; replaying what is readable still shows which rows it touched.
     for e in events {
-        if let Ok(parsed) = serde_json::from_str::<Event>(&e.payload) {
-            apply::apply(&tx, e, &parsed)?;
+        let Ok(parsed) = serde_json::from_str::<Event>(&e.payload) else { continue };
+        if let Err(error) = apply::apply(&tx, e, &parsed) {
+            let seq = e.seq;
+            problems.push(problem(
+                ProblemKind::EventUnreadable,
+                Some(seq),
+                format!("事件 #{seq}（{}）无法重放：{error}", e.kind),
+                format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
+            ));
         }
     }
     tx.commit()?;
 
-    let mut problems = Vec::new();
     for (table, key) in schema::DOMAIN_TABLES {
         let stored = read_table(db, table, key)?;
         let expected = read_table(&replay, table, key)?;
@@ -216,7 +249,10 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
                         event_seq: claimed,
                         table: Some((*table).to_owned()),
                         key: Some(row_key.clone()),
-                        message_zh: format!("表 {table} 中的记录 {row_key} 不是由任何事件写入的（自称来自事件 {claim}）"),
+                        message_zh: format!(
+                            "{}表（{table}）中的记录 {row_key} 不是由任何事件写入的（自称来自事件 {claim}）",
+                            table_zh(table)
+                        ),
                         message_en: format!(
                             "row {row_key} in table {table} was not written by any event (it claims event {claim})"
                         ),
@@ -228,7 +264,7 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
                         .iter()
                         .zip(wanted)
                         .find(|(a, b)| a != b)
-                        .map(|((name, a), (_, b))| (name.clone(), show(a), show(b)))
+                        .map(|((name, a), (_, b))| (name.clone(), quote(&show(a)), quote(&show(b))))
                         .unwrap_or_default();
                     let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
                     found.push(VerifyProblem {
@@ -237,7 +273,8 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
                         table: Some((*table).to_owned()),
                         key: Some(row_key.clone()),
                         message_zh: format!(
-                            "表 {table} 中的记录 {row_key} 与事件 {by} 写入的不一致：字段 {column} 现为 “{have}”，日志记载为 “{want}”"
+                            "{}表（{table}）中的记录 {row_key} 与事件 {by} 写入的不一致：字段 {column} 现为“{have}”，日志记载为“{want}”",
+                            table_zh(table)
                         ),
                         message_en: format!(
                             "row {row_key} in table {table} differs from what event {by} wrote: {column} is \"{have}\", the log says \"{want}\""
@@ -256,7 +293,10 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
                     event_seq: seq,
                     table: Some((*table).to_owned()),
                     key: Some(row_key.clone()),
-                    message_zh: format!("表 {table} 中由事件 {by} 写入的记录 {row_key} 已被删除"),
+                    message_zh: format!(
+                        "{}表（{table}）中由事件 {by} 写入的记录 {row_key} 已被删除",
+                        table_zh(table)
+                    ),
                     message_en: format!("row {row_key} in table {table}, written by event {by}, was deleted"),
                 });
             }
