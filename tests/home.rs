@@ -23,7 +23,10 @@ async fn home_shows_the_demo_vault_in_chinese_and_switches_to_english() -> Resul
     assert_eq!(app.text_of("[data-testid=quarter]").await?, status["current_quarter"].as_str().unwrap_or("?"));
     let complaints = app.text_of("[data-testid=complaints-count]").await?;
     assert_eq!(complaints, status["complaints_in_quarter"].to_string());
-    assert!(status["complaints_in_quarter"].as_u64().unwrap_or(0) >= 12, "the demo has a quarter's worth of complaints");
+    assert!(
+        status["complaints_in_quarter"].as_u64().unwrap_or(0) >= 12,
+        "the demo has a quarter's worth of complaints"
+    );
     assert_eq!(app.text_of("[data-testid=recordings-count]").await?, status["recordings_in_quarter"].to_string());
     assert_eq!(app.text_of("[data-testid=quarter-state]").await?, "进行中");
     let body = app.body_text().await?;

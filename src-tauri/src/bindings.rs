@@ -46,9 +46,6 @@ mod tests {
             return;
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "ui/src/lib/bindings.ts is stale: run `make bindings` and commit the result"
-        );
+        assert!(committed == fresh, "ui/src/lib/bindings.ts is stale: run `make bindings` and commit the result");
     }
 }

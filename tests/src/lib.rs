@@ -30,14 +30,13 @@ pub fn binary(name: &str) -> PathBuf {
 
 /// Runs the `tingjian` command on `vault`.
 pub fn tingjian(vault: &Path, args: &[&str]) -> Output {
-    let output = Command::new(binary("tingjian"))
+    Command::new(binary("tingjian"))
         .arg("--vault")
         .arg(vault)
         .args(args)
         .env("TINGJIAN_USER", "e2e")
         .output()
-        .expect("run tingjian");
-    output
+        .expect("run tingjian")
 }
 
 /// The generated demo calls, shared by every test (generated once, then cached on disk).
@@ -59,6 +58,7 @@ fn free_port() -> u16 {
 }
 
 /// The app, running under tauri-driver, with a WebDriver session on its window.
+#[derive(Debug)]
 pub struct App {
     pub client: Client,
     driver: Child,
@@ -101,7 +101,13 @@ impl App {
     }
 
     /// Waits until `css` matches an element whose attribute `name` is `value`.
-    pub async fn wait_for_attribute(&mut self, css: &str, name: &str, value: &str, timeout: Duration) -> Result<(), Error> {
+    pub async fn wait_for_attribute(
+        &mut self,
+        css: &str,
+        name: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), Error> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(element) = self.client.find(Locator::Css(css)).await

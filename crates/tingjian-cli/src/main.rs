@@ -70,9 +70,7 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
         Command::Init => {
             let vault = Vault::create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
             let status = vault.status().map_err(|e| UiError::from(&e))?;
-            out.print(&status, || {
-                format!("已新建档案库 / vault created: {}\n", status.vault_path)
-            });
+            out.print(&status, || format!("已新建档案库 / vault created: {}\n", status.vault_path));
         }
         Command::Demo { data } => {
             let summary = demo::fill(vault_dir, actor, data.as_deref())?;

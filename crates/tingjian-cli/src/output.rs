@@ -128,10 +128,18 @@ pub fn describe_import(r: &ImportReport) -> String {
         let _ = writeln!(text, "  注意 / warning {}: {} / {}", item.source, item.reason_zh, item.reason_en);
     }
     if !r.complaints_without_recording.is_empty() {
-        let _ = writeln!(text, "  无录音的投诉 / complaints without recording: {}", r.complaints_without_recording.join(", "));
+        let _ = writeln!(
+            text,
+            "  无录音的投诉 / complaints without recording: {}",
+            r.complaints_without_recording.join(", ")
+        );
     }
     if !r.recordings_without_complaint.is_empty() {
-        let _ = writeln!(text, "  无对应投诉的录音 / recordings without complaint: {}", r.recordings_without_complaint.join(", "));
+        let _ = writeln!(
+            text,
+            "  无对应投诉的录音 / recordings without complaint: {}",
+            r.recordings_without_complaint.join(", ")
+        );
     }
     text
 }

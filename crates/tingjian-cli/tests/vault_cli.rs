@@ -36,7 +36,8 @@ fn sqlite3(vault: &Path, sql: &str) {
 
 /// A two-channel 8 kHz tone call of `seconds`, different per `pitch` so hashes differ.
 fn write_call(path: &Path, seconds: u32, pitch: f32) {
-    let spec = hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut writer = hound::WavWriter::create(path, spec).expect("create wav");
     for n in 0..seconds * 8000 {
         let t = n as f32 / 8000.0;
@@ -68,7 +69,14 @@ fn populated_vault() -> (tempfile::TempDir, PathBuf) {
     let manifest = input.join("export.csv");
     let imported = tingjian(
         &vault,
-        &["import", "--json", "--manifest", manifest.to_str().expect("utf8"), "--recordings", input.join("rec").to_str().expect("utf8")],
+        &[
+            "import",
+            "--json",
+            "--manifest",
+            manifest.to_str().expect("utf8"),
+            "--recordings",
+            input.join("rec").to_str().expect("utf8"),
+        ],
     );
     assert!(imported.status.success(), "import failed: {}", String::from_utf8_lossy(&imported.stderr));
     let report = json(&imported);
@@ -90,8 +98,7 @@ fn first_problem(report: &Value) -> (&str, u64) {
 }
 
 /// Drops the append-only triggers, as someone set on tampering would before editing.
-const DROP_GUARDS: &str =
-    "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;";
+const DROP_GUARDS: &str = "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;";
 
 #[test]
 fn an_untouched_vault_verifies_and_status_counts_it() {
@@ -115,7 +122,14 @@ fn reimporting_the_same_data_changes_nothing() {
     let input = temp.path().join("input");
     let again = tingjian(
         &vault,
-        &["import", "--json", "--manifest", input.join("export.csv").to_str().expect("utf8"), "--recordings", input.join("rec").to_str().expect("utf8")],
+        &[
+            "import",
+            "--json",
+            "--manifest",
+            input.join("export.csv").to_str().expect("utf8"),
+            "--recordings",
+            input.join("rec").to_str().expect("utf8"),
+        ],
     );
     let report = json(&again);
     assert_eq!(report["complaints_unchanged"], 3);
@@ -141,7 +155,12 @@ fn the_append_only_guard_refuses_a_plain_edit() {
 #[test]
 fn editing_an_event_payload_is_found_and_named() {
     let (_temp, vault) = populated_vault();
-    sqlite3(&vault, &format!("{DROP_GUARDS} UPDATE events SET payload = replace(payload, '张三', '赵六') WHERE kind = 'complaint_recorded' AND payload LIKE '%张三%';"));
+    sqlite3(
+        &vault,
+        &format!(
+            "{DROP_GUARDS} UPDATE events SET payload = replace(payload, '张三', '赵六') WHERE kind = 'complaint_recorded' AND payload LIKE '%张三%';"
+        ),
+    );
     let (ok, report, code) = verify(&vault);
     assert!(!ok);
     assert_eq!(code, 2);
@@ -220,10 +239,7 @@ fn deleting_and_adding_domain_rows_are_found() {
     assert_eq!(report["problems"][0]["key"], "TS003");
 
     let (_temp2, vault2) = populated_vault();
-    sqlite3(
-        &vault2,
-        "INSERT INTO people (id, display_name, role, event_seq) VALUES ('ghost', '幽灵', 'reviewer', 2);",
-    );
+    sqlite3(&vault2, "INSERT INTO people (id, display_name, role, event_seq) VALUES ('ghost', '幽灵', 'reviewer', 2);");
     let (ok, report, _) = verify(&vault2);
     assert!(!ok);
     assert_eq!(report["problems"][0]["kind"], "row_added");

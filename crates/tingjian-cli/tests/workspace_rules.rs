@@ -37,9 +37,9 @@ fn no_crate_under_crates_depends_on_tauri() {
                     d.iter()
                         .filter(|dep| {
                             // Dev-dependencies do not ship; only normal and build edges count.
-                            dep["dep_kinds"].as_array().is_some_and(|kinds| {
-                                kinds.iter().any(|k| k["kind"].is_null() || k["kind"] == "build")
-                            })
+                            dep["dep_kinds"]
+                                .as_array()
+                                .is_some_and(|kinds| kinds.iter().any(|k| k["kind"].is_null() || k["kind"] == "build"))
                         })
                         .filter_map(|dep| dep["pkg"].as_str())
                         .collect()

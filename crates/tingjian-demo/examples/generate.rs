@@ -12,11 +12,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let seed = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2026);
-    let day = |index: usize, fallback: jiff::civil::Date| {
-        args.get(index)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(fallback)
-    };
+    let day =
+        |index: usize, fallback: jiff::civil::Date| args.get(index).and_then(|s| s.parse().ok()).unwrap_or(fallback);
     let opts = DemoOptions {
         quarter_start: day(2, jiff::civil::date(2026, 10, 1)),
         until: day(3, jiff::civil::date(2026, 12, 18)),
@@ -36,12 +33,7 @@ fn main() -> ExitCode {
                     call.customer_speech.len()
                 );
             }
-            println!(
-                "{} calls in {:?}; export {}",
-                set.calls.len(),
-                started.elapsed(),
-                set.export_csv.display()
-            );
+            println!("{} calls in {:?}; export {}", set.calls.len(), started.elapsed(), set.export_csv.display());
             ExitCode::SUCCESS
         }
         Err(error) => {

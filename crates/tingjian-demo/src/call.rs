@@ -40,24 +40,12 @@ pub(crate) struct CallPaths {
 
 /// Makes the recording for one call and returns what is known about it, except the complaint
 /// number, which the export assigns.
-pub(crate) fn render(
-    tools: &Toolbox,
-    plan: &CallPlan,
-    paths: &CallPaths,
-) -> Result<DemoCall, DemoError> {
-    let stem = plan
-        .file_name
-        .split('.')
-        .next()
-        .unwrap_or("call")
-        .to_owned();
+pub(crate) fn render(tools: &Toolbox, plan: &CallPlan, paths: &CallPaths) -> Result<DemoCall, DemoError> {
+    let stem = plan.file_name.split('.').next().unwrap_or("call").to_owned();
     let staff_number = spoken_digits(&plan.agent_id);
     let mut turns: Vec<(Party, Cue, Clip)> = Vec::with_capacity(plan.scenario.turns.len());
     for (index, turn) in plan.scenario.turns.iter().enumerate() {
-        let text = turn
-            .text
-            .replace("{工号}", &staff_number)
-            .replace("{姓}", plan.surname);
+        let text = turn.text.replace("{工号}", &staff_number).replace("{姓}", plan.surname);
         let voice = match turn.party {
             Party::Agent => plan.agent_voice,
             Party::Customer => plan.customer_voice,
@@ -72,11 +60,9 @@ pub(crate) fn render(
     }
 
     let mut rng = SplitMix::new(plan.seed, 0);
-    let timeline = lay_out(&turns, &mut rng, plan.format == Format::Mp3).ok_or_else(|| {
-        DemoError::CallLength {
-            file_name: plan.file_name.clone(),
-            scenario: plan.scenario.key.to_owned(),
-        }
+    let timeline = lay_out(&turns, &mut rng, plan.format == Format::Mp3).ok_or_else(|| DemoError::CallLength {
+        file_name: plan.file_name.clone(),
+        scenario: plan.scenario.key.to_owned(),
     })?;
     let (left, right) = mix(&turns, &timeline, &mut rng);
 
@@ -91,17 +77,12 @@ pub(crate) fn render(
         }
     }
 
-    let to_ms =
-        |samples: usize| (samples as u64 * 1000 + SAMPLE_RATE as u64 / 2) / SAMPLE_RATE as u64;
+    let to_ms = |samples: usize| (samples as u64 * 1000 + SAMPLE_RATE as u64 / 2) / SAMPLE_RATE as u64;
     let intervals = |party: Party| {
         let mut spans: Vec<(u64, u64)> = Vec::new();
         for ((who, _, clip), &start) in turns.iter().zip(&timeline.starts) {
             if *who == party {
-                spans.extend(
-                    clip.segments
-                        .iter()
-                        .map(|&(a, b)| (to_ms(start + a), to_ms(start + b))),
-                );
+                spans.extend(clip.segments.iter().map(|&(a, b)| (to_ms(start + a), to_ms(start + b))));
             }
         }
         merge(spans)
@@ -135,38 +116,21 @@ enum Gap {
 /// 0.5–2 s before the interrupted turn ends. If the call would be too long, the pauses and the hold
 /// are shortened towards their minimums; if it is too short, the line stays open longer at the end.
 /// `None` means the turns alone do not fit in two minutes.
-pub(crate) fn lay_out(
-    turns: &[(Party, Cue, Clip)],
-    rng: &mut SplitMix,
-    align_for_mp3: bool,
-) -> Option<Timeline> {
+pub(crate) fn lay_out(turns: &[(Party, Cue, Clip)], rng: &mut SplitMix, align_for_mp3: bool) -> Option<Timeline> {
     let lead_in = rng.range_f64(0.5, 1.5);
     let mut tail = rng.range_f64(0.6, 1.6);
     let mut gaps = Vec::with_capacity(turns.len());
     for (i, (party, cue, _)) in turns.iter().enumerate() {
         let previous = i.checked_sub(1).map(|p| &turns[p]);
         let gap = match previous {
-            None => Gap::Pause {
-                seconds: lead_in,
-                minimum: lead_in,
-            },
-            Some((_, Cue::HoldAfter, _)) => Gap::Pause {
-                seconds: rng.range_f64(4.0, 10.0),
-                minimum: 4.0,
-            },
-            Some((Party::Agent, _, interrupted))
-                if *cue == Cue::CutsIn && *party == Party::Customer =>
-            {
+            None => Gap::Pause { seconds: lead_in, minimum: lead_in },
+            Some((_, Cue::HoldAfter, _)) => Gap::Pause { seconds: rng.range_f64(4.0, 10.0), minimum: 4.0 },
+            Some((Party::Agent, _, interrupted)) if *cue == Cue::CutsIn && *party == Party::Customer => {
                 // Leave the agent at least 0.4 s of speech before the customer comes in.
                 let room = (interrupted.len() as f64 / RATE - 0.4).max(0.0);
-                Gap::Overlap {
-                    seconds: rng.range_f64(0.5, 2.0).min(room),
-                }
+                Gap::Overlap { seconds: rng.range_f64(0.5, 2.0).min(room) }
             }
-            Some(_) => Gap::Pause {
-                seconds: rng.range_f64(0.3, 1.2),
-                minimum: 0.3,
-            },
+            Some(_) => Gap::Pause { seconds: rng.range_f64(0.3, 1.2), minimum: 0.3 },
         };
         gaps.push(gap);
     }
@@ -180,9 +144,7 @@ pub(crate) fn lay_out(
                 Gap::Pause { seconds, minimum } => {
                     speech_end + ((minimum + (seconds - minimum) * squeeze) * RATE).round() as usize
                 }
-                Gap::Overlap { seconds } => {
-                    previous_end.saturating_sub((seconds * RATE).round() as usize)
-                }
+                Gap::Overlap { seconds } => previous_end.saturating_sub((seconds * RATE).round() as usize),
             };
             starts.push(start);
             previous_end = start + clip.len();
@@ -207,11 +169,7 @@ pub(crate) fn lay_out(
 
 /// Mixes the turns into two channels: each party at its own level on its own channel, 25 dB down on
 /// the other, and independent line noise on both.
-fn mix(
-    turns: &[(Party, Cue, Clip)],
-    timeline: &Timeline,
-    rng: &mut SplitMix,
-) -> (Vec<f32>, Vec<f32>) {
+fn mix(turns: &[(Party, Cue, Clip)], timeline: &Timeline, rng: &mut SplitMix) -> (Vec<f32>, Vec<f32>) {
     let mut left = vec![0.0f32; timeline.total];
     let mut right = vec![0.0f32; timeline.total];
     // Peak levels per party in dBFS; the customer's handset is usually a little quieter.
@@ -224,8 +182,7 @@ fn mix(
             Party::Customer => customer_peak_db,
         };
         // A turn-to-turn wobble of ±1 dB keeps the level from being unnaturally constant.
-        let gain = (10f64.powf((peak_db + rng.range_f64(-1.0, 1.0)) / 20.0)
-            / f64::from(clip.peak().max(1e-6))) as f32;
+        let gain = (10f64.powf((peak_db + rng.range_f64(-1.0, 1.0)) / 20.0) / f64::from(clip.peak().max(1e-6))) as f32;
         let (own, other) = match party {
             Party::Agent => (&mut left, &mut right),
             Party::Customer => (&mut right, &mut left),
@@ -254,10 +211,7 @@ fn write_wav(path: &Path, left: &[f32], right: &[f32]) -> Result<(), DemoError> 
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let wav_error = |source| DemoError::Wav {
-        path: path.to_owned(),
-        source,
-    };
+    let wav_error = |source| DemoError::Wav { path: path.to_owned(), source };
     let mut writer = hound::WavWriter::create(path, spec).map_err(wav_error)?;
     let to_i16 = |x: f32| (x * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
     for (&l, &r) in left.iter().zip(right) {
@@ -276,14 +230,7 @@ fn encode(tools: &Toolbox, input: &Path, codec: &[&str], output: &Path) -> Resul
             .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"])
             .arg(input)
             .args(codec)
-            .args([
-                "-map_metadata",
-                "-1",
-                "-fflags",
-                "+bitexact",
-                "-flags:a",
-                "+bitexact",
-            ])
+            .args(["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"])
             .arg(output),
     )?;
     Ok(())
@@ -308,10 +255,7 @@ mod tests {
 
     fn clip(seconds: f64) -> Clip {
         let n = (seconds * RATE) as usize;
-        Clip {
-            samples: vec![0.5; n],
-            segments: vec![(0, n)],
-        }
+        Clip { samples: vec![0.5; n], segments: vec![(0, n)] }
     }
 
     #[test]
@@ -331,11 +275,7 @@ mod tests {
             let end = |i: usize| s(i) + turns[i].2.len() as f64 / RATE;
             assert!((0.5..1.5).contains(&s(0)));
             assert!((0.3..1.2).contains(&(s(1) - end(0))));
-            assert!(
-                (4.0..10.0).contains(&(s(3) - end(2))),
-                "hold {}",
-                s(3) - end(2)
-            );
+            assert!((4.0..10.0).contains(&(s(3) - end(2))), "hold {}", s(3) - end(2));
             let overlap = end(3) - s(4);
             assert!((0.5..=2.0).contains(&overlap), "overlap {overlap}");
             assert!((0.3..1.2).contains(&(s(5) - end(4))));
@@ -345,34 +285,18 @@ mod tests {
 
     #[test]
     fn long_calls_are_squeezed_and_mp3_calls_fill_whole_frames() {
-        let turns: Vec<_> = (0..12)
-            .map(|i| {
-                (
-                    if i % 2 == 0 {
-                        Party::Agent
-                    } else {
-                        Party::Customer
-                    },
-                    Cue::Plain,
-                    clip(9.0),
-                )
-            })
-            .collect();
+        let turns: Vec<_> =
+            (0..12).map(|i| (if i % 2 == 0 { Party::Agent } else { Party::Customer }, Cue::Plain, clip(9.0))).collect();
         let mut rng = SplitMix::new(1, 0);
         let timeline = lay_out(&turns, &mut rng, true).expect("fits after squeezing");
         assert!(timeline.total <= MAX_SAMPLES + MP3_FRAME);
         assert_eq!(timeline.total % MP3_FRAME, 0);
-        let too_long: Vec<_> = (0..14)
-            .map(|_| (Party::Agent, Cue::Plain, clip(9.0)))
-            .collect();
+        let too_long: Vec<_> = (0..14).map(|_| (Party::Agent, Cue::Plain, clip(9.0))).collect();
         assert!(lay_out(&too_long, &mut rng, false).is_none());
     }
 
     #[test]
     fn intervals_merge_when_they_touch() {
-        assert_eq!(
-            merge(vec![(5, 9), (0, 3), (3, 4), (8, 12)]),
-            vec![(0, 4), (5, 12)]
-        );
+        assert_eq!(merge(vec![(5, 9), (0, 3), (3, 4), (8, 12)]), vec![(0, 4), (5, 12)]);
     }
 }

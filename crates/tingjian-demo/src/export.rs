@@ -65,9 +65,7 @@ pub(crate) fn rows(plan: &Plan, opts: &DemoOptions) -> Result<Vec<Row>, DemoErro
 
     // Two regulator-forwarded complaints miss the one-hour first-response rule, so the app has
     // something to flag; the others are answered well within it.
-    let mut forwarded: Vec<usize> = (0..count)
-        .filter(|&k| SCENARIOS[accepted[k].1].regulator)
-        .collect();
+    let mut forwarded: Vec<usize> = (0..count).filter(|&k| SCENARIOS[accepted[k].1].regulator).collect();
     rng.shuffle(&mut forwarded);
     let late: Vec<usize> = forwarded.iter().take(2).copied().collect();
 
@@ -77,11 +75,7 @@ pub(crate) fn rows(plan: &Plan, opts: &DemoOptions) -> Result<Vec<Row>, DemoErro
     let mut sequence = 0u32;
     let mut previous_day: Option<Date> = None;
     for (k, &(at, scenario)) in accepted.iter().enumerate() {
-        sequence = if previous_day == Some(at.date()) {
-            sequence + 1
-        } else {
-            1
-        };
+        sequence = if previous_day == Some(at.date()) { sequence + 1 } else { 1 };
         previous_day = Some(at.date());
         let complaint_number = format!("TS{}{sequence:02}", at.date().strftime("%Y%m%d"));
 
@@ -106,24 +100,11 @@ pub(crate) fn rows(plan: &Plan, opts: &DemoOptions) -> Result<Vec<Row>, DemoErro
             while is_weekend(day) && day > add_days(at.date(), 1)? {
                 day = day.yesterday().map_err(|e| date_error(&e))?;
             }
-            if day > at.date() {
-                Some(clock(day, resolution_minute, resolution_second)?)
-            } else {
-                None
-            }
+            if day > at.date() { Some(clock(day, resolution_minute, resolution_second)?) } else { None }
         };
 
-        let recording = plan.call_of_scenario[scenario]
-            .map(|i| plan.calls[i].file_name.clone())
-            .unwrap_or_default();
-        rows.push(Row {
-            scenario,
-            complaint_number,
-            accepted: at,
-            first_response,
-            resolved,
-            recording,
-        });
+        let recording = plan.call_of_scenario[scenario].map(|i| plan.calls[i].file_name.clone()).unwrap_or_default();
+        rows.push(Row { scenario, complaint_number, accepted: at, first_response, resolved, recording });
     }
     Ok(rows)
 }
@@ -138,11 +119,7 @@ pub(crate) fn render_csv(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>, DemoError
         let scenario = &SCENARIOS[row.scenario];
         let person = &plan.complainants[row.scenario];
         let resolved = row.resolved.as_ref().map(stamp).unwrap_or_default();
-        let state = if row.resolved.is_some() {
-            "已办结"
-        } else {
-            "处理中"
-        };
+        let state = if row.resolved.is_some() { "已办结" } else { "处理中" };
         let forwarded = if scenario.regulator { "是" } else { "否" };
         writer
             .write_record([
@@ -163,9 +140,7 @@ pub(crate) fn render_csv(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>, DemoError
             ])
             .map_err(csv_error)?;
     }
-    writer.into_inner().map_err(|error| DemoError::Csv {
-        source: csv::Error::from(error.into_error()),
-    })
+    writer.into_inner().map_err(|error| DemoError::Csv { source: csv::Error::from(error.into_error()) })
 }
 
 /// Monday to Friday between the two dates, both included; all days if the period has no working
@@ -173,18 +148,13 @@ pub(crate) fn render_csv(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>, DemoError
 fn working_days(opts: &DemoOptions) -> Result<Vec<Date>, DemoError> {
     if opts.until < opts.quarter_start {
         return Err(DemoError::InvalidOptions {
-            reason: format!(
-                "until {} is before quarter_start {}",
-                opts.until, opts.quarter_start
-            ),
+            reason: format!("until {} is before quarter_start {}", opts.until, opts.quarter_start),
         });
     }
     let span_days = opts.quarter_start.duration_until(opts.until).as_hours() / 24;
     if span_days > MAX_DAYS {
         return Err(DemoError::InvalidOptions {
-            reason: format!(
-                "{span_days} days from quarter_start to until; at most {MAX_DAYS} are supported"
-            ),
+            reason: format!("{span_days} days from quarter_start to until; at most {MAX_DAYS} are supported"),
         });
     }
     let mut all = Vec::new();
@@ -205,13 +175,8 @@ fn is_weekend(day: Date) -> bool {
 }
 
 fn clock(day: Date, minute_of_day: u64, second: u64) -> Result<DateTime, DemoError> {
-    let time = Time::new(
-        (minute_of_day / 60) as i8,
-        (minute_of_day % 60) as i8,
-        second as i8,
-        0,
-    )
-    .map_err(|e| date_error(&e))?;
+    let time = Time::new((minute_of_day / 60) as i8, (minute_of_day % 60) as i8, second as i8, 0)
+        .map_err(|e| date_error(&e))?;
     Ok(day.to_datetime(time))
 }
 
@@ -220,14 +185,11 @@ fn add(at: DateTime, span: Span) -> Result<DateTime, DemoError> {
 }
 
 fn add_days(day: Date, days: i64) -> Result<Date, DemoError> {
-    day.checked_add(Span::new().days(days))
-        .map_err(|e| date_error(&e))
+    day.checked_add(Span::new().days(days)).map_err(|e| date_error(&e))
 }
 
 fn date_error(error: &jiff::Error) -> DemoError {
-    DemoError::InvalidOptions {
-        reason: error.to_string(),
-    }
+    DemoError::InvalidOptions { reason: error.to_string() }
 }
 
 #[cfg(test)]
@@ -236,21 +198,14 @@ mod tests {
     use jiff::civil::date;
 
     fn options(seed: u64) -> DemoOptions {
-        DemoOptions {
-            quarter_start: date(2026, 10, 1),
-            until: date(2026, 12, 18),
-            seed,
-        }
+        DemoOptions { quarter_start: date(2026, 10, 1), until: date(2026, 12, 18), seed }
     }
 
     fn parse(bytes: &[u8]) -> Vec<csv::StringRecord> {
         let mut reader = csv::Reader::from_reader(bytes);
         let headers = reader.headers().expect("headers").clone();
         assert_eq!(headers.iter().collect::<Vec<_>>(), HEADERS);
-        reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .expect("records")
+        reader.records().collect::<Result<Vec<_>, _>>().expect("records")
     }
 
     #[test]
@@ -259,10 +214,7 @@ mod tests {
         let first = render_csv(&plan, &rows(&plan, &options(11)).expect("rows")).expect("csv");
         let again = render_csv(&plan, &rows(&plan, &options(11)).expect("rows")).expect("csv");
         assert_eq!(first, again);
-        let later = DemoOptions {
-            until: date(2026, 12, 31),
-            ..options(11)
-        };
+        let later = DemoOptions { until: date(2026, 12, 31), ..options(11) };
         let moved = render_csv(&plan, &rows(&plan, &later).expect("rows")).expect("csv");
         assert_ne!(first, moved);
     }
@@ -272,8 +224,7 @@ mod tests {
         for seed in [1, 2, 2026, 99] {
             let plan = Plan::new(seed);
             let opts = options(seed);
-            let records =
-                parse(&render_csv(&plan, &rows(&plan, &opts).expect("rows")).expect("csv"));
+            let records = parse(&render_csv(&plan, &rows(&plan, &opts).expect("rows")).expect("csv"));
             assert_eq!(records.len(), SCENARIOS.len());
             let parse_time = |s: &str| DateTime::strptime("%Y-%m-%d %H:%M:%S", s).expect("time");
             let mut months = std::collections::BTreeSet::new();
@@ -286,10 +237,7 @@ mod tests {
                 assert!(number.starts_with("TS") && number.len() == 12, "{number}");
                 numbers.insert(number.to_owned());
                 let accepted = parse_time(&record[1]);
-                assert_eq!(
-                    &number[2..10],
-                    accepted.date().strftime("%Y%m%d").to_string()
-                );
+                assert_eq!(&number[2..10], accepted.date().strftime("%Y%m%d").to_string());
                 assert!(accepted.date() >= opts.quarter_start && accepted.date() <= opts.until);
                 assert!(!is_weekend(accepted.date()));
                 assert!(accepted.time() >= Time::new(8, 30, 0, 0).expect("time"));
@@ -307,11 +255,7 @@ mod tests {
                     open += 1;
                 } else {
                     assert_eq!(&record[10], "已办结");
-                    let days = accepted
-                        .date()
-                        .duration_until(parse_time(&record[9]).date())
-                        .as_hours()
-                        / 24;
+                    let days = accepted.date().duration_until(parse_time(&record[9]).date()).as_hours() / 24;
                     assert!((1..=20).contains(&days), "{days}");
                 }
                 assert_eq!(record[7].len(), 11);
@@ -330,25 +274,10 @@ mod tests {
     #[test]
     fn a_one_day_period_and_reversed_dates() {
         let plan = Plan::new(5);
-        let day = DemoOptions {
-            quarter_start: date(2026, 10, 1),
-            until: date(2026, 10, 1),
-            seed: 5,
-        };
+        let day = DemoOptions { quarter_start: date(2026, 10, 1), until: date(2026, 10, 1), seed: 5 };
         let same_day = rows(&plan, &day).expect("rows");
-        assert!(
-            same_day
-                .iter()
-                .all(|row| row.accepted.date() == day.until && row.resolved.is_none())
-        );
-        let reversed = DemoOptions {
-            quarter_start: date(2026, 10, 2),
-            until: date(2026, 10, 1),
-            seed: 5,
-        };
-        assert!(matches!(
-            rows(&plan, &reversed),
-            Err(DemoError::InvalidOptions { .. })
-        ));
+        assert!(same_day.iter().all(|row| row.accepted.date() == day.until && row.resolved.is_none()));
+        let reversed = DemoOptions { quarter_start: date(2026, 10, 2), until: date(2026, 10, 1), seed: 5 };
+        assert!(matches!(rows(&plan, &reversed), Err(DemoError::InvalidOptions { .. })));
     }
 }

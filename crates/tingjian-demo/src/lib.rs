@@ -93,34 +93,20 @@ pub enum DemoError {
     #[error("缺少工具 {tool} / missing tool {tool}: install it (make run installs it)")]
     ToolMissing { tool: String },
     #[error("工具 {tool} 运行失败（{status}）/ {tool} failed ({status}): {stderr}")]
-    ToolFailed {
-        tool: String,
-        status: String,
-        stderr: String,
-    },
+    ToolFailed { tool: String, status: String, stderr: String },
     #[error("无法读写 {path} / cannot read or write {path}: {source}", path = .path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("无法写入录音 {path} / cannot write the recording {path}: {source}", path = .path.display())]
     Wav { path: PathBuf, source: hound::Error },
     #[error("无法生成投诉导出表 / cannot write the complaint export: {source}")]
     Csv { source: csv::Error },
     #[error("无法写入 {path} / cannot write {path}: {source}", path = .path.display())]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Json { path: PathBuf, source: serde_json::Error },
     #[error("生成参数无效 / invalid options: {reason}")]
     InvalidOptions { reason: String },
-    #[error(
-        "语音合成没有产生可听的语音 / the speech synthesiser produced no audible speech for “{text}”"
-    )]
+    #[error("语音合成没有产生可听的语音 / the speech synthesiser produced no audible speech for “{text}”")]
     NoSpeech { text: String },
-    #[error(
-        "通话 {file_name}（{scenario}）超过两分钟 / the call {file_name} ({scenario}) does not fit in two minutes"
-    )]
+    #[error("通话 {file_name}（{scenario}）超过两分钟 / the call {file_name} ({scenario}) does not fit in two minutes")]
     CallLength { file_name: String, scenario: String },
     #[error("生成通话的线程意外终止 / a call-generating thread stopped unexpectedly")]
     WorkerStopped,
@@ -176,16 +162,11 @@ pub fn generate(out_dir: &Path, opts: &DemoOptions) -> Result<DemoSet, DemoError
         if std::fs::read(&export_csv).ok().as_deref() != Some(csv.as_slice()) {
             write_atomically(&export_csv, &csv)?;
         }
-        let changed = manifest.set != set
-            || manifest.quarter_start != opts.quarter_start
-            || manifest.until != opts.until;
+        let changed =
+            manifest.set != set || manifest.quarter_start != opts.quarter_start || manifest.until != opts.until;
         if changed {
-            let updated = Manifest {
-                quarter_start: opts.quarter_start,
-                until: opts.until,
-                set: set.clone(),
-                ..manifest
-            };
+            let updated =
+                Manifest { quarter_start: opts.quarter_start, until: opts.until, set: set.clone(), ..manifest };
             write_manifest(&manifest_path, &updated)?;
         }
         return Ok(set);
@@ -197,14 +178,9 @@ pub fn generate(out_dir: &Path, opts: &DemoOptions) -> Result<DemoSet, DemoError
     remove_file_if_present(&manifest_path)?;
     remove_stale_work_dirs(out_dir);
     let started = std::time::SystemTime::now();
-    let nanos = started
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos());
+    let nanos = started.duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_nanos());
     let work = out_dir.join(format!("{WORK_DIR_PREFIX}{}-{nanos}", std::process::id()));
-    let paths = CallPaths {
-        scratch_dir: work.join("scratch"),
-        recordings_dir: work.join(RECORDINGS_DIR),
-    };
+    let paths = CallPaths { scratch_dir: work.join("scratch"), recordings_dir: work.join(RECORDINGS_DIR) };
     create_dir(&paths.scratch_dir)?;
     create_dir(&paths.recordings_dir)?;
 
@@ -219,13 +195,8 @@ pub fn generate(out_dir: &Path, opts: &DemoOptions) -> Result<DemoSet, DemoError
     let mut files = Vec::with_capacity(calls.len());
     for call in &calls {
         let path = paths.recordings_dir.join(&call.file_name);
-        let bytes = std::fs::metadata(&path)
-            .map_err(|source| DemoError::Io { path, source })?
-            .len();
-        files.push(FileStamp {
-            name: call.file_name.clone(),
-            bytes,
-        });
+        let bytes = std::fs::metadata(&path).map_err(|source| DemoError::Io { path, source })?.len();
+        files.push(FileStamp { name: call.file_name.clone(), bytes });
     }
 
     // The finished recordings replace the old ones in two renames inside the same directory.
@@ -234,11 +205,7 @@ pub fn generate(out_dir: &Path, opts: &DemoOptions) -> Result<DemoSet, DemoError
     }
     rename(&paths.recordings_dir, &recordings_dir)?;
     write_atomically(&export_csv, &csv)?;
-    let set = DemoSet {
-        export_csv,
-        recordings_dir,
-        calls: in_export_order(&rows, calls),
-    };
+    let set = DemoSet { export_csv, recordings_dir, calls: in_export_order(&rows, calls) };
     let manifest = Manifest {
         version: GENERATOR_VERSION,
         seed: opts.seed,
@@ -260,9 +227,7 @@ type Rendered = (usize, Result<DemoCall, DemoError>);
 /// and the first failure in that order is the one reported.
 fn render_all(tools: &Toolbox, plan: &Plan, paths: &CallPaths) -> Result<Vec<DemoCall>, DemoError> {
     let count = plan.calls.len();
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4);
+    let workers = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
     let finished: Vec<thread::Result<Vec<Rendered>>> = thread::scope(|scope| {
@@ -318,10 +283,7 @@ fn render_all(tools: &Toolbox, plan: &Plan, paths: &CallPaths) -> Result<Vec<Dem
 fn in_export_order(rows: &[export::Row], mut calls: Vec<DemoCall>) -> Vec<DemoCall> {
     let mut ordered = Vec::with_capacity(calls.len());
     for row in rows.iter().filter(|row| !row.recording.is_empty()) {
-        if let Some(position) = calls
-            .iter()
-            .position(|call| call.file_name == row.recording)
-        {
+        if let Some(position) = calls.iter().position(|call| call.file_name == row.recording) {
             let mut call = calls.swap_remove(position);
             call.complaint_number = row.complaint_number.clone();
             ordered.push(call);
@@ -332,33 +294,15 @@ fn in_export_order(rows: &[export::Row], mut calls: Vec<DemoCall>) -> Vec<DemoCa
 
 /// The manifest in `out_dir` if the set it describes can be returned as it is: same generator
 /// version, same seed, the same recordings as this seed plans, each present with its recorded size.
-fn reusable_manifest(
-    manifest_path: &Path,
-    recordings_dir: &Path,
-    opts: &DemoOptions,
-    plan: &Plan,
-) -> Option<Manifest> {
+fn reusable_manifest(manifest_path: &Path, recordings_dir: &Path, opts: &DemoOptions, plan: &Plan) -> Option<Manifest> {
     let text = std::fs::read(manifest_path).ok()?;
     let manifest: Manifest = serde_json::from_slice(&text).ok()?;
     if manifest.version != GENERATOR_VERSION || manifest.seed != opts.seed {
         return None;
     }
-    let mut planned: Vec<&str> = plan
-        .calls
-        .iter()
-        .map(|call| call.file_name.as_str())
-        .collect();
-    let mut described: Vec<&str> = manifest
-        .set
-        .calls
-        .iter()
-        .map(|call| call.file_name.as_str())
-        .collect();
-    let mut stamped: Vec<&str> = manifest
-        .files
-        .iter()
-        .map(|file| file.name.as_str())
-        .collect();
+    let mut planned: Vec<&str> = plan.calls.iter().map(|call| call.file_name.as_str()).collect();
+    let mut described: Vec<&str> = manifest.set.calls.iter().map(|call| call.file_name.as_str()).collect();
+    let mut stamped: Vec<&str> = manifest.files.iter().map(|file| file.name.as_str()).collect();
     planned.sort_unstable();
     described.sort_unstable();
     stamped.sort_unstable();
@@ -366,17 +310,14 @@ fn reusable_manifest(
         return None;
     }
     let intact = manifest.files.iter().all(|file| {
-        std::fs::metadata(recordings_dir.join(&file.name))
-            .is_ok_and(|meta| meta.is_file() && meta.len() == file.bytes)
+        std::fs::metadata(recordings_dir.join(&file.name)).is_ok_and(|meta| meta.is_file() && meta.len() == file.bytes)
     });
     intact.then_some(manifest)
 }
 
 fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), DemoError> {
-    let mut text = serde_json::to_vec_pretty(manifest).map_err(|source| DemoError::Json {
-        path: path.to_owned(),
-        source,
-    })?;
+    let mut text =
+        serde_json::to_vec_pretty(manifest).map_err(|source| DemoError::Json { path: path.to_owned(), source })?;
     text.push(b'\n');
     write_atomically(path, &text)
 }
@@ -386,25 +327,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, bytes).map_err(|source| DemoError::Io {
-        path: temporary.clone(),
-        source,
-    })?;
+    std::fs::write(&temporary, bytes).map_err(|source| DemoError::Io { path: temporary.clone(), source })?;
     rename(&temporary, path)
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), DemoError> {
-    std::fs::rename(from, to).map_err(|source| DemoError::Io {
-        path: to.to_owned(),
-        source,
-    })
+    std::fs::rename(from, to).map_err(|source| DemoError::Io { path: to.to_owned(), source })
 }
 
 fn create_dir(path: &Path) -> Result<(), DemoError> {
-    std::fs::create_dir_all(path).map_err(|source| DemoError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::create_dir_all(path).map_err(|source| DemoError::Io { path: path.to_owned(), source })
 }
 
 /// Removes work directories that killed runs left behind. Failing to remove one only leaves litter,
@@ -414,10 +346,7 @@ fn remove_stale_work_dirs(out_dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let is_work = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|name| name.starts_with(WORK_DIR_PREFIX));
+        let is_work = entry.file_name().to_str().is_some_and(|name| name.starts_with(WORK_DIR_PREFIX));
         let stale = entry
             .metadata()
             .and_then(|meta| meta.modified())
@@ -432,20 +361,18 @@ fn remove_stale_work_dirs(out_dir: &Path) {
 
 fn remove_file_if_present(path: &Path) -> Result<(), DemoError> {
     match std::fs::remove_file(path) {
-        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(DemoError::Io {
-            path: path.to_owned(),
-            source,
-        }),
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            Err(DemoError::Io { path: path.to_owned(), source })
+        }
         _ => Ok(()),
     }
 }
 
 fn remove_dir_if_present(path: &Path) -> Result<(), DemoError> {
     match std::fs::remove_dir_all(path) {
-        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(DemoError::Io {
-            path: path.to_owned(),
-            source,
-        }),
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            Err(DemoError::Io { path: path.to_owned(), source })
+        }
         _ => Ok(()),
     }
 }
@@ -461,19 +388,11 @@ mod tests {
 
     #[test]
     fn there_are_enough_calls_and_one_complaint_without_a_recording() {
-        let recorded = dialogues::SCENARIOS
-            .iter()
-            .filter(|s| !s.turns.is_empty())
-            .count();
+        let recorded = dialogues::SCENARIOS.iter().filter(|s| !s.turns.is_empty()).count();
         assert!(recorded >= 14);
         assert_eq!(dialogues::SCENARIOS.len() - recorded, 1);
         for scenario in dialogues::SCENARIOS.iter().filter(|s| !s.turns.is_empty()) {
-            assert!(
-                (6..=12).contains(&scenario.turns.len()),
-                "{} has {} turns",
-                scenario.key,
-                scenario.turns.len()
-            );
+            assert!((6..=12).contains(&scenario.turns.len()), "{} has {} turns", scenario.key, scenario.turns.len());
         }
     }
 }

@@ -22,13 +22,7 @@ pub(crate) enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
-        Format::WavPcm16,
-        Format::WavMulaw,
-        Format::Mp3,
-        Format::M4a,
-        Format::Flac,
-    ];
+    pub const ALL: [Format; 5] = [Format::WavPcm16, Format::WavMulaw, Format::Mp3, Format::M4a, Format::Flac];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -64,20 +58,18 @@ impl Format {
 
 /// Common surnames whose reading does not depend on context, so the synthesiser says them right.
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "高", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "董",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "董",
 ];
 
 /// Given names; the customers' voice is a woman's, so the names are too.
 const GIVEN_NAMES: &[&str] = &[
-    "秀英", "桂兰", "丽娟", "海燕", "晓燕", "淑珍", "玉梅", "春华", "雪梅", "丽华", "红霞", "建英",
-    "美玲", "思琪", "雨桐", "静", "敏", "芳", "婷", "莉", "颖", "慧",
+    "秀英", "桂兰", "丽娟", "海燕", "晓燕", "淑珍", "玉梅", "春华", "雪梅", "丽华", "红霞", "建英", "美玲", "思琪",
+    "雨桐", "静", "敏", "芳", "婷", "莉", "颖", "慧",
 ];
 
 /// Mobile prefixes of the three Chinese carriers.
-const MOBILE_PREFIXES: &[&str] = &[
-    "138", "139", "137", "150", "151", "158", "159", "186", "187", "188", "133", "177",
-];
+const MOBILE_PREFIXES: &[&str] = &["138", "139", "137", "150", "151", "158", "159", "186", "187", "188", "133", "177"];
 
 /// Agents of the call centre; a call is handled by one of a handful of people, as in a real team.
 const AGENT_COUNT: usize = 5;
@@ -128,20 +120,12 @@ impl Plan {
             // The "0000" block makes the number visibly made up while keeping it eleven digits long,
             // unmasked, as the complaint system exports it.
             let phone = format!("{prefix}0000{:04}", 1000 + rng.range_u64(0, 8999));
-            complainants.push(Complainant {
-                surname,
-                name: format!("{surname}{given}"),
-                phone,
-            });
+            complainants.push(Complainant { surname, name: format!("{surname}{given}"), phone });
         }
 
-        let agents: Vec<String> = (0..AGENT_COUNT)
-            .map(|_| format!("8{:03}", rng.range_u64(100, 999)))
-            .collect();
+        let agents: Vec<String> = (0..AGENT_COUNT).map(|_| format!("8{:03}", rng.range_u64(100, 999))).collect();
 
-        let recorded: Vec<usize> = (0..SCENARIOS.len())
-            .filter(|&i| !SCENARIOS[i].turns.is_empty())
-            .collect();
+        let recorded: Vec<usize> = (0..SCENARIOS.len()).filter(|&i| !SCENARIOS[i].turns.is_empty()).collect();
         // Formats are dealt round-robin over a shuffled order, so each appears at least
         // floor(calls / 5) times and which call gets which varies with the seed.
         let mut order = recorded.clone();
@@ -166,17 +150,11 @@ impl Plan {
             used_ids.push(call_id);
             let format = format_of[index];
             let file_name = format!("{agent_id}_{call_id}.{}", format.extension());
-            let agent_voice = Voice {
-                variant: "m3",
-                speed: rng.range_u64(190, 215) as u32,
-                pitch: rng.range_u64(38, 55) as u32,
-            };
+            let agent_voice =
+                Voice { variant: "m3", speed: rng.range_u64(190, 215) as u32, pitch: rng.range_u64(38, 55) as u32 };
             // Upset customers talk a little faster and higher.
-            let customer_voice = Voice {
-                variant: "f3",
-                speed: rng.range_u64(200, 230) as u32,
-                pitch: rng.range_u64(50, 70) as u32,
-            };
+            let customer_voice =
+                Voice { variant: "f3", speed: rng.range_u64(200, 230) as u32, pitch: rng.range_u64(50, 70) as u32 };
             call_of_scenario[index] = Some(calls.len());
             calls.push(CallPlan {
                 scenario,
@@ -189,11 +167,7 @@ impl Plan {
                 seed: SplitMix::new(seed, STREAM_CALL + index as u64).next_u64(),
             });
         }
-        Plan {
-            complainants,
-            call_of_scenario,
-            calls,
-        }
+        Plan { complainants, call_of_scenario, calls }
     }
 }
 
@@ -226,22 +200,10 @@ mod tests {
         for seed in 0..50 {
             let plan = Plan::new(seed);
             for format in Format::ALL {
-                let count = plan
-                    .calls
-                    .iter()
-                    .filter(|call| call.format == format)
-                    .count();
-                assert!(
-                    count >= 2,
-                    "seed {seed}: {} only {count} times",
-                    format.label()
-                );
+                let count = plan.calls.iter().filter(|call| call.format == format).count();
+                assert!(count >= 2, "seed {seed}: {} only {count} times", format.label());
             }
-            let mut names: Vec<&str> = plan
-                .calls
-                .iter()
-                .map(|call| call.file_name.as_str())
-                .collect();
+            let mut names: Vec<&str> = plan.calls.iter().map(|call| call.file_name.as_str()).collect();
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), plan.calls.len(), "file names are unique");
@@ -257,11 +219,7 @@ mod tests {
         assert_eq!(surnames.len(), plan.complainants.len());
         for person in &plan.complainants {
             assert_eq!(person.phone.len(), 11);
-            assert!(
-                person.phone.chars().all(|c| c.is_ascii_digit()),
-                "{}",
-                person.phone
-            );
+            assert!(person.phone.chars().all(|c| c.is_ascii_digit()), "{}", person.phone);
         }
     }
 

@@ -13,9 +13,7 @@ impl SplitMix {
     /// A stream for one purpose: mixing the purpose into the seed keeps, for example, the export's
     /// dates independent of the audio, so changing the dates never changes a recording.
     pub fn new(seed: u64, purpose: u64) -> Self {
-        let mut mixer = Self {
-            state: seed ^ purpose.wrapping_mul(0xA076_1D64_78BD_642F),
-        };
+        let mut mixer = Self { state: seed ^ purpose.wrapping_mul(0xA076_1D64_78BD_642F) };
         // One step discards the weak first output of closely related seeds.
         mixer.next_u64();
         mixer
@@ -52,11 +50,7 @@ impl SplitMix {
 
     /// An index into a non-empty collection of `len` items; zero for an empty one.
     pub fn index(&mut self, len: usize) -> usize {
-        if len == 0 {
-            0
-        } else {
-            (self.next_u64() % len as u64) as usize
-        }
+        if len == 0 { 0 } else { (self.next_u64() % len as u64) as usize }
     }
 
     /// Fisher–Yates shuffle.

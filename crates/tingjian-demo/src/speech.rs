@@ -46,10 +46,7 @@ pub(crate) fn to_pinyin(text: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if let Some((word, reading)) = READINGS
-            .iter()
-            .find(|(word, _)| starts_with(&chars[i..], word))
-        {
+        if let Some((word, reading)) = READINGS.iter().find(|(word, _)| starts_with(&chars[i..], word)) {
             words.extend(reading.split(' ').map(str::to_owned));
             i += word.chars().count();
             continue;
@@ -102,12 +99,7 @@ pub(crate) struct Voice {
 
 /// Speaks `text` with espeak-ng into `scratch_wav`, then band-limits it to the telephone band and
 /// resamples it to 8 kHz with sox; the result is mono 16-bit samples.
-pub(crate) fn synthesise(
-    tools: &Toolbox,
-    voice: Voice,
-    text: &str,
-    scratch_wav: &Path,
-) -> Result<Vec<i16>, DemoError> {
+pub(crate) fn synthesise(tools: &Toolbox, voice: Voice, text: &str, scratch_wav: &Path) -> Result<Vec<i16>, DemoError> {
     let pinyin = to_pinyin(text);
     run(
         "espeak-ng",
@@ -128,26 +120,11 @@ pub(crate) fn synthesise(
         Command::new(&tools.sox)
             .args(["-D", "-V1"])
             .arg(scratch_wav)
-            .args([
-                "-t",
-                "raw",
-                "-e",
-                "signed-integer",
-                "-b",
-                "16",
-                "-L",
-                "-c",
-                "1",
-                "-r",
-            ])
+            .args(["-t", "raw", "-e", "signed-integer", "-b", "16", "-L", "-c", "1", "-r"])
             .arg(SAMPLE_RATE.to_string())
             .args(["-", "sinc", "300-3400"]),
     )?;
-    Ok(output
-        .stdout
-        .chunks_exact(2)
-        .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
-        .collect())
+    Ok(output.stdout.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect())
 }
 
 /// Samples per analysis frame: 10 ms, fine enough for ground truth that voice-activity detection
@@ -174,10 +151,7 @@ pub(crate) fn trim(samples: &[i16]) -> Option<Clip> {
     let frame_db: Vec<f64> = samples
         .chunks(FRAME)
         .map(|frame| {
-            let energy: f64 = frame
-                .iter()
-                .map(|&s| (f64::from(s) / 32768.0).powi(2))
-                .sum::<f64>();
+            let energy: f64 = frame.iter().map(|&s| (f64::from(s) / 32768.0).powi(2)).sum::<f64>();
             10.0 * (energy / frame.len() as f64 + 1e-12).log10()
         })
         .collect();
@@ -204,14 +178,8 @@ pub(crate) fn trim(samples: &[i16]) -> Option<Clip> {
     let first = runs.first()?.0 * FRAME;
     let last = (runs.last()?.1 * FRAME).min(samples.len());
     Some(Clip {
-        samples: samples[first..last]
-            .iter()
-            .map(|&s| f32::from(s) / 32768.0)
-            .collect(),
-        segments: runs
-            .iter()
-            .map(|&(a, b)| (a * FRAME - first, (b * FRAME).min(samples.len()) - first))
-            .collect(),
+        samples: samples[first..last].iter().map(|&s| f32::from(s) / 32768.0).collect(),
+        segments: runs.iter().map(|&(a, b)| (a * FRAME - first, (b * FRAME).min(samples.len()) - first)).collect(),
     })
 }
 
@@ -222,28 +190,16 @@ impl Clip {
 
     /// The loudest sample's magnitude.
     pub fn peak(&self) -> f32 {
-        self.samples
-            .iter()
-            .fold(0.0f32, |peak, s| peak.max(s.abs()))
+        self.samples.iter().fold(0.0f32, |peak, s| peak.max(s.abs()))
     }
 
     /// Root mean square over the speech segments, in dBFS.
     pub fn speech_level_db(&self) -> f64 {
-        let (energy, count) =
-            self.segments
-                .iter()
-                .fold((0.0f64, 0usize), |(energy, count), &(a, b)| {
-                    let part: f64 = self.samples[a..b]
-                        .iter()
-                        .map(|&s| f64::from(s).powi(2))
-                        .sum();
-                    (energy + part, count + (b - a))
-                });
-        if count == 0 {
-            f64::NEG_INFINITY
-        } else {
-            10.0 * (energy / count as f64 + 1e-12).log10()
-        }
+        let (energy, count) = self.segments.iter().fold((0.0f64, 0usize), |(energy, count), &(a, b)| {
+            let part: f64 = self.samples[a..b].iter().map(|&s| f64::from(s).powi(2)).sum();
+            (energy + part, count + (b - a))
+        });
+        if count == 0 { f64::NEG_INFINITY } else { 10.0 * (energy / count as f64 + 1e-12).log10() }
     }
 }
 
@@ -278,13 +234,8 @@ mod tests {
         for scenario in crate::dialogues::SCENARIOS {
             for turn in scenario.turns {
                 for ch in turn.text.chars() {
-                    let fine =
-                        ch.to_pinyin().is_some() || pause_mark(ch).is_some() || "“”{}".contains(ch);
-                    assert!(
-                        fine,
-                        "{} has {ch:?}, which the synthesiser would not read as Mandarin",
-                        scenario.key
-                    );
+                    let fine = ch.to_pinyin().is_some() || pause_mark(ch).is_some() || "“”{}".contains(ch);
+                    assert!(fine, "{} has {ch:?}, which the synthesiser would not read as Mandarin", scenario.key);
                 }
             }
         }

@@ -26,16 +26,9 @@ impl Toolbox {
     }
 
     pub fn locate_in(path: &OsStr) -> Result<Self, DemoError> {
-        let find = |tool: &str| {
-            find_on_path(tool, path).ok_or_else(|| DemoError::ToolMissing {
-                tool: tool.to_owned(),
-            })
-        };
-        Ok(Self {
-            espeak: find("espeak-ng")?,
-            sox: find("sox")?,
-            ffmpeg: find("ffmpeg")?,
-        })
+        let find =
+            |tool: &str| find_on_path(tool, path).ok_or_else(|| DemoError::ToolMissing { tool: tool.to_owned() });
+        Ok(Self { espeak: find("espeak-ng")?, sox: find("sox")?, ffmpeg: find("ffmpeg")? })
     }
 }
 
@@ -48,18 +41,13 @@ pub(crate) fn find_on_path(tool: &str, path: &OsStr) -> Option<PathBuf> {
 }
 
 fn candidates(dir: &Path, tool: &str) -> Vec<PathBuf> {
-    if cfg!(windows) {
-        vec![dir.join(format!("{tool}.exe")), dir.join(tool)]
-    } else {
-        vec![dir.join(tool)]
-    }
+    if cfg!(windows) { vec![dir.join(format!("{tool}.exe")), dir.join(tool)] } else { vec![dir.join(tool)] }
 }
 
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(not(unix))]
@@ -70,22 +58,17 @@ fn is_executable(path: &Path) -> bool {
 /// Runs a program to completion and returns its output, turning a non-zero exit into an error that
 /// carries the program's own explanation from stderr.
 pub(crate) fn run(tool: &str, command: &mut Command) -> Result<Output, DemoError> {
-    let output = command
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                DemoError::ToolMissing {
-                    tool: tool.to_owned(),
-                }
-            } else {
-                DemoError::ToolFailed {
-                    tool: tool.to_owned(),
-                    status: "not started".to_owned(),
-                    stderr: source.to_string(),
-                }
+    let output = command.stdin(std::process::Stdio::null()).output().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            DemoError::ToolMissing { tool: tool.to_owned() }
+        } else {
+            DemoError::ToolFailed {
+                tool: tool.to_owned(),
+                status: "not started".to_owned(),
+                stderr: source.to_string(),
             }
-        })?;
+        }
+    })?;
     if output.status.success() {
         Ok(output)
     } else {
@@ -101,11 +84,7 @@ pub(crate) fn run(tool: &str, command: &mut Command) -> Result<Output, DemoError
 fn tail_of(text: &str, max_chars: usize) -> String {
     let trimmed = text.trim();
     let count = trimmed.chars().count();
-    if count <= max_chars {
-        trimmed.to_owned()
-    } else {
-        trimmed.chars().skip(count - max_chars).collect()
-    }
+    if count <= max_chars { trimmed.to_owned() } else { trimmed.chars().skip(count - max_chars).collect() }
 }
 
 #[cfg(test)]
@@ -115,15 +94,9 @@ mod tests {
     #[test]
     fn an_empty_path_names_the_first_missing_tool() {
         let error = Toolbox::locate_in(OsStr::new("")).err();
-        assert!(
-            matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "espeak-ng"),
-            "{error:?}"
-        );
+        assert!(matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "espeak-ng"), "{error:?}");
         let message = error.map(|e| e.to_string()).unwrap_or_default();
-        assert!(
-            message.starts_with("缺少工具 espeak-ng / missing tool espeak-ng"),
-            "{message}"
-        );
+        assert!(message.starts_with("缺少工具 espeak-ng / missing tool espeak-ng"), "{message}");
     }
 
     #[test]
@@ -136,19 +109,13 @@ mod tests {
             std::fs::write(&fake, "#!/bin/sh\n").expect("write fake tool");
             std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
             let error = Toolbox::locate_in(dir.path().as_os_str()).err();
-            assert!(
-                matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "sox"),
-                "{error:?}"
-            );
+            assert!(matches!(error, Some(DemoError::ToolMissing { ref tool }) if tool == "sox"), "{error:?}");
         }
     }
 
     #[test]
     fn a_failing_tool_reports_its_stderr() {
-        let result = run(
-            "sh",
-            Command::new("sh").args(["-c", "echo broken codec >&2; exit 3"]),
-        );
+        let result = run("sh", Command::new("sh").args(["-c", "echo broken codec >&2; exit 3"]));
         match result {
             Err(DemoError::ToolFailed { tool, stderr, .. }) => {
                 assert_eq!(tool, "sh");

@@ -28,11 +28,7 @@ const HEADERS: [&str; 14] = [
 ];
 
 fn options() -> DemoOptions {
-    DemoOptions {
-        quarter_start: date(2026, 10, 1),
-        until: date(2026, 12, 18),
-        seed: 20_261_001,
-    }
+    DemoOptions { quarter_start: date(2026, 10, 1), until: date(2026, 12, 18), seed: 20_261_001 }
 }
 
 #[derive(Debug)]
@@ -46,40 +42,21 @@ struct Probe {
 
 fn probe(path: &Path) -> Probe {
     let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=channels,sample_rate:format=duration,start_time",
-            "-of",
-            "json",
-        ])
+        .args(["-v", "error", "-show_entries", "stream=channels,sample_rate:format=duration,start_time", "-of", "json"])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(
-        output.status.success(),
-        "ffprobe {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("ffprobe json");
     let number = |value: &serde_json::Value| -> f64 {
-        value
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .or_else(|| value.as_f64())
-            .unwrap_or(f64::NAN)
+        value.as_str().and_then(|s| s.parse().ok()).or_else(|| value.as_f64()).unwrap_or(f64::NAN)
     };
     let stream = &json["streams"][0];
     let duration = number(&json["format"]["duration"]);
     let start = json["format"].get("start_time").map_or(0.0, number);
     Probe {
         channels: stream["channels"].as_u64().unwrap_or(0),
-        sample_rate: stream["sample_rate"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0),
+        sample_rate: stream["sample_rate"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
         seconds: duration - start,
     }
 }
@@ -88,10 +65,7 @@ fn read_export(path: &Path) -> Vec<csv::StringRecord> {
     let mut reader = csv::Reader::from_path(path).expect("open export");
     let headers = reader.headers().expect("headers").clone();
     assert_eq!(headers.iter().collect::<Vec<_>>(), HEADERS);
-    reader
-        .records()
-        .collect::<Result<Vec<_>, _>>()
-        .expect("rows parse")
+    reader.records().collect::<Result<Vec<_>, _>>().expect("rows parse")
 }
 
 fn modified(set: &DemoSet) -> BTreeMap<String, SystemTime> {
@@ -99,12 +73,7 @@ fn modified(set: &DemoSet) -> BTreeMap<String, SystemTime> {
         .iter()
         .map(|call| {
             let path = set.recordings_dir.join(&call.file_name);
-            (
-                call.file_name.clone(),
-                std::fs::metadata(path)
-                    .and_then(|m| m.modified())
-                    .expect("mtime"),
-            )
+            (call.file_name.clone(), std::fs::metadata(path).and_then(|m| m.modified()).expect("mtime"))
         })
         .collect()
 }
@@ -114,10 +83,7 @@ fn level_db(samples: &[i16], channel: usize, ranges: &[(u64, u64)]) -> f64 {
     let mut energy = 0.0f64;
     let mut count = 0usize;
     for &(start, end) in ranges {
-        let (a, b) = (
-            start as usize * 8,
-            (end as usize * 8).min(samples.len() / 2),
-        );
+        let (a, b) = (start as usize * 8, (end as usize * 8).min(samples.len() / 2));
         for frame in a..b {
             energy += (f64::from(samples[frame * 2 + channel]) / 32768.0).powi(2);
             count += 1;
@@ -128,12 +94,7 @@ fn level_db(samples: &[i16], channel: usize, ranges: &[(u64, u64)]) -> f64 {
 
 /// The parts of `0..duration` that neither party speaks in, kept 100 ms away from any speech.
 fn silence(call: &DemoCall) -> Vec<(u64, u64)> {
-    let mut speech: Vec<(u64, u64)> = call
-        .agent_speech
-        .iter()
-        .chain(&call.customer_speech)
-        .copied()
-        .collect();
+    let mut speech: Vec<(u64, u64)> = call.agent_speech.iter().chain(&call.customer_speech).copied().collect();
     speech.sort_unstable();
     let mut gaps = Vec::new();
     let mut cursor = 0u64;
@@ -155,12 +116,7 @@ fn check_call(set: &DemoSet, call: &DemoCall) {
     let probed = probe(&path);
     assert_eq!(probed.channels, 2, "{}", call.file_name);
     assert_eq!(probed.sample_rate, 8000, "{}", call.file_name);
-    assert!(
-        (30.0..=120.0).contains(&probed.seconds),
-        "{}: {} s",
-        call.file_name,
-        probed.seconds
-    );
+    assert!((30.0..=120.0).contains(&probed.seconds), "{}: {} s", call.file_name, probed.seconds);
     let expected = call.duration_ms as f64 / 1000.0;
     assert!(
         (probed.seconds - expected).abs() <= 0.1,
@@ -171,23 +127,9 @@ fn check_call(set: &DemoSet, call: &DemoCall) {
     );
 
     for intervals in [&call.agent_speech, &call.customer_speech] {
-        assert!(
-            !intervals.is_empty(),
-            "{} has speech on both channels",
-            call.file_name
-        );
-        assert!(
-            intervals.windows(2).all(|w| w[0].1 < w[1].0),
-            "{}: sorted and disjoint",
-            call.file_name
-        );
-        assert!(
-            intervals
-                .iter()
-                .all(|&(a, b)| a < b && b <= call.duration_ms),
-            "{}: inside the call",
-            call.file_name
-        );
+        assert!(!intervals.is_empty(), "{} has speech on both channels", call.file_name);
+        assert!(intervals.windows(2).all(|w| w[0].1 < w[1].0), "{}: sorted and disjoint", call.file_name);
+        assert!(intervals.iter().all(|&(a, b)| a < b && b <= call.duration_ms), "{}: inside the call", call.file_name);
     }
 }
 
@@ -207,40 +149,21 @@ fn a_generated_set_is_complete_consistent_and_reused() {
         check_call(&set, call);
     }
     let formats: BTreeSet<&str> = set.calls.iter().map(|call| call.format.as_str()).collect();
-    assert_eq!(
-        formats,
-        BTreeSet::from(["flac", "m4a", "mp3", "wav-mulaw", "wav-pcm16"])
-    );
+    assert_eq!(formats, BTreeSet::from(["flac", "m4a", "mp3", "wav-mulaw", "wav-pcm16"]));
     for format in &formats {
-        assert!(
-            set.calls
-                .iter()
-                .filter(|call| call.format == *format)
-                .count()
-                >= 2,
-            "{format} at least twice"
-        );
+        assert!(set.calls.iter().filter(|call| call.format == *format).count() >= 2, "{format} at least twice");
     }
 
     // Dead air (a hold) in most calls and talk-over in several.
-    let with_hold = set
-        .calls
-        .iter()
-        .filter(|call| silence(call).iter().any(|&(a, b)| b - a >= 3800))
-        .count();
-    assert!(
-        with_hold * 2 > set.calls.len(),
-        "{with_hold} calls with a hold"
-    );
+    let with_hold = set.calls.iter().filter(|call| silence(call).iter().any(|&(a, b)| b - a >= 3800)).count();
+    assert!(with_hold * 2 > set.calls.len(), "{with_hold} calls with a hold");
     let with_overlap = set
         .calls
         .iter()
         .filter(|call| {
-            call.agent_speech.iter().any(|&(a0, a1)| {
-                call.customer_speech
-                    .iter()
-                    .any(|&(c0, c1)| a0.max(c0) + 400 <= a1.min(c1))
-            })
+            call.agent_speech
+                .iter()
+                .any(|&(a0, a1)| call.customer_speech.iter().any(|&(c0, c1)| a0.max(c0) + 400 <= a1.min(c1)))
         })
         .count();
     assert!(with_overlap >= 4, "{with_overlap} calls with talk-over");
@@ -248,35 +171,23 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     // The ground truth matches the audio: where a party speaks, its channel is far louder than
     // during silence, and louder than the other party's crosstalk on the same channel.
     for call in set.calls.iter().filter(|call| call.format == "wav-pcm16") {
-        let mut reader =
-            hound::WavReader::open(set.recordings_dir.join(&call.file_name)).expect("wav");
-        let samples: Vec<i16> = reader
-            .samples::<i16>()
-            .collect::<Result<_, _>>()
-            .expect("samples");
+        let mut reader = hound::WavReader::open(set.recordings_dir.join(&call.file_name)).expect("wav");
+        let samples: Vec<i16> = reader.samples::<i16>().collect::<Result<_, _>>().expect("samples");
         let quiet = silence(call);
-        for (channel, own, other) in [
-            (0, &call.agent_speech, &call.customer_speech),
-            (1, &call.customer_speech, &call.agent_speech),
-        ] {
+        for (channel, own, other) in
+            [(0, &call.agent_speech, &call.customer_speech), (1, &call.customer_speech, &call.agent_speech)]
+        {
             let speech = level_db(&samples, channel, own);
             let floor = level_db(&samples, channel, &quiet);
-            let alone: Vec<(u64, u64)> = own
-                .iter()
-                .copied()
-                .filter(|&(a, b)| other.iter().all(|&(c, d)| d <= a || b <= c))
-                .collect();
+            let alone: Vec<(u64, u64)> =
+                own.iter().copied().filter(|&(a, b)| other.iter().all(|&(c, d)| d <= a || b <= c)).collect();
             let leak = level_db(&samples, 1 - channel, &alone);
             assert!(
                 speech - floor > 25.0,
                 "{} ch{channel}: speech {speech:.1} dB, floor {floor:.1} dB",
                 call.file_name
             );
-            assert!(
-                (-60.0..-48.0).contains(&floor),
-                "{} ch{channel}: noise floor {floor:.1} dB",
-                call.file_name
-            );
+            assert!((-60.0..-48.0).contains(&floor), "{} ch{channel}: noise floor {floor:.1} dB", call.file_name);
             assert!(
                 speech - leak > 15.0,
                 "{} ch{channel}: speech {speech:.1} dB, crosstalk {leak:.1} dB",
@@ -288,24 +199,14 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     // The export.
     assert_eq!(set.export_csv, dir.path().join("complaints.csv"));
     let rows = read_export(&set.export_csv);
-    assert!(
-        rows.len() > set.calls.len(),
-        "one complaint has no recording"
-    );
+    assert!(rows.len() > set.calls.len(), "one complaint has no recording");
     for row in &rows {
         if !row[11].is_empty() {
-            assert!(
-                set.recordings_dir.join(&row[11]).is_file(),
-                "{} exists",
-                &row[11]
-            );
+            assert!(set.recordings_dir.join(&row[11]).is_file(), "{} exists", &row[11]);
         }
     }
     for call in &set.calls {
-        let row = rows
-            .iter()
-            .find(|row| row[0] == *call.complaint_number)
-            .expect("complaint in export");
+        let row = rows.iter().find(|row| row[0] == *call.complaint_number).expect("complaint in export");
         assert_eq!(&row[11], call.file_name);
     }
     let first_csv = std::fs::read(&set.export_csv).expect("csv bytes");
@@ -329,10 +230,7 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     assert!(litter.is_empty(), "left behind: {litter:?}");
 
     // New dates rewrite the export only, and going back gives the same bytes as before.
-    let later = DemoOptions {
-        until: date(2026, 12, 31),
-        ..opts
-    };
+    let later = DemoOptions { until: date(2026, 12, 31), ..opts };
     let started = Instant::now();
     let moved = generate(dir.path(), &later).expect("generate with new dates");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -341,37 +239,20 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     assert_ne!(moved_csv, first_csv);
     let moved_rows = read_export(&moved.export_csv);
     for call in &moved.calls {
-        let row = moved_rows
-            .iter()
-            .find(|row| row[0] == *call.complaint_number)
-            .expect("complaint in export");
+        let row = moved_rows.iter().find(|row| row[0] == *call.complaint_number).expect("complaint in export");
         assert_eq!(&row[11], call.file_name);
     }
-    let names = |s: &DemoSet| {
-        s.calls
-            .iter()
-            .map(|c| c.file_name.clone())
-            .collect::<BTreeSet<_>>()
-    };
+    let names = |s: &DemoSet| s.calls.iter().map(|c| c.file_name.clone()).collect::<BTreeSet<_>>();
     assert_eq!(names(&moved), names(&set));
     let back = generate(dir.path(), &opts).expect("generate with the first dates");
-    assert_eq!(
-        std::fs::read(&back.export_csv).expect("csv"),
-        first_csv,
-        "same options, same export"
-    );
+    assert_eq!(std::fs::read(&back.export_csv).expect("csv"), first_csv, "same options, same export");
     assert_eq!(back, set);
 
     // A damaged recording makes the set incomplete: it is made again, identical to the first time.
     let contents = |s: &DemoSet| -> BTreeMap<String, Vec<u8>> {
         s.calls
             .iter()
-            .map(|c| {
-                (
-                    c.file_name.clone(),
-                    std::fs::read(s.recordings_dir.join(&c.file_name)).expect("read"),
-                )
-            })
+            .map(|c| (c.file_name.clone(), std::fs::read(s.recordings_dir.join(&c.file_name)).expect("read")))
             .collect()
     };
     let original = contents(&set);

@@ -283,7 +283,10 @@ fn store_recording(
         report.warnings.push(Rejected {
             source: relative.to_owned(),
             reason_zh: format!("录音可能被截断：解码 {} 帧，文件头声明 {:?} 帧", info.frames, info.header_frames),
-            reason_en: format!("recording may be truncated: {} frames decoded, header says {:?}", info.frames, info.header_frames),
+            reason_en: format!(
+                "recording may be truncated: {} frames decoded, header says {:?}",
+                info.frames, info.header_frames
+            ),
         });
     }
     // The file goes into the store before the event, so the event never points at a missing file.

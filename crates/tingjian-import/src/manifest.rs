@@ -66,7 +66,8 @@ pub fn read_manifest(path: &Path, rejected: &mut Vec<Rejected>) -> Result<Vec<Co
     for (offset, record) in reader.records().enumerate() {
         // Row numbers as a spreadsheet shows them: the header is row 1.
         let row = offset + 2;
-        let reject = |zh: String, en: String| Rejected { source: format!("{file_name}:{row}"), reason_zh: zh, reason_en: en };
+        let reject =
+            |zh: String, en: String| Rejected { source: format!("{file_name}:{row}"), reason_zh: zh, reason_en: en };
         let record = match record {
             Ok(record) => record,
             Err(error) => {
@@ -115,11 +116,11 @@ pub fn read_manifest(path: &Path, rejected: &mut Vec<Rejected>) -> Result<Vec<Co
 /// instant in the vault's form (UTC, RFC 3339).
 fn parse_local_time(text: &str) -> Option<String> {
     let normalised = text.trim().replace('/', "-").replace('T', " ");
-    let civil = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
-        .iter()
-        .find_map(|format| DateTime::strptime(format, &normalised).ok().or_else(|| {
+    let civil = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"].iter().find_map(|format| {
+        DateTime::strptime(format, &normalised).ok().or_else(|| {
             jiff::civil::Date::strptime(format, &normalised).ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
-        }))?;
+        })
+    })?;
     let zoned = civil.to_zoned_datetime(branch_zone()).ok()?;
     Some(tingjian_vault::event::format_instant(zoned.timestamp()))
 }

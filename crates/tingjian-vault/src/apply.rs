@@ -3,8 +3,8 @@
 
 use rusqlite::{Transaction, params};
 
-use crate::event::{Event, RecordedEvent};
 use crate::VaultError;
+use crate::event::{Event, RecordedEvent};
 
 pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Result<(), VaultError> {
     let seq = entry.seq;
@@ -40,7 +40,17 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             tx.execute(
                 "INSERT INTO recordings (hash, original_name, container, codec, sample_rate, channels, duration_ms,
                  bytes, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![r.hash, r.original_name, r.container, r.codec, r.sample_rate, r.channels, r.duration_ms, r.bytes, seq],
+                params![
+                    r.hash,
+                    r.original_name,
+                    r.container,
+                    r.codec,
+                    r.sample_rate,
+                    r.channels,
+                    r.duration_ms,
+                    r.bytes,
+                    seq
+                ],
             )?;
         }
         Event::ComplaintRecorded { complaint: c } => {

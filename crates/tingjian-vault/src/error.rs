@@ -9,7 +9,9 @@ pub enum VaultError {
     NotADirectory { path: PathBuf },
     #[error("vault directory {path} is read-only: {source}")]
     ReadOnly { path: PathBuf, source: std::io::Error },
-    #[error("vault {path} has schema version {found}, this Tingjian supports up to {supported}: update Tingjian; the vault was not changed")]
+    #[error(
+        "vault {path} has schema version {found}, this Tingjian supports up to {supported}: update Tingjian; the vault was not changed"
+    )]
     SchemaTooNew { path: PathBuf, found: u32, supported: u32 },
     #[error("no vault in {path} (run `tingjian init` to create one)")]
     NotFound { path: PathBuf },

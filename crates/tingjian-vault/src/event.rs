@@ -24,14 +24,34 @@ pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    VaultCreated { vault_id: String, created_by: String },
-    PersonAdded { person: Person },
-    QuarterSet { quarter: QuarterId, state: QuarterState },
-    RecordingStored { recording: Recording },
+    VaultCreated {
+        vault_id: String,
+        created_by: String,
+    },
+    PersonAdded {
+        person: Person,
+    },
+    QuarterSet {
+        quarter: QuarterId,
+        state: QuarterState,
+    },
+    RecordingStored {
+        recording: Recording,
+    },
     /// A complaint seen for the first time, or seen again with different content.
-    ComplaintRecorded { complaint: Complaint },
-    RecordingLinked { complaint_number: String, recording_hash: String },
-    ImportFinished { source: String, complaints_added: u64, recordings_added: u64, links_added: u64 },
+    ComplaintRecorded {
+        complaint: Complaint,
+    },
+    RecordingLinked {
+        complaint_number: String,
+        recording_hash: String,
+    },
+    ImportFinished {
+        source: String,
+        complaints_added: u64,
+        recordings_added: u64,
+        links_added: u64,
+    },
 }
 
 impl Event {
@@ -118,9 +138,8 @@ pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -
 
 /// Reads the whole log in position order.
 pub fn read_all(conn: &rusqlite::Connection) -> Result<Vec<RecordedEvent>, VaultError> {
-    let mut statement = conn.prepare(
-        "SELECT seq, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events ORDER BY seq",
-    )?;
+    let mut statement =
+        conn.prepare("SELECT seq, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events ORDER BY seq")?;
     let rows = statement.query_map([], |row| {
         Ok(RecordedEvent {
             seq: row.get(0)?,

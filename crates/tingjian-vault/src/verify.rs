@@ -87,8 +87,7 @@ fn problem(kind: ProblemKind, event_seq: Option<u64>, zh: String, en: String) ->
 /// chain. Everything after a break is suspect, so only the first is reported.
 fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
     let mut prev_hash = GENESIS_PREV_HASH.to_owned();
-    let mut expected = 1u64;
-    for e in events {
+    for (expected, e) in (1u64..).zip(events) {
         let seq = e.seq;
         if seq != expected {
             let last = seq - 1;
@@ -146,7 +145,6 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
             }
         }
         prev_hash = e.hash.clone();
-        expected += 1;
     }
     None
 }
@@ -293,10 +291,7 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
                     event_seq: seq,
                     table: Some((*table).to_owned()),
                     key: Some(row_key.clone()),
-                    message_zh: format!(
-                        "{}表（{table}）中由事件 {by} 写入的记录 {row_key} 已被删除",
-                        table_zh(table)
-                    ),
+                    message_zh: format!("{}表（{table}）中由事件 {by} 写入的记录 {row_key} 已被删除", table_zh(table)),
                     message_en: format!("row {row_key} in table {table}, written by event {by}, was deleted"),
                 });
             }

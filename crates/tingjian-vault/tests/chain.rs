@@ -64,7 +64,11 @@ fn status_counts_the_current_quarter_in_shanghai_time() {
         .record(vec![
             Event::QuarterSet { quarter, state: QuarterState::Open },
             Event::PersonAdded {
-                person: Person { id: "wang".to_owned(), display_name: "王建国".to_owned(), role: "reviewer".to_owned() },
+                person: Person {
+                    id: "wang".to_owned(),
+                    display_name: "王建国".to_owned(),
+                    role: "reviewer".to_owned(),
+                },
             },
             Event::ComplaintRecorded { complaint: complaint("TS1") },
             Event::ComplaintRecorded { complaint: older },
