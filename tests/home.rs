@@ -33,6 +33,13 @@ async fn home_shows_the_demo_vault_in_chinese_and_switches_to_english() -> Resul
     assert!(body.contains("校验通过"), "the chain state is shown in Chinese: {body}");
     assert!(body.contains("本季度投诉"), "{body}");
     assert!(body.contains(vault.to_str().unwrap_or("?")), "the vault path is shown: {body}");
+    let table = app.text_of("[data-testid=departments]").await?;
+    let departments = status["departments"].as_array().cloned().unwrap_or_default();
+    assert!(departments.len() >= 5, "the demo spans several departments: {departments:?}");
+    for department in &departments {
+        let name = department["department"].as_str().unwrap_or("?");
+        assert!(table.contains(name), "{name} is listed: {table}");
+    }
     let lang = app.client.execute("return document.documentElement.lang", vec![]).await?;
     assert_eq!(lang, "zh-CN");
     app.screenshot("home-zh").await?;

@@ -23,6 +23,7 @@ mod tests {
             declaration::<tingjian_core::model::Complaint>(&config),
             declaration::<tingjian_core::model::Recording>(&config),
             declaration::<tingjian_core::model::Person>(&config),
+            declaration::<tingjian_vault::DepartmentCount>(&config),
             declaration::<tingjian_vault::VaultStatus>(&config),
             declaration::<tingjian_vault::ProblemKind>(&config),
             declaration::<tingjian_vault::VerifyProblem>(&config),

@@ -81,6 +81,16 @@ pub fn describe_status(s: &VaultStatus) -> String {
     if let Some(head) = &s.head_hash {
         let _ = writeln!(text, "链头 / chain head:       {head}");
     }
+    if !s.departments.is_empty() {
+        let _ = writeln!(text, "按责任机构 / by department (投诉 complaints / 有录音 recorded / 监管转办 forwarded):");
+        for d in &s.departments {
+            let _ = writeln!(
+                text,
+                "  {:<12} {:>4} {:>4} {:>4}",
+                d.department, d.complaints, d.with_recording, d.regulator_forwarded
+            );
+        }
+    }
     text
 }
 

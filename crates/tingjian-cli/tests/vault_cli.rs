@@ -349,3 +349,29 @@ fn a_read_only_vault_directory_is_a_clear_error_and_nothing_changes() {
     assert_eq!(std::fs::read(&db).expect("read"), before);
     assert_eq!(std::fs::read_dir(&empty).expect("read_dir").count(), 0, "init must leave nothing behind");
 }
+
+#[test]
+fn the_vault_is_found_from_the_option_before_or_after_the_command_or_the_environment() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = temp.path().join("v");
+    assert!(tingjian(&vault, &["init"]).status.success());
+    let path = vault.to_str().expect("utf8");
+    let run = |args: &[&str], env: Option<&str>| -> Value {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tingjian"));
+        command.args(args).env_remove("TINGJIAN_VAULT").env("HOME", temp.path());
+        if let Some(env) = env {
+            command.env("TINGJIAN_VAULT", env);
+        }
+        json(&command.output().expect("run"))
+    };
+    let after = run(&["status", "--json", "--vault", path], None);
+    let before = run(&["--vault", path, "--json", "status"], None);
+    let from_env = run(&["status", "--json"], Some(path));
+    for status in [&after, &before, &from_env] {
+        assert_eq!(status["vault_path"], path, "{status}");
+    }
+    // The option wins over the environment.
+    let other = temp.path().join("elsewhere");
+    let overridden = run(&["status", "--json", "--vault", path], Some(other.to_str().expect("utf8")));
+    assert_eq!(overridden["vault_path"], path);
+}

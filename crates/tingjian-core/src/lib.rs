@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod model;
+pub mod personal;
 pub mod quarter;
 pub mod time;
 

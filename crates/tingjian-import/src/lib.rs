@@ -26,6 +26,13 @@ pub struct Rejected {
     pub reason_en: String,
 }
 
+impl Rejected {
+    /// The input at `source` was not imported because of `error`.
+    pub fn because(source: &str, error: &impl Coded) -> Self {
+        Rejected { source: source.to_owned(), reason_zh: error.message_zh(), reason_en: error.message_en() }
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ImportReport {
@@ -107,7 +114,7 @@ pub fn import(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let rows = read_manifest(manifest, &mut report.rejected)?;
+    let rows = read_manifest(manifest, &mut report.rejected, &mut report.warnings)?;
     let files = list_files(recordings)?;
     let total = files.len() as u64 + 1;
     progress(ImportProgress { done: 0, total });
@@ -256,11 +263,7 @@ fn store_recording(
     let (hash, bytes) = match AudioStore::hash_file(path) {
         Ok(found) => found,
         Err(error) => {
-            report.rejected.push(Rejected {
-                source: relative.to_owned(),
-                reason_zh: error.message_zh(),
-                reason_en: error.to_string(),
-            });
+            report.rejected.push(Rejected::because(relative, &error));
             return Ok(None);
         }
     };
@@ -271,11 +274,7 @@ fn store_recording(
     let info = match tingjian_audio::probe_file(path) {
         Ok(info) => info,
         Err(error) => {
-            report.rejected.push(Rejected {
-                source: relative.to_owned(),
-                reason_zh: error.message_zh(),
-                reason_en: error.to_string(),
-            });
+            report.rejected.push(Rejected::because(relative, &error));
             return Ok(None);
         }
     };

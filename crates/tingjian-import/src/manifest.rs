@@ -1,8 +1,10 @@
-//! The complaint system's export: a CSV with Chinese headers.
+//! The complaint system's export: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, detected) or XLSX,
+//! with Chinese headers that vary between systems and a title row or two above them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use jiff::civil::DateTime;
+use jiff::civil::{Date, DateTime, Time};
 use tingjian_core::model::Complaint;
 use tingjian_core::time::branch_zone;
 use tingjian_core::{Coded, ErrorCode};
@@ -14,10 +16,12 @@ use crate::Rejected;
 pub enum ManifestError {
     #[error("cannot read the complaint export {path}: {source}")]
     Unreadable { path: PathBuf, source: std::io::Error },
-    #[error("the complaint export {path} is not UTF-8 text")]
-    NotUtf8 { path: PathBuf },
-    #[error("the complaint export {path} has no column {column}")]
-    MissingColumn { path: PathBuf, column: &'static str },
+    #[error("the complaint export {path} is neither UTF-8 nor GBK/GB18030 text")]
+    UnknownEncoding { path: PathBuf },
+    #[error("cannot read the spreadsheet {path}: {reason}")]
+    Spreadsheet { path: PathBuf, reason: String },
+    #[error("the complaint export {path} has no header row with a {column} column in its first {searched} rows")]
+    MissingColumn { path: PathBuf, column: &'static str, searched: usize },
 }
 
 impl Coded for ManifestError {
@@ -31,96 +35,333 @@ impl Coded for ManifestError {
     fn message_zh(&self) -> String {
         match self {
             ManifestError::Unreadable { path, source } => format!("无法读取投诉导出文件 {}：{source}", path.display()),
-            ManifestError::NotUtf8 { path } => format!("投诉导出文件 {} 不是 UTF-8 文本", path.display()),
-            ManifestError::MissingColumn { path, column } => {
-                format!("投诉导出文件 {} 缺少“{column}”列", path.display())
+            ManifestError::UnknownEncoding { path } => {
+                format!("投诉导出文件 {} 既不是 UTF-8 也不是 GBK/GB18030 文本", path.display())
+            }
+            ManifestError::Spreadsheet { path, reason } => format!("无法读取表格 {}：{reason}", path.display()),
+            ManifestError::MissingColumn { path, column, searched } => {
+                format!("投诉导出文件 {} 的前 {searched} 行中找不到含“{column}”列的表头", path.display())
             }
         }
     }
 }
 
-const NUMBER: &str = "投诉编号";
-const ACCEPTED: &str = "受理时间";
-const REQUIRED: [&str; 2] = [NUMBER, ACCEPTED];
+/// A field of a complaint and the header names complaint systems use for it. The first name is the
+/// standard one, shown in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Number,
+    Accepted,
+    Channel,
+    BusinessLine,
+    Category,
+    Department,
+    CustomerName,
+    Phone,
+    FirstResponse,
+    Resolved,
+    Status,
+    Recording,
+    Forwarded,
+    Summary,
+}
 
-/// Reads the export; rows that cannot be used go to `rejected` with their row number and reason.
-pub fn read_manifest(path: &Path, rejected: &mut Vec<Rejected>) -> Result<Vec<Complaint>, ManifestError> {
+const FIELDS: &[(Field, &[&str])] = &[
+    (Field::Number, &["投诉编号", "投诉单号", "工单编号", "投诉流水号", "工单号", "编号"]),
+    (Field::Accepted, &["受理时间", "投诉时间", "登记时间", "受理日期", "投诉日期"]),
+    (Field::Channel, &["投诉渠道", "渠道", "来源渠道", "投诉来源"]),
+    (Field::BusinessLine, &["业务类别", "业务类型", "业务条线", "业务种类"]),
+    (Field::Category, &["投诉类别", "投诉类型", "问题类别", "投诉原因", "问题分类"]),
+    (Field::Department, &["责任机构", "责任部门", "被投诉机构", "承办机构", "责任单位"]),
+    (Field::CustomerName, &["客户姓名", "投诉人", "投诉人姓名", "客户名称"]),
+    (Field::Phone, &["联系电话", "联系方式", "手机号码", "客户电话", "来电号码"]),
+    (Field::FirstResponse, &["首次响应时间", "首次响应", "响应时间", "首次联系时间"]),
+    (Field::Resolved, &["办结时间", "结案时间", "完结时间", "办结日期"]),
+    (Field::Status, &["处理状态", "办理状态", "状态", "工单状态"]),
+    (Field::Recording, &["录音文件", "录音文件名", "录音", "录音编号", "录音名称"]),
+    (Field::Forwarded, &["是否监管转办", "监管转办", "是否转办"]),
+    (Field::Summary, &["投诉摘要", "投诉内容", "摘要", "问题描述", "投诉描述"]),
+];
+
+/// Rows searched for the header: exports often carry a title and an export date above it.
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Header text compared without white space (full-width too) or a trailing colon.
+fn normalise_header(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}' && *c != ':' && *c != '：').collect()
+}
+
+fn field_of(header: &str) -> Option<Field> {
+    let header = normalise_header(header);
+    FIELDS.iter().find(|(_, names)| names.iter().any(|n| *n == header)).map(|(field, _)| *field)
+}
+
+/// The export as rows of text cells, whatever its format.
+fn read_cells(path: &Path) -> Result<Vec<Vec<String>>, ManifestError> {
     let bytes = std::fs::read(path).map_err(|source| ManifestError::Unreadable { path: path.to_owned(), source })?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| ManifestError::NotUtf8 { path: path.to_owned() })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|error| ManifestError::Unreadable { path: path.to_owned(), source: error.into() })?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    for column in REQUIRED {
-        if !headers.iter().any(|h| h == column) {
-            return Err(ManifestError::MissingColumn { path: path.to_owned(), column });
+    // XLSX files are ZIP archives; the content decides, not the extension.
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return read_spreadsheet(path);
+    }
+    let text = decode_text(&bytes).ok_or_else(|| ManifestError::UnknownEncoding { path: path.to_owned() })?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => rows.push(record.iter().map(str::to_owned).collect()),
+            // A malformed line still takes a row number, so later rows keep theirs; it is
+            // rejected when it turns out to have no complaint number.
+            Err(_) => rows.push(Vec::new()),
         }
     }
-    let index = |name: &str| headers.iter().position(|h| h == name);
+    Ok(rows)
+}
+
+/// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (a superset of GBK
+/// and GB2312) when they decode without a single error.
+fn decode_text(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Some(text.to_owned());
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    (!had_errors).then(|| text.into_owned())
+}
+
+fn read_spreadsheet(path: &Path) -> Result<Vec<Vec<String>>, ManifestError> {
+    use calamine::{Data, Reader};
+    let spreadsheet_error = |reason: String| ManifestError::Spreadsheet { path: path.to_owned(), reason };
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| spreadsheet_error(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| spreadsheet_error("no worksheet".to_owned()))?
+        .map_err(|e| spreadsheet_error(e.to_string()))?;
+    let mut rows = Vec::new();
+    // Rows above the used range (empty in the sheet) still count for row numbers.
+    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
+    rows.extend(std::iter::repeat_n(Vec::new(), first_row));
+    for row in range.rows() {
+        rows.push(
+            row.iter()
+                .map(|cell| match cell {
+                    Data::Empty => String::new(),
+                    Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+                    Data::Int(value) => value.to_string(),
+                    Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
+                    Data::Float(value) => value.to_string(),
+                    Data::Bool(value) => if *value { "是" } else { "否" }.to_owned(),
+                    Data::DateTime(value) => {
+                        excel_serial_to_text(value.as_f64()).unwrap_or_else(|| value.as_f64().to_string())
+                    }
+                    Data::Error(error) => format!("#{error:?}"),
+                })
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// An Excel date serial (days since 1899-12-30, the fraction being the time of day) as the
+/// complaint system's local time text.
+fn excel_serial_to_text(serial: f64) -> Option<String> {
+    if !serial.is_finite() || !(0.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let epoch = Date::new(1899, 12, 30).ok()?.to_datetime(Time::midnight());
+    // Rounded to the second: Excel stores times as binary fractions of a day.
+    let seconds = (serial * 86_400.0).round() as i64;
+    let at = epoch.checked_add(jiff::SignedDuration::from_secs(seconds)).ok()?;
+    Some(at.strftime("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// Reads the export; rows that cannot be used go to `rejected`, and suspicious ones to `warnings`,
+/// each with its row number (as a spreadsheet shows it, counting from 1) and the reason.
+pub fn read_manifest(
+    path: &Path,
+    rejected: &mut Vec<Rejected>,
+    warnings: &mut Vec<Rejected>,
+) -> Result<Vec<Complaint>, ManifestError> {
+    let rows = read_cells(path)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
-    let mut out = Vec::new();
-    for (offset, record) in reader.records().enumerate() {
-        // Row numbers as a spreadsheet shows them: the header is row 1.
-        let row = offset + 2;
-        let reject =
-            |zh: String, en: String| Rejected { source: format!("{file_name}:{row}"), reason_zh: zh, reason_en: en };
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                rejected.push(reject(format!("无法解析该行：{error}"), format!("cannot parse the row: {error}")));
-                continue;
-            }
-        };
-        let field = |name: &str| index(name).and_then(|i| record.get(i)).unwrap_or("").trim().to_owned();
-        let number = field(NUMBER);
+
+    let header_index = rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|row| row.iter().any(|cell| field_of(cell) == Some(Field::Number)))
+        .ok_or_else(|| ManifestError::MissingColumn {
+            path: path.to_owned(),
+            column: "投诉编号",
+            searched: HEADER_SEARCH_ROWS,
+        })?;
+    let mut columns: HashMap<Field, usize> = HashMap::new();
+    for (index, cell) in rows[header_index].iter().enumerate() {
+        if let Some(field) = field_of(cell) {
+            columns.entry(field).or_insert(index);
+        }
+    }
+    if !columns.contains_key(&Field::Accepted) {
+        return Err(ManifestError::MissingColumn {
+            path: path.to_owned(),
+            column: "受理时间",
+            searched: HEADER_SEARCH_ROWS,
+        });
+    }
+
+    let mut out: Vec<Complaint> = Vec::new();
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+    for (index, row) in rows.iter().enumerate().skip(header_index + 1) {
+        let row_number = index + 1;
+        let source = format!("{file_name}:{row_number}");
+        let reject = |zh: String, en: String| Rejected { source: source.clone(), reason_zh: zh, reason_en: en };
+        let field =
+            |f: Field| columns.get(&f).and_then(|&i| row.get(i)).map(|s| s.trim().to_owned()).unwrap_or_default();
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let number = field(Field::Number);
         if number.is_empty() {
             rejected.push(reject("缺少投诉编号".to_owned(), "no complaint number".to_owned()));
             continue;
         }
-        let Some(accepted_at) = parse_local_time(&field(ACCEPTED)) else {
+        let accepted_text = field(Field::Accepted);
+        let Some(accepted_at) = parse_local_time(&accepted_text) else {
             rejected.push(reject(
-                format!("受理时间“{}”无法识别", field(ACCEPTED)),
-                format!("acceptance time \"{}\" cannot be read", field(ACCEPTED)),
+                format!("受理时间“{accepted_text}”无法识别"),
+                format!("acceptance time \"{accepted_text}\" cannot be read"),
             ));
             continue;
         };
-        let optional_time = |name: &str| {
-            let text = field(name);
-            if text.is_empty() { None } else { parse_local_time(&text) }
+        let mut optional_time = |f: Field, zh: &str, en: &str| {
+            let text = field(f);
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = parse_local_time(&text);
+            if parsed.is_none() {
+                warnings.push(reject(
+                    format!("{zh}“{text}”无法识别，按空值导入"),
+                    format!("{en} \"{text}\" cannot be read; imported as empty"),
+                ));
+            }
+            parsed
         };
-        out.push(Complaint {
-            number,
+        let first_response_at = optional_time(Field::FirstResponse, "首次响应时间", "first response time");
+        let resolved_at = optional_time(Field::Resolved, "办结时间", "resolution time");
+        if let Some(first) = &first_response_at
+            && first < &accepted_at
+        {
+            warnings.push(reject(
+                "首次响应时间早于受理时间".to_owned(),
+                "the first response is before the acceptance".to_owned(),
+            ));
+        }
+        let complaint = Complaint {
+            number: number.clone(),
             accepted_at,
-            channel: field("投诉渠道"),
-            business_line: field("业务类别"),
-            category: field("投诉类别"),
-            department: field("责任机构"),
-            customer_name: field("客户姓名"),
-            phone: field("联系电话"),
-            first_response_at: optional_time("首次响应时间"),
-            resolved_at: optional_time("办结时间"),
-            status: field("处理状态"),
-            recording_file: field("录音文件"),
-            regulator_forwarded: matches!(field("是否监管转办").as_str(), "是" | "Y" | "y" | "yes" | "true" | "1"),
-            summary: field("投诉摘要"),
-        });
+            channel: field(Field::Channel),
+            business_line: field(Field::BusinessLine),
+            category: field(Field::Category),
+            department: field(Field::Department),
+            customer_name: field(Field::CustomerName),
+            phone: field(Field::Phone),
+            first_response_at,
+            resolved_at,
+            status: field(Field::Status),
+            recording_file: field(Field::Recording),
+            regulator_forwarded: matches!(
+                field(Field::Forwarded).to_lowercase().as_str(),
+                "是" | "y" | "yes" | "true" | "1" | "监管转办"
+            ),
+            summary: field(Field::Summary),
+        };
+        match seen.get(&number) {
+            Some(&(first_row, position)) if out[position] == complaint => {
+                warnings.push(reject(
+                    format!("与第 {first_row} 行重复（内容相同），只导入一次"),
+                    format!("repeats row {first_row} with the same content; imported once"),
+                ));
+            }
+            Some(&(first_row, _)) => {
+                rejected.push(reject(
+                    format!("投诉编号 {number} 与第 {first_row} 行重复但内容不同"),
+                    format!("complaint number {number} repeats row {first_row} with different content"),
+                ));
+            }
+            None => {
+                seen.insert(number, (row_number, out.len()));
+                out.push(complaint);
+            }
+        }
     }
     Ok(out)
 }
 
-/// Reads a local time as the complaint system writes it (in the branch's zone) and returns the
-/// instant in the vault's form (UTC, RFC 3339).
+/// Reads a local time as complaint systems write it (in the branch's zone) and returns the instant
+/// in the vault's form (UTC, RFC 3339).
 fn parse_local_time(text: &str) -> Option<String> {
-    let normalised = text.trim().replace('/', "-").replace('T', " ");
-    let civil = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"].iter().find_map(|format| {
-        DateTime::strptime(format, &normalised).ok().or_else(|| {
-            jiff::civil::Date::strptime(format, &normalised).ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
-        })
+    let text = text.trim();
+    let civil = parse_civil(text).or_else(|| {
+        // A bare number in a CSV cell is an Excel serial that lost its date format on export.
+        text.parse::<f64>().ok().filter(|v| *v > 20_000.0).and_then(excel_serial_to_text).and_then(|t| parse_civil(&t))
     })?;
     let zoned = civil.to_zoned_datetime(branch_zone()).ok()?;
     Some(tingjian_vault::event::format_instant(zoned.timestamp()))
+}
+
+fn parse_civil(text: &str) -> Option<DateTime> {
+    let normalised = text
+        .replace(['/', '.'], "-")
+        .replace('T', " ")
+        .replace("年", "-")
+        .replace("月", "-")
+        .replace("日", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d %H:%M:%S", "%Y%m%d%H%M%S"]
+        .iter()
+        .find_map(|format| DateTime::strptime(format, &normalised).ok())
+        .or_else(|| Date::strptime("%Y-%m-%d", &normalised).ok().map(|d| d.to_datetime(Time::midnight())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_in_the_usual_shapes_become_utc_instants() {
+        let want = Some("2026-10-09T01:30:00.000000Z".to_owned());
+        assert_eq!(parse_local_time("2026-10-09 09:30:00"), want);
+        assert_eq!(parse_local_time("2026/10/9 9:30"), want);
+        assert_eq!(parse_local_time("2026年10月09日 09:30:00"), want);
+        assert_eq!(parse_local_time("2026-10-09T09:30:00"), want);
+        assert_eq!(parse_local_time("20261009093000"), want);
+        assert_eq!(parse_local_time("2026-10-09"), Some("2026-10-08T16:00:00.000000Z".to_owned()));
+        assert_eq!(parse_local_time("下周一"), None);
+        assert_eq!(parse_local_time("2026-13-40 09:30"), None);
+    }
+
+    #[test]
+    fn excel_serials_are_read_as_local_times() {
+        // 46304.5625 is 2026-10-09 13:30 in Excel's calendar.
+        assert_eq!(excel_serial_to_text(46304.5625).as_deref(), Some("2026-10-09 13:30:00"));
+        assert_eq!(excel_serial_to_text(f64::NAN), None);
+        assert_eq!(excel_serial_to_text(-1.0), None);
+    }
+
+    #[test]
+    fn header_variants_map_to_fields() {
+        assert_eq!(field_of(" 投诉单号 "), Some(Field::Number));
+        assert_eq!(field_of("受理时间："), Some(Field::Accepted));
+        assert_eq!(field_of("责任部门"), Some(Field::Department));
+        assert_eq!(field_of("备注"), None);
+    }
+
+    #[test]
+    fn gbk_text_is_detected_and_utf8_is_preferred() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("投诉编号,受理时间\nTS1,2026-10-09 09:30\n");
+        assert_eq!(decode_text(&gbk).as_deref(), Some("投诉编号,受理时间\nTS1,2026-10-09 09:30\n"));
+        assert_eq!(decode_text("\u{feff}编号".as_bytes()).as_deref(), Some("编号"));
+        assert_eq!(decode_text(&[0xff, 0xfe, 0xfd, 0x81]), None);
+    }
 }

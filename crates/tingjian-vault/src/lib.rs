@@ -23,7 +23,7 @@ use tingjian_core::time::{Clock, SystemClock};
 pub use error::VaultError;
 pub use event::{Event, RecordedEvent};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
-pub use status::VaultStatus;
+pub use status::{DepartmentCount, VaultStatus};
 pub use store::AudioStore;
 pub use verify::{ProblemKind, VerifyProblem, VerifyReport};
 

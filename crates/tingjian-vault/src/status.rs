@@ -30,6 +30,21 @@ pub struct VaultStatus {
     pub events: u64,
     pub head_hash: Option<String>,
     pub last_event_at: Option<String>,
+    /// This quarter's complaints per responsible department, most complaints first.
+    pub departments: Vec<DepartmentCount>,
+}
+
+/// One responsible department's complaints in the current quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DepartmentCount {
+    pub department: String,
+    #[ts(type = "number")]
+    pub complaints: u64,
+    #[ts(type = "number")]
+    pub with_recording: u64,
+    /// 监管转办: forwarded by the regulator.
+    #[ts(type = "number")]
+    pub regulator_forwarded: u64,
 }
 
 pub fn status(vault: &Vault) -> Result<VaultStatus, VaultError> {
@@ -53,6 +68,20 @@ pub fn status(vault: &Vault) -> Result<VaultStatus, VaultError> {
     let head: Option<(String, String)> = db
         .query_row("SELECT hash, at FROM events ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
+    let mut statement = db.prepare(
+        "SELECT department, count(*), count(recording_hash), sum(regulator_forwarded) FROM complaints
+         WHERE quarter = ?1 GROUP BY department ORDER BY count(*) DESC, department",
+    )?;
+    let departments = statement
+        .query_map([&q], |row| {
+            Ok(DepartmentCount {
+                department: row.get(0)?,
+                complaints: row.get::<_, i64>(1)?.max(0) as u64,
+                with_recording: row.get::<_, i64>(2)?.max(0) as u64,
+                regulator_forwarded: row.get::<_, Option<i64>>(3)?.unwrap_or(0).max(0) as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(VaultStatus {
         vault_path: vault.root().display().to_string(),
         vault_id,
@@ -71,5 +100,6 @@ pub fn status(vault: &Vault) -> Result<VaultStatus, VaultError> {
         events: count("SELECT count(*) FROM events", false)?,
         head_hash: head.as_ref().map(|(hash, _)| hash.clone()),
         last_event_at: head.map(|(_, at)| at),
+        departments,
     })
 }

@@ -81,6 +81,10 @@ fn status_counts_the_current_quarter_in_shanghai_time() {
     assert_eq!(status.complaints_in_quarter, 2);
     assert_eq!(status.complaints_total, 3);
     assert_eq!(status.events, 6);
+    assert_eq!(status.departments.len(), 1);
+    assert_eq!(status.departments[0].department, "信用卡中心");
+    assert_eq!(status.departments[0].complaints, 2);
+    assert_eq!(status.departments[0].with_recording, 0);
     assert!(vault.verify().expect("verify").ok);
 }
 

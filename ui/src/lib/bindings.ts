@@ -88,6 +88,12 @@ duration_ms: number, bytes: number, };
 
 export type Person = { id: string, display_name: string, role: string, };
 
+export type DepartmentCount = { department: string, complaints: number, with_recording: number, 
+/**
+ * 监管转办: forwarded by the regulator.
+ */
+regulator_forwarded: number, };
+
 export type VaultStatus = { vault_path: string, vault_id: string, schema_version: number, 
 /**
  * The quarter today falls in, in the branch's zone, e.g. `2026Q4`.
@@ -96,7 +102,11 @@ current_quarter: string, current_quarter_starts_on: string, current_quarter_ends
 /**
  * The quarter's state, or `None` when it has not been set up in this vault.
  */
-quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in_quarter: number, complaints_total: number, recordings_total: number, events: number, head_hash: string | null, last_event_at: string | null, };
+quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in_quarter: number, complaints_total: number, recordings_total: number, events: number, head_hash: string | null, last_event_at: string | null, 
+/**
+ * This quarter's complaints per responsible department, most complaints first.
+ */
+departments: Array<DepartmentCount>, };
 
 export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered";
 

@@ -1,0 +1,188 @@
+//! Real exports and recordings, in the shapes complaint systems and call recorders produce them,
+//! imported into real vaults.
+
+use std::path::{Path, PathBuf};
+
+use tingjian_import::{ImportReport, import, read_manifest};
+use tingjian_vault::Vault;
+
+fn read(path: &Path) -> (Vec<tingjian_core::model::Complaint>, Vec<String>, Vec<String>) {
+    let mut rejected = Vec::new();
+    let mut warnings = Vec::new();
+    let rows = read_manifest(path, &mut rejected, &mut warnings).expect("the export is readable");
+    let show = |list: Vec<tingjian_import::Rejected>| {
+        list.into_iter().map(|r| format!("{} {}", r.source, r.reason_en)).collect::<Vec<_>>()
+    };
+    (rows, show(rejected), show(warnings))
+}
+
+const TITLE_AND_HEADER: &str = "某某银行分行投诉工单导出\n导出时间：2026-11-28 17:00,,,\n\
+投诉单号,受理时间,投诉渠道,业务类型,投诉类型,责任部门,投诉人,联系方式,首次响应时间,结案时间,状态,录音文件名,是否监管转办,投诉内容\n";
+
+#[test]
+fn a_gbk_export_with_a_title_row_and_variant_headers_is_read() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "{TITLE_AND_HEADER}\
+TS001,2026/10/9 9:30,客服热线,信用卡,收费定价,信用卡中心,张三,13800001111,2026/10/9 9:50,2026/10/15 17:00,已办结,a.wav,否,\"年费争议，客户称\n未被告知\"\n\
+TS002,2026-11-02 14:05:00,监管转办,个人贷款,业务规则,个人信贷部,李四,13900002222,2026-11-02 15:30:00,,处理中,b.mp3,是,提前还款违约金\n"
+    );
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    let path = temp.path().join("投诉导出.csv");
+    std::fs::write(&path, &gbk).expect("write");
+    let (rows, rejected, warnings) = read(&path);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].number, "TS001");
+    assert_eq!(rows[0].accepted_at, "2026-10-09T01:30:00.000000Z");
+    assert_eq!(rows[0].department, "信用卡中心");
+    assert_eq!(rows[0].customer_name, "张三");
+    assert_eq!(rows[0].summary, "年费争议，客户称\n未被告知");
+    assert_eq!(rows[1].resolved_at, None);
+    assert!(rows[1].regulator_forwarded);
+    assert!(!rows[0].regulator_forwarded);
+}
+
+#[test]
+fn bad_rows_are_listed_with_their_row_number_and_reason() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("export.csv");
+    std::fs::write(
+        &path,
+        format!(
+            "\u{feff}{TITLE_AND_HEADER}\
+TS001,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,2026-10-09 09:50,,处理中,,否,甲\n\
+,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,,,处理中,,否,没有编号\n\
+TS003,上周三,客服热线,信用卡,收费定价,信用卡中心,张三,138,,,处理中,,否,日期不对\n\
+TS001,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,2026-10-09 09:50,,处理中,,否,甲\n\
+TS001,2026-10-09 09:30,客服热线,信用卡,收费定价,城东支行,张三,138,2026-10-09 09:50,,处理中,,否,甲\n\
+TS006,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,2026-10-09 08:50,,处理中,,否,早于受理\n\
+,,,,,,,,,,,,,\n"
+        ),
+    )
+    .expect("write");
+    let (rows, rejected, warnings) = read(&path);
+    assert_eq!(rows.iter().map(|r| r.number.as_str()).collect::<Vec<_>>(), ["TS001", "TS006"]);
+    // Rows as a spreadsheet numbers them: title (1), export date (2), header (3), data from 4.
+    assert_eq!(
+        rejected,
+        [
+            "export.csv:5 no complaint number",
+            "export.csv:6 acceptance time \"上周三\" cannot be read",
+            "export.csv:8 complaint number TS001 repeats row 4 with different content",
+        ]
+    );
+    assert_eq!(
+        warnings,
+        [
+            "export.csv:7 repeats row 4 with the same content; imported once",
+            "export.csv:9 the first response is before the acceptance",
+        ]
+    );
+}
+
+#[test]
+fn an_xlsx_export_with_date_cells_is_read() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("export.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let date_format = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    sheet.write_string(0, 0, "2026年第四季度投诉明细").expect("cell");
+    let headers = ["投诉编号", "受理时间", "责任机构", "首次响应时间", "录音文件", "是否监管转办", "投诉摘要"];
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string(2, column as u16, *header).expect("cell");
+    }
+    let accepted = ExcelDateTime::parse_from_str("2026-10-09 13:30:00").expect("date");
+    let responded = ExcelDateTime::parse_from_str("2026-10-09 14:05:00").expect("date");
+    sheet.write_number(3, 0, 2026100901.0).expect("cell");
+    sheet.write_datetime_with_format(3, 1, &accepted, &date_format).expect("cell");
+    sheet.write_string(3, 2, "城西支行").expect("cell");
+    sheet.write_datetime_with_format(3, 3, &responded, &date_format).expect("cell");
+    sheet.write_string(3, 4, "call.flac").expect("cell");
+    sheet.write_boolean(3, 5, true).expect("cell");
+    sheet.write_string(3, 6, "客户反映网点拒收零钞").expect("cell");
+    workbook.save(&path).expect("save xlsx");
+
+    let (rows, rejected, _) = read(&path);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].number, "2026100901");
+    assert_eq!(rows[0].accepted_at, "2026-10-09T05:30:00.000000Z");
+    assert_eq!(rows[0].first_response_at.as_deref(), Some("2026-10-09T06:05:00.000000Z"));
+    assert_eq!(rows[0].department, "城西支行");
+    assert!(rows[0].regulator_forwarded);
+}
+
+fn write_tone(path: &Path, seconds: f32) {
+    let spec =
+        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(path, spec).expect("wav");
+    for n in 0..(seconds * 8000.0) as u32 {
+        let v = ((n as f32 / 8000.0 * 440.0 * std::f32::consts::TAU).sin() * 9000.0) as i16;
+        writer.write_sample(v).expect("sample");
+        writer.write_sample(v / 2).expect("sample");
+    }
+    writer.finalize().expect("finalize");
+}
+
+fn import_into(vault: &mut Vault, export: &Path, recordings: &Path) -> ImportReport {
+    import(vault, export, recordings, &mut |_| {}).expect("the import runs")
+}
+
+#[test]
+fn broken_recordings_are_rejected_with_reasons_and_good_ones_still_import() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let recordings: PathBuf = temp.path().join("rec");
+    std::fs::create_dir_all(recordings.join("sub")).expect("mkdir");
+    write_tone(&recordings.join("good.wav"), 1.5);
+    write_tone(&recordings.join("sub/nested.wav"), 0.5);
+    std::fs::write(recordings.join("empty.wav"), b"").expect("write");
+    std::fs::write(recordings.join("notes.txt.wav"), "这不是录音 / not audio").expect("write");
+    // A WAV header that claims a sample rate of 0: probes "OK" in symphonia, must be rejected.
+    let mut zero_rate = std::fs::read(recordings.join("good.wav")).expect("read");
+    zero_rate[24..28].copy_from_slice(&0u32.to_le_bytes());
+    std::fs::write(recordings.join("zero-rate.wav"), zero_rate).expect("write");
+    // Half of a WAV file: the data chunk promises more frames than there are.
+    let whole = std::fs::read(recordings.join("good.wav")).expect("read");
+    std::fs::write(recordings.join("cut.wav"), &whole[..whole.len() / 2]).expect("write");
+
+    let export = temp.path().join("export.csv");
+    std::fs::write(
+        &export,
+        "投诉编号,受理时间,责任机构,录音文件\nTS1,2026-10-09 09:30,信用卡中心,good.wav\nTS2,2026-10-10 10:00,城东支行,sub/nested.wav\nTS3,2026-10-11 10:00,城西支行,missing.wav\n",
+    )
+    .expect("write");
+    let mut vault = Vault::create(&temp.path().join("vault"), "tester").expect("vault");
+    let report = import_into(&mut vault, &export, &recordings);
+
+    let reasons: Vec<(String, String)> =
+        report.rejected.iter().map(|r| (r.source.clone(), r.reason_en.clone())).collect();
+    let reason_of = |name: &str| reasons.iter().find(|(s, _)| s == name).map(|(_, r)| r.clone()).unwrap_or_default();
+    assert!(reason_of("empty.wav").contains("empty"), "{reasons:?}");
+    assert!(reason_of("notes.txt.wav").contains("not a recognised audio file"), "{reasons:?}");
+    assert!(reason_of("zero-rate.wav").contains("sample rate 0"), "{reasons:?}");
+    assert_eq!(report.rejected.len(), 3, "{reasons:?}");
+    assert!(
+        report.warnings.iter().any(|w| w.source == "cut.wav" && w.reason_en.contains("truncated")),
+        "{:?}",
+        report.warnings
+    );
+    assert_eq!(report.recordings_added, 3, "good, nested and the truncated one");
+    assert_eq!(report.links_added, 2);
+    assert_eq!(report.complaints_without_recording, ["TS3"]);
+    assert_eq!(report.recordings_without_complaint, ["cut.wav"]);
+    let duration: i64 = vault
+        .db()
+        .query_row("SELECT duration_ms FROM recordings WHERE original_name = 'good.wav'", [], |r| r.get(0))
+        .expect("stored");
+    assert_eq!(duration, 1500);
+    assert!(vault.verify().expect("verify").ok);
+
+    let again = import_into(&mut vault, &export, &recordings);
+    assert!(again.changed_nothing());
+    assert_eq!(again.recordings_unchanged, 3);
+}
