@@ -1,8 +1,27 @@
-//! Audio for Tingjian: decoding recordings with symphonia.
+//! Audio for Tingjian: decoding recordings with symphonia, waveform peaks and call analytics.
 //!
 //! Import decodes every recording fully once: durations come from the frames actually decoded,
-//! not from a header that may lie (a truncated MP3 decodes shorter without any error).
+//! not from a header that may lie (a truncated MP3 decodes shorter without any error). The same
+//! pass can also build the waveform peaks and the call analytics ([`analyse_file`]), so that a
+//! recording is read only once however much is learned from it.
+//!
+//! Times in the analytics are milliseconds from the first decoded frame, which is also where the
+//! player starts, so markers line up with what is heard. For M4A (AAC) that is not quite the
+//! start of the call: symphonia 0.6 does not apply the edit list that tells a decoder to drop the
+//! encoder's 1,024-sample priming, so the audio of an M4A recording, and everything measured on
+//! it, comes 128 ms late (at 8 kHz), and the recording decodes 128–256 ms longer than it was
+//! (the priming plus the padding of the last AAC frame). MP3 delay and padding are trimmed.
 
+mod analyse;
+mod analytics;
+mod decode;
+mod peaks;
 mod probe;
 
+pub use analyse::{Analysis, analyse_file};
+pub use analytics::{
+    CROSSTALK_MARGIN_DB, CallAnalytics, ChannelAnalytics, DEAD_AIR_MIN_MS, FRAME_MS, GAP_BRIDGE_MS, HANGOVER_MS,
+    Interval, TALK_OVER_MIN_MS,
+};
+pub use peaks::{FINEST_FRAMES_PER_BIN, LEVEL_COUNT, LEVEL_FACTOR, PEAK_SCALE, PeakLevel, Peaks, PeaksError};
 pub use probe::{AudioError, ProbeInfo, probe_file};

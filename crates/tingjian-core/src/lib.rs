@@ -4,6 +4,7 @@
 //! to, which error code a failure carries). Storage lives in `tingjian-vault`, audio in
 //! `tingjian-audio`; both depend on this crate, never the other way round.
 
+pub mod analytics;
 pub mod error;
 pub mod model;
 pub mod personal;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::analytics::CallAnalytics;
+
 /// One complaint from the complaint system's export. Times are RFC 3339 instants (UTC); the
 /// export's local times are converted at import in the branch's zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -38,7 +40,7 @@ pub struct Complaint {
 }
 
 /// A recording in the vault's content-addressed store, described from its fully decoded audio.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Recording {
     /// BLAKE3 of the file's bytes, hex; also its name in the store.
     pub hash: String,
@@ -55,6 +57,9 @@ pub struct Recording {
     pub duration_ms: u64,
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Who spoke when, from the same decode. Absent for recordings stored before analytics existed.
+    #[serde(default)]
+    pub analytics: Option<CallAnalytics>,
 }
 
 /// A person who uses the vault. Accounts with passphrases come later; for now the vault records

@@ -271,13 +271,15 @@ fn store_recording(
         report.recordings_unchanged += 1;
         return Ok(Some(hash));
     }
-    let info = match tingjian_audio::probe_file(path) {
-        Ok(info) => info,
+    // One decode gives the description, the waveform peaks and the call analytics.
+    let analysis = match tingjian_audio::analyse_file(path) {
+        Ok(analysis) => analysis,
         Err(error) => {
             report.rejected.push(Rejected::because(relative, &error));
             return Ok(None);
         }
     };
+    let info = &analysis.info;
     if info.truncated() {
         report.warnings.push(Rejected {
             source: relative.to_owned(),
@@ -299,7 +301,9 @@ fn store_recording(
         channels: info.channels,
         duration_ms: info.duration_ms(),
         bytes,
+        analytics: Some(analysis.analytics),
     };
+    vault.store_peaks(&stored.hash, &analysis.peaks.to_bytes())?;
     vault.record(vec![Event::RecordingStored { recording }])?;
     report.recordings_added += 1;
     debug_assert_eq!(stored.hash, hash);

@@ -180,6 +180,18 @@ fn broken_recordings_are_rejected_with_reasons_and_good_ones_still_import() {
         .query_row("SELECT duration_ms FROM recordings WHERE original_name = 'good.wav'", [], |r| r.get(0))
         .expect("stored");
     assert_eq!(duration, 1500);
+    // The same decode left call analytics with the recording and its waveform peaks in the cache.
+    let (hash, analytics): (String, String) = vault
+        .db()
+        .query_row("SELECT hash, analytics FROM recordings WHERE original_name = 'good.wav'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("stored");
+    let analytics: tingjian_core::analytics::CallAnalytics = serde_json::from_str(&analytics).expect("analytics JSON");
+    assert_eq!(analytics.channels.len(), 2);
+    let peaks = tingjian_audio::Peaks::from_bytes(&std::fs::read(vault.peaks_path(&hash)).expect("peaks cached"))
+        .expect("peaks parse");
+    assert_eq!((peaks.channels, peaks.frames), (2, 12_000));
     assert!(vault.verify().expect("verify").ok);
 
     let again = import_into(&mut vault, &export, &recordings);

@@ -37,9 +37,17 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
         }
         Event::RecordingStored { recording: r } => {
+            // Serialising the event's own value again gives the same text on replay, so verify's
+            // comparison of this column is exact.
+            let analytics = r
+                .analytics
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|error| VaultError::Corrupt { seq, reason: error.to_string() })?;
             tx.execute(
                 "INSERT INTO recordings (hash, original_name, container, codec, sample_rate, channels, duration_ms,
-                 bytes, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 bytes, event_seq, analytics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     r.hash,
                     r.original_name,
@@ -49,7 +57,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                     r.channels,
                     r.duration_ms,
                     r.bytes,
-                    seq
+                    seq,
+                    analytics
                 ],
             )?;
         }

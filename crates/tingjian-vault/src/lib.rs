@@ -31,6 +31,9 @@ pub use verify::{ProblemKind, VerifyProblem, VerifyReport};
 pub const DATABASE_FILE: &str = "vault.sqlite";
 /// The content-addressed audio folder inside a vault directory.
 pub const AUDIO_DIR: &str = "audio";
+/// Data derived from the audio (waveform peaks): a cache, recomputable from the stored audio, so it
+/// is not evidence and `verify` does not check it.
+pub const DERIVED_DIR: &str = "derived";
 
 /// An open vault. One per process and directory; not shared between threads without a lock.
 #[derive(Debug)]
@@ -127,6 +130,23 @@ impl Vault {
     /// The content-addressed audio store.
     pub fn audio(&self) -> AudioStore {
         AudioStore::new(self.root.join(AUDIO_DIR))
+    }
+
+    /// Where the waveform peaks of the recording with this hash are cached.
+    pub fn peaks_path(&self, hash: &str) -> PathBuf {
+        self.root.join(DERIVED_DIR).join("peaks").join(format!("{hash}.tjpk"))
+    }
+
+    /// Caches the waveform peaks of a recording (written to a temporary name and renamed, so a
+    /// reader never sees half a file).
+    pub fn store_peaks(&self, hash: &str, bytes: &[u8]) -> Result<(), VaultError> {
+        let path = self.peaks_path(hash);
+        let folder = path.parent().unwrap_or(&self.root).to_owned();
+        std::fs::create_dir_all(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
+        let temporary = folder.join(format!(".{hash}.{}.partial", std::process::id()));
+        std::fs::write(&temporary, bytes)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|source| VaultError::from_io(&path, source))
     }
 
     /// Read access to the database, for queries. All writes go through [`Vault::record`].

@@ -87,6 +87,10 @@ const MIGRATIONS: &[&str] = &[
         links_added        INTEGER NOT NULL
     );
     "#,
+    // 2: call analytics (who spoke when) with each recording, as the import's decode found them.
+    r#"
+    ALTER TABLE recordings ADD COLUMN analytics TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -121,3 +121,29 @@ fn reopening_keeps_the_chain_and_continues_it() {
     assert_eq!(recorded[0].actor, "wang");
     assert!(vault.verify().expect("verify").ok);
 }
+
+#[test]
+fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path().join("v");
+    {
+        let mut vault = Vault::create_with_clock(&dir, "li.min", clock()).expect("create");
+        vault.record(vec![Event::ComplaintRecorded { complaint: complaint("TS1") }]).expect("record");
+    }
+    // Turn it back into a version-1 vault, as an older Tingjian left it.
+    {
+        let conn = rusqlite::Connection::open(dir.join("vault.sqlite")).expect("open");
+        conn.execute_batch("ALTER TABLE recordings DROP COLUMN analytics; PRAGMA user_version = 1;")
+            .expect("downgrade");
+    }
+    let vault = Vault::open_with_clock(&dir, "wang", clock()).expect("open migrates");
+    let version: u32 = vault.db().pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, vault.status().expect("status").schema_version);
+    assert!(version >= 2);
+    let has_column: bool = vault
+        .db()
+        .query_row("SELECT count(*) FROM pragma_table_info('recordings') WHERE name = 'analytics'", [], |r| r.get(0))
+        .expect("pragma");
+    assert!(has_column);
+    assert!(vault.verify().expect("verify").ok);
+}

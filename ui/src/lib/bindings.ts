@@ -64,6 +64,49 @@ regulator_forwarded: boolean,
  */
 summary: string, };
 
+export type Interval = { start_ms: number, end_ms: number, };
+
+export type ChannelAnalytics = { 
+/**
+ * Sorted, disjoint stretches where this channel's party speaks.
+ */
+speech: Array<Interval>, 
+/**
+ * The total length of `speech`.
+ */
+speech_ms: number, };
+
+export type CallAnalytics = { 
+/**
+ * One entry per channel, in the file's channel order (in the usual wiring 0 is the agent and
+ * 1 the customer).
+ */
+channels: Array<ChannelAnalytics>, 
+/**
+ * Stretches of at least `TALK_OVER_MIN_MS` (in `tingjian-audio`) where both channels speak at once. Empty for a
+ * mono file and when the channels are not separated.
+ */
+talk_over: Array<Interval>, 
+/**
+ * Silences of every channel lasting at least `DEAD_AIR_MIN_MS` (in `tingjian-audio`), counted only between the
+ * first and the last speech of the call: the time before the first word (ringing, the
+ * recorder starting) and after the last (hanging up) is not a silence in the conversation.
+ * A recording without any speech therefore has no dead air.
+ */
+dead_air: Array<Interval>, 
+/**
+ * Channel 0's share of all speech, from 0 to 1: the agent's share in the usual wiring. Only for
+ * a separated two-channel recording with some speech.
+ */
+talk_ratio: number | null, 
+/**
+ * True for a two-channel recording with one party per channel. False for one channel, for two
+ * channels carrying the same mix (a mono call stored as stereo) and for more than two
+ * channels: then the parties cannot be told apart by channel, every channel is analysed on its
+ * own without the crosstalk rule, and there is no talk-over or talk ratio.
+ */
+channels_separated: boolean, };
+
 export type Recording = { 
 /**
  * BLAKE3 of the file's bytes, hex; also its name in the store.
@@ -84,7 +127,11 @@ codec: string, sample_rate: number, channels: number,
 /**
  * Duration from the frames actually decoded, in milliseconds.
  */
-duration_ms: number, bytes: number, };
+duration_ms: number, bytes: number, 
+/**
+ * Who spoke when, from the same decode. Absent for recordings stored before analytics existed.
+ */
+analytics: CallAnalytics | null, };
 
 export type Person = { id: string, display_name: string, role: string, };
 

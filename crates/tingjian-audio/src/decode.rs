@@ -1,0 +1,111 @@
+//! The one decode loop that every reader of a recording goes through: probing counts the frames,
+//! analysis also receives the samples. Keeping a single loop means that the duration the importer
+//! records and the timeline the analytics are measured on can never disagree.
+
+use std::path::Path;
+
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as DecodeFailure;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use crate::probe::{AudioError, ProbeInfo};
+
+/// Receives the decoded audio, one buffer at a time, in order.
+pub(crate) trait PcmSink {
+    /// One decoded buffer: one slice of samples in -1.0..=1.0 per channel, all of the same
+    /// non-zero length, at `sample_rate` frames per second.
+    fn accept(&mut self, sample_rate: u32, planes: &[Vec<f32>]);
+}
+
+/// Decodes the whole file, passing every decoded buffer to `sink` when there is one, and describes
+/// what was decoded. Damaged packets are skipped and counted, the way a player would play past
+/// them; only a file with nothing decodable is an error.
+pub(crate) fn decode(path: &Path, mut sink: Option<&mut dyn PcmSink>) -> Result<ProbeInfo, AudioError> {
+    let file = std::fs::File::open(path).map_err(|source| AudioError::Unreadable { path: path.to_owned(), source })?;
+    let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if length == 0 {
+        return Err(AudioError::Empty { path: path.to_owned() });
+    }
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    // No extension hint: the content decides the format, so a mislabelled file still works.
+    let mut format = symphonia::default::get_probe()
+        .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
+        .map_err(|_| AudioError::NotAudio { path: path.to_owned() })?;
+    let container = format.format_info().short_name.to_owned();
+    let track = format.default_track(TrackType::Audio).ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
+    let track_id = track.id;
+    let header_frames = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .cloned()
+        .ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
+    let header_rate = params.sample_rate.unwrap_or(0);
+    if header_rate == 0 {
+        return Err(AudioError::InvalidHeader { path: path.to_owned(), detail: "sample rate 0".to_owned() });
+    }
+    let codecs = symphonia::default::get_codecs();
+    let codec = codecs
+        .get_audio_decoder(params.codec)
+        .map(|registered| registered.codec.info.short_name.to_owned())
+        .ok_or_else(|| AudioError::UnsupportedCodec { path: path.to_owned(), detail: format!("{:?}", params.codec) })?;
+    let mut decoder = codecs
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
+        .map_err(|error| AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() })?;
+
+    let mut planes: Vec<Vec<f32>> = Vec::new();
+    let mut frames = 0u64;
+    let mut damaged_packets = 0u64;
+    let mut sample_rate = header_rate;
+    let mut channels = params.channels.as_ref().map(|c| c.count() as u16).unwrap_or(0);
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
+            // A read error mid-file is a truncated or damaged file: keep what decoded so far.
+            Err(DecodeFailure::IoError(_)) => break,
+            Err(DecodeFailure::ResetRequired) => break,
+            Err(_) => {
+                damaged_packets += 1;
+                if damaged_packets > 1000 {
+                    break;
+                }
+                continue;
+            }
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        match decoder.decode(&packet) {
+            Ok(buffer) => {
+                frames += buffer.frames() as u64;
+                let spec = buffer.spec();
+                if spec.rate() > 0 {
+                    sample_rate = spec.rate();
+                }
+                channels = spec.channels().count() as u16;
+                // The first MP3 and Vorbis packets decode to 0 frames; there is nothing to pass on.
+                if let Some(sink) = sink.as_deref_mut()
+                    && buffer.frames() > 0
+                {
+                    // The planes keep their capacity from packet to packet, so after the first
+                    // few packets this converts without allocating.
+                    buffer.copy_to_vecs_planar(&mut planes);
+                    sink.accept(sample_rate, &planes);
+                }
+            }
+            Err(DecodeFailure::DecodeError(_)) | Err(DecodeFailure::IoError(_)) => damaged_packets += 1,
+            Err(error) => {
+                return Err(AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() });
+            }
+        }
+    }
+    if frames == 0 {
+        return Err(AudioError::NothingDecoded { path: path.to_owned() });
+    }
+    Ok(ProbeInfo { container, codec, sample_rate, channels, frames, header_frames, damaged_packets })
+}
