@@ -19,9 +19,9 @@ export PATH := $(CARGO_BIN):$(PATH)
 APT_PACKAGES := build-essential pkg-config curl file \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
 	libasound2-dev xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-noto-cjk \
-	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux
+	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux bc
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean bench-import
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -103,6 +103,14 @@ e2e: build demo-vault
 		cargo nextest run --workspace --no-fail-fast --test-threads 2 -E 'package(tingjian-e2e)' \
 		2>&1 | sed -u -E '/dbus-daemon|xdg-desktop-portal|Gtk-WARNING|SpiRegistry|^$$/d'
 	@echo "screenshots: $(TARGET)/e2e-screenshots/"
+
+## ---- benchmarks (release builds; figures printed, never asserted) -------------------------
+
+# 200 calls of 5 minutes in mixed formats: Tingjian's import against sha256sum + ffprobe + ffmpeg,
+# then one 10-minute call's decode + peaks + analytics per format.
+bench-import: deps demo-vault
+	cargo build --release --quiet -p tingjian-cli -p tingjian-audio --examples --bins
+	tools/bench/import.sh
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p tingjian-app --quiet bindings

@@ -99,8 +99,9 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
     if !setup.is_empty() {
         vault.record(setup).map_err(|e| UiError::from(&e))?;
     }
-    let import = tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &mut |_| {})
-        .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
+    let import =
+        tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &Default::default(), &mut |_| {})
+            .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
     Ok(DemoSummary {
         vault_path: vault.root().display().to_string(),
         quarter: quarter.to_string(),

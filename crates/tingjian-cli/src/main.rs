@@ -47,6 +47,10 @@ enum Command {
         manifest: PathBuf,
         #[arg(long, value_name = "DIR")]
         recordings: PathBuf,
+        /// Link a recording to the complaint whose number its file name holds: a regular
+        /// expression whose first group (or whole match) is the number, e.g. '(TS\d{10})'.
+        #[arg(long, value_name = "REGEX")]
+        link_pattern: Option<String>,
     },
     /// The current quarter and what the vault holds. 状态
     Status,
@@ -76,10 +80,17 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             let summary = demo::fill(vault_dir, actor, data.as_deref())?;
             out.print(&summary, || summary.describe());
         }
-        Command::Import { manifest, recordings } => {
+        Command::Import { manifest, recordings, link_pattern } => {
+            let link_pattern = link_pattern.as_deref().map(regex::Regex::new).transpose().map_err(|error| UiError {
+                code: tingjian_core::ErrorCode::InvalidInput,
+                message_zh: format!("--link-pattern 不是有效的正则表达式：{error}"),
+                message_en: format!("--link-pattern is not a valid regular expression: {error}"),
+            })?;
+            let options = tingjian_import::ImportOptions { link_pattern };
             let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
-            let report = tingjian_import::import(&mut vault, manifest, recordings, &mut output::progress_bar(out))
-                .map_err(|e| UiError::from(&e))?;
+            let report =
+                tingjian_import::import(&mut vault, manifest, recordings, &options, &mut output::progress_bar(out))
+                    .map_err(|e| UiError::from(&e))?;
             out.print(&report, || output::describe_import(&report));
         }
         Command::Status => {

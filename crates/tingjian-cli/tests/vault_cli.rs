@@ -375,3 +375,68 @@ fn the_vault_is_found_from_the_option_before_or_after_the_command_or_the_environ
     let overridden = run(&["status", "--json", "--vault", path], Some(other.to_str().expect("utf8")));
     assert_eq!(overridden["vault_path"], path);
 }
+
+/// An import killed half-way leaves a vault that verifies, and running it again completes it.
+#[test]
+fn an_import_killed_half_way_leaves_a_consistent_vault_and_resumes() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = temp.path().join("vault");
+    let recordings = temp.path().join("rec");
+    std::fs::create_dir_all(&recordings).expect("mkdir");
+    let total = 80;
+    let mut csv = String::from("投诉编号,受理时间,责任机构,录音文件\n");
+    for n in 0..total {
+        write_call(&recordings.join(format!("call-{n:03}.wav")), 20, 200.0 + n as f32);
+        csv.push_str(&format!("TS{n:03},2026-10-{:02} 10:00:00,城东支行,call-{n:03}.wav\n", 1 + n % 28));
+    }
+    let export = temp.path().join("export.csv");
+    std::fs::write(&export, csv).expect("write");
+    assert!(tingjian(&vault, &["init"]).status.success());
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tingjian"))
+        .arg("--vault")
+        .arg(&vault)
+        .args(["import", "--json", "--manifest"])
+        .arg(&export)
+        .arg("--recordings")
+        .arg(&recordings)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start import");
+    let db = vault.join("vault.sqlite");
+    let stored = || -> i64 {
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM recordings", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while stored() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("kill the import");
+    child.wait().expect("reap");
+    let kept = stored();
+    assert!(kept >= 3 && kept < total as i64, "the import was stopped part-way ({kept} of {total} stored)");
+
+    let (ok, report, _) = verify(&vault);
+    assert!(ok, "a killed import leaves a vault that verifies: {report}");
+    let status = json(&tingjian(&vault, &["status", "--json"]));
+    assert_eq!(status["complaints_total"], 0, "complaints are recorded after the recordings, all at once");
+
+    let again = tingjian(
+        &vault,
+        &[
+            "import",
+            "--json",
+            "--manifest",
+            export.to_str().expect("utf8"),
+            "--recordings",
+            recordings.to_str().expect("utf8"),
+        ],
+    );
+    let report = json(&again);
+    assert_eq!(report["recordings_unchanged"].as_i64(), Some(kept));
+    assert_eq!(report["recordings_added"].as_i64(), Some(total as i64 - kept));
+    assert_eq!(report["links_added"], total);
+    assert!(verify(&vault).0);
+}

@@ -103,6 +103,23 @@ impl Coded for ImportError {
     }
 }
 
+/// How an import links recordings to complaints beyond the export's 录音文件 column.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// A regular expression over a recording's file name whose first capture group (or, without
+    /// one, whole match) is a complaint number: for recorders that name files after the complaint,
+    /// e.g. `(TS\d{10})` for `TS2026100301_0932.wav`.
+    pub link_pattern: Option<regex::Regex>,
+}
+
+impl ImportOptions {
+    /// The complaint number a file name holds under the link pattern, if any.
+    fn number_in(&self, file_name: &str) -> Option<String> {
+        let captures = self.link_pattern.as_ref()?.captures(file_name)?;
+        captures.get(1).or_else(|| captures.get(0)).map(|m| m.as_str().to_owned())
+    }
+}
+
 /// Imports the export at `manifest` and the recordings under `recordings` into `vault`.
 ///
 /// Recordings are stored one transaction each, so an import killed half-way keeps what it stored
@@ -111,6 +128,7 @@ pub fn import(
     vault: &mut Vault,
     manifest: &Path,
     recordings: &Path,
+    options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
@@ -139,10 +157,22 @@ pub fn import(
     let existing = existing_complaints(vault)?;
     let mut events = Vec::new();
     let mut named: BTreeMap<String, ()> = BTreeMap::new();
+    // Recordings whose file name holds a complaint number under the link pattern.
+    let mut hash_by_number: HashMap<String, (String, String)> = HashMap::new();
+    for (relative, path) in &files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if let (Some(number), Some(hash)) = (options.number_in(name), hash_by_name.get(relative)) {
+            hash_by_number.entry(number).or_insert_with(|| (relative.clone(), hash.clone()));
+        }
+    }
     for complaint in rows {
-        let wanted_hash = hash_by_name.get(complaint.recording_file.trim()).cloned();
-        if wanted_hash.is_some() {
-            named.insert(complaint.recording_file.trim().to_owned(), ());
+        let by_column = hash_by_name
+            .get(complaint.recording_file.trim())
+            .map(|hash| (complaint.recording_file.trim().to_owned(), hash.clone()));
+        let found = by_column.or_else(|| hash_by_number.get(&complaint.number).cloned());
+        let wanted_hash = found.as_ref().map(|(_, hash)| hash.clone());
+        if let Some((name, _)) = found {
+            named.insert(name, ());
         } else {
             report.complaints_without_recording.push(complaint.number.clone());
         }

@@ -130,7 +130,7 @@ fn write_tone(path: &Path, seconds: f32) {
 }
 
 fn import_into(vault: &mut Vault, export: &Path, recordings: &Path) -> ImportReport {
-    import(vault, export, recordings, &mut |_| {}).expect("the import runs")
+    import(vault, export, recordings, &Default::default(), &mut |_| {}).expect("the import runs")
 }
 
 #[test]
@@ -197,4 +197,42 @@ fn broken_recordings_are_rejected_with_reasons_and_good_ones_still_import() {
     let again = import_into(&mut vault, &export, &recordings);
     assert!(again.changed_nothing());
     assert_eq!(again.recordings_unchanged, 3);
+}
+
+#[test]
+fn a_file_name_pattern_links_recordings_the_export_does_not_name() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let recordings = temp.path().join("rec");
+    std::fs::create_dir_all(&recordings).expect("mkdir");
+    write_tone(&recordings.join("TS2026100301_0932.wav"), 0.5);
+    write_tone(&recordings.join("TS2026100302_1410.wav"), 0.7);
+    let export = temp.path().join("export.csv");
+    std::fs::write(
+        &export,
+        "投诉编号,受理时间,录音文件\nTS2026100301,2026-10-03 09:30,\nTS2026100302,2026-10-03 14:10,\nTS2026100303,2026-10-03 16:00,\n",
+    )
+    .expect("write");
+
+    let mut plain = Vault::create(&temp.path().join("plain"), "tester").expect("vault");
+    let report = import_into(&mut plain, &export, &recordings);
+    assert_eq!(report.links_added, 0);
+    assert_eq!(report.recordings_without_complaint.len(), 2);
+
+    let mut vault = Vault::create(&temp.path().join("vault"), "tester").expect("vault");
+    let options =
+        tingjian_import::ImportOptions { link_pattern: Some(regex::Regex::new(r"(TS\d{10})_").expect("regex")) };
+    let report = import(&mut vault, &export, &recordings, &options, &mut |_| {}).expect("import");
+    assert_eq!(report.links_added, 2);
+    assert_eq!(report.complaints_without_recording, ["TS2026100303"]);
+    assert!(report.recordings_without_complaint.is_empty(), "{:?}", report.recordings_without_complaint);
+    let linked: String = vault
+        .db()
+        .query_row(
+            "SELECT r.original_name FROM complaints c JOIN recordings r ON r.hash = c.recording_hash WHERE c.number = 'TS2026100302'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("linked");
+    assert_eq!(linked, "TS2026100302_1410.wav");
+    assert!(vault.verify().expect("verify").ok);
 }
