@@ -1,7 +1,16 @@
 fn main() {
     // Declaring the app's commands makes Tauri generate one permission per command, so the
     // capability file can grant exactly these and nothing else.
-    let manifest = tauri_build::AppManifest::new().commands(&["vault_status", "verify_vault"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "vault_status",
+        "verify_vault",
+        "list_complaints",
+        "library_facets",
+        "preview_export",
+        "import_files",
+        "cancel_import",
+        "save_import_problems",
+    ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         eprintln!("tauri build step failed: {error:#}");
         std::process::exit(1);

@@ -34,6 +34,13 @@ mod tests {
             declaration::<tingjian_import::ImportReport>(&config),
             declaration::<tingjian_import::Rejected>(&config),
             declaration::<tingjian_import::ImportProgress>(&config),
+            declaration::<tingjian_import::ExportPreview>(&config),
+            declaration::<tingjian_import::ColumnPreview>(&config),
+            declaration::<tingjian_vault::ComplaintQuery>(&config),
+            declaration::<tingjian_vault::ComplaintSort>(&config),
+            declaration::<tingjian_vault::ComplaintRow>(&config),
+            declaration::<tingjian_vault::LibraryFacets>(&config),
+            declaration::<crate::commands::ImportRequest>(&config),
         ] {
             out.push_str(&decl);
             out.push('\n');

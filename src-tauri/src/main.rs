@@ -34,8 +34,18 @@ fn main() {
     let actor = args.actor.unwrap_or_else(default_actor);
     let state = commands::AppState::open(&vault_dir, &actor);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::vault_status, commands::verify_vault])
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_status,
+            commands::verify_vault,
+            commands::list_complaints,
+            commands::library_facets,
+            commands::preview_export,
+            commands::import_files,
+            commands::cancel_import,
+            commands::save_import_problems,
+        ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("听见无法启动 / Tingjian could not start: {error}");

@@ -81,12 +81,8 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             out.print(&summary, || summary.describe());
         }
         Command::Import { manifest, recordings, link_pattern } => {
-            let link_pattern = link_pattern.as_deref().map(regex::Regex::new).transpose().map_err(|error| UiError {
-                code: tingjian_core::ErrorCode::InvalidInput,
-                message_zh: format!("--link-pattern 不是有效的正则表达式：{error}"),
-                message_en: format!("--link-pattern is not a valid regular expression: {error}"),
-            })?;
-            let options = tingjian_import::ImportOptions { link_pattern };
+            let options = tingjian_import::ImportOptions::with_link_pattern(link_pattern.as_deref())
+                .map_err(|e| UiError::from(&e))?;
             let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
             let report =
                 tingjian_import::import(&mut vault, manifest, recordings, &options, &mut output::progress_bar(out))

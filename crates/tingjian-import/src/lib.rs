@@ -15,7 +15,7 @@ use tingjian_core::{Coded, ErrorCode};
 use tingjian_vault::{AudioStore, Event, Vault, VaultError};
 use ts_rs::TS;
 
-pub use manifest::{ManifestError, read_manifest};
+pub use manifest::{ColumnPreview, ExportPreview, ManifestError, preview_manifest, read_manifest};
 
 /// One input that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -54,9 +54,26 @@ pub struct ImportReport {
     pub complaints_without_recording: Vec<String>,
     /// Recordings no complaint names.
     pub recordings_without_complaint: Vec<String>,
+    /// The import was cancelled part-way; complaints were not recorded yet.
+    pub cancelled: bool,
 }
 
 impl ImportReport {
+    /// The rejected inputs and the warnings as CSV (UTF-8 with BOM, so Excel shows the Chinese),
+    /// for a coordinator to keep with the quarter's papers.
+    pub fn problems_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["类别 / kind", "来源 / source", "原因", "reason"]);
+        for (kind, list) in [("拒收 / rejected", &self.rejected), ("注意 / warning", &self.warnings)] {
+            for item in list {
+                let _ =
+                    writer.write_record([kind, item.source.as_str(), item.reason_zh.as_str(), item.reason_en.as_str()]);
+            }
+        }
+        let body = writer.into_inner().unwrap_or_default();
+        format!("\u{feff}{}", String::from_utf8_lossy(&body))
+    }
+
     /// True when the import changed nothing in the vault.
     pub fn changed_nothing(&self) -> bool {
         self.complaints_added + self.complaints_updated + self.recordings_added + self.links_added == 0
@@ -81,6 +98,8 @@ pub enum ImportError {
     Manifest(#[from] ManifestError),
     #[error("cannot read the recordings folder {path}: {source}")]
     RecordingsFolder { path: PathBuf, source: std::io::Error },
+    #[error("the link pattern is not a valid regular expression: {reason}")]
+    LinkPattern { reason: String },
 }
 
 impl Coded for ImportError {
@@ -89,6 +108,7 @@ impl Coded for ImportError {
             ImportError::Vault(error) => error.code(),
             ImportError::Manifest(error) => error.code(),
             ImportError::RecordingsFolder { .. } => ErrorCode::Io,
+            ImportError::LinkPattern { .. } => ErrorCode::InvalidInput,
         }
     }
 
@@ -99,6 +119,7 @@ impl Coded for ImportError {
             ImportError::RecordingsFolder { path, source } => {
                 format!("无法读取录音文件夹 {}：{source}", path.display())
             }
+            ImportError::LinkPattern { reason } => format!("录音关联规则不是有效的正则表达式：{reason}"),
         }
     }
 }
@@ -106,6 +127,9 @@ impl Coded for ImportError {
 /// How an import links recordings to complaints beyond the export's 录音文件 column.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
+    /// Set from another thread to stop the import after the recording in hand. What was stored
+    /// stays stored and verifiable; running the import again completes it.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// A regular expression over a recording's file name whose first capture group (or, without
     /// one, whole match) is a complaint number: for recorders that name files after the complaint,
     /// e.g. `(TS\d{10})` for `TS2026100301_0932.wav`.
@@ -113,6 +137,17 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
+    /// Options with a link pattern given as text (from the CLI or the app), checked here so both
+    /// report a bad pattern the same way.
+    pub fn with_link_pattern(pattern: Option<&str>) -> Result<Self, ImportError> {
+        let link_pattern = pattern
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| regex::Regex::new(p).map_err(|e| ImportError::LinkPattern { reason: e.to_string() }))
+            .transpose()?;
+        Ok(ImportOptions { link_pattern, cancel: None })
+    }
+
     /// The complaint number a file name holds under the link pattern, if any.
     fn number_in(&self, file_name: &str) -> Option<String> {
         let captures = self.link_pattern.as_ref()?.captures(file_name)?;
@@ -141,6 +176,10 @@ pub fn import(
     let mut hash_by_name: HashMap<String, String> = HashMap::new();
     let known = known_recordings(vault)?;
     for (index, (relative, path)) in files.iter().enumerate() {
+        if options.cancel.as_ref().is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed)) {
+            report.cancelled = true;
+            return Ok(report);
+        }
         match store_recording(vault, &known, relative, path, &mut report) {
             Ok(Some(hash)) => {
                 if let Some(name) = path.file_name().and_then(|n| n.to_str()) {

@@ -174,6 +174,61 @@ fn excel_serial_to_text(serial: f64) -> Option<String> {
     Some(at.strftime("%Y-%m-%d %H:%M:%S").to_string())
 }
 
+/// What the import will make of an export, shown before it runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct ExportPreview {
+    /// The header's row number as a spreadsheet shows it (title rows above it are skipped).
+    pub header_row: u32,
+    pub columns: Vec<ColumnPreview>,
+    /// The first data rows, as text.
+    pub rows: Vec<Vec<String>>,
+    /// Data rows in the whole export.
+    pub total_rows: u32,
+}
+
+/// One column of the export and the complaint field it fills.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct ColumnPreview {
+    pub header: String,
+    /// The standard name of the field (e.g. 投诉编号), or `None` when the column is not imported.
+    pub field: Option<String>,
+}
+
+fn standard_name(field: Field) -> &'static str {
+    FIELDS.iter().find(|(f, _)| *f == field).and_then(|(_, names)| names.first()).copied().unwrap_or("")
+}
+
+fn find_header(path: &Path, rows: &[Vec<String>]) -> Result<usize, ManifestError> {
+    rows.iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|row| row.iter().any(|cell| field_of(cell) == Some(Field::Number)))
+        .ok_or_else(|| ManifestError::MissingColumn {
+            path: path.to_owned(),
+            column: "投诉编号",
+            searched: HEADER_SEARCH_ROWS,
+        })
+}
+
+/// The header the import will use, how each column maps, and the first `sample` rows.
+pub fn preview_manifest(path: &Path, sample: usize) -> Result<ExportPreview, ManifestError> {
+    let rows = read_cells(path)?;
+    let header_index = find_header(path, &rows)?;
+    let data: Vec<&Vec<String>> =
+        rows.iter().skip(header_index + 1).filter(|row| row.iter().any(|c| !c.trim().is_empty())).collect();
+    Ok(ExportPreview {
+        header_row: header_index as u32 + 1,
+        columns: rows[header_index]
+            .iter()
+            .map(|header| ColumnPreview {
+                header: header.clone(),
+                field: field_of(header).map(|f| standard_name(f).to_owned()),
+            })
+            .collect(),
+        rows: data.iter().take(sample).map(|row| (*row).clone()).collect(),
+        total_rows: data.len() as u32,
+    })
+}
+
 /// Reads the export; rows that cannot be used go to `rejected`, and suspicious ones to `warnings`,
 /// each with its row number (as a spreadsheet shows it, counting from 1) and the reason.
 pub fn read_manifest(
@@ -184,15 +239,7 @@ pub fn read_manifest(
     let rows = read_cells(path)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
 
-    let header_index = rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .position(|row| row.iter().any(|cell| field_of(cell) == Some(Field::Number)))
-        .ok_or_else(|| ManifestError::MissingColumn {
-            path: path.to_owned(),
-            column: "投诉编号",
-            searched: HEADER_SEARCH_ROWS,
-        })?;
+    let header_index = find_header(path, &rows)?;
     let mut columns: HashMap<Field, usize> = HashMap::new();
     for (index, cell) in rows[header_index].iter().enumerate() {
         if let Some(field) = field_of(cell) {

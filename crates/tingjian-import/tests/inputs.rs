@@ -219,8 +219,10 @@ fn a_file_name_pattern_links_recordings_the_export_does_not_name() {
     assert_eq!(report.recordings_without_complaint.len(), 2);
 
     let mut vault = Vault::create(&temp.path().join("vault"), "tester").expect("vault");
-    let options =
-        tingjian_import::ImportOptions { link_pattern: Some(regex::Regex::new(r"(TS\d{10})_").expect("regex")) };
+    let options = tingjian_import::ImportOptions {
+        link_pattern: Some(regex::Regex::new(r"(TS\d{10})_").expect("regex")),
+        ..Default::default()
+    };
     let report = import(&mut vault, &export, &recordings, &options, &mut |_| {}).expect("import");
     assert_eq!(report.links_added, 2);
     assert_eq!(report.complaints_without_recording, ["TS2026100303"]);
@@ -235,4 +237,22 @@ fn a_file_name_pattern_links_recordings_the_export_does_not_name() {
         .expect("linked");
     assert_eq!(linked, "TS2026100302_1410.wav");
     assert!(vault.verify().expect("verify").ok);
+}
+
+#[test]
+fn the_preview_shows_the_header_found_below_the_title_and_how_columns_map() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("export.csv");
+    std::fs::write(
+        &path,
+        format!("{TITLE_AND_HEADER}TS1,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,,,处理中,,否,甲\n,,,,,,,,,,,,,\n"),
+    )
+    .expect("write");
+    let preview = tingjian_import::preview_manifest(&path, 5).expect("preview");
+    assert_eq!(preview.header_row, 3);
+    assert_eq!(preview.total_rows, 1);
+    assert_eq!(preview.columns[0].header, "投诉单号");
+    assert_eq!(preview.columns[0].field.as_deref(), Some("投诉编号"));
+    assert_eq!(preview.columns[5].field.as_deref(), Some("责任机构"));
+    assert_eq!(preview.rows[0][0], "TS1");
 }

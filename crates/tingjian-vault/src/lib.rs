@@ -8,6 +8,7 @@
 mod apply;
 mod error;
 pub mod event;
+mod library;
 mod location;
 mod schema;
 mod status;
@@ -22,6 +23,7 @@ use tingjian_core::time::{Clock, SystemClock};
 
 pub use error::VaultError;
 pub use event::{Event, RecordedEvent};
+pub use library::{ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
 pub use status::{DepartmentCount, VaultStatus};
 pub use store::AudioStore;

@@ -1,7 +1,19 @@
 // The typed edge between the UI and the Rust commands. Every failure arrives as a UiError with a
 // stable code; the UI decides on the code, never on message text.
-import { invoke } from "@tauri-apps/api/core";
-import type { UiError, VaultStatus, VerifyReport } from "./bindings";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { open, save } from "@tauri-apps/plugin-dialog";
+import type {
+  ComplaintQuery,
+  ComplaintRow,
+  ExportPreview,
+  ImportProgress,
+  ImportReport,
+  ImportRequest,
+  LibraryFacets,
+  UiError,
+  VaultStatus,
+  VerifyReport,
+} from "./bindings";
 
 export function isUiError(value: unknown): value is UiError {
   return (
@@ -19,9 +31,9 @@ export function asUiError(value: unknown): UiError {
   return { code: "INTERNAL", message_zh: `内部错误：${text}`, message_en: `internal error: ${text}` };
 }
 
-async function call<T>(command: string): Promise<T> {
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<T>(command);
+    return await invoke<T>(command, args);
   } catch (error) {
     throw asUiError(error);
   }
@@ -30,4 +42,29 @@ async function call<T>(command: string): Promise<T> {
 export const api = {
   vaultStatus: () => call<VaultStatus>("vault_status"),
   verifyVault: () => call<VerifyReport>("verify_vault"),
+  listComplaints: (query: ComplaintQuery) => call<ComplaintRow[]>("list_complaints", { query }),
+  libraryFacets: () => call<LibraryFacets>("library_facets"),
+  previewExport: (path: string) => call<ExportPreview>("preview_export", { path }),
+  importFiles: (request: ImportRequest, onProgress: (progress: ImportProgress) => void) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return call<ImportReport>("import_files", { request, onProgress: channel });
+  },
+  cancelImport: () => call<void>("cancel_import"),
+  saveImportProblems: (path: string, report: ImportReport) => call<void>("save_import_problems", { path, report }),
 };
+
+/** The native file picker; `null` when the person cancels. */
+export async function pickFile(title: string, extensions: string[]): Promise<string | null> {
+  const chosen = await open({ title, multiple: false, directory: false, filters: [{ name: title, extensions }] });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+export async function pickFolder(title: string): Promise<string | null> {
+  const chosen = await open({ title, multiple: false, directory: true });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+export async function pickSaveFile(title: string, defaultPath: string): Promise<string | null> {
+  return save({ title, defaultPath, filters: [{ name: "CSV", extensions: ["csv"] }] });
+}

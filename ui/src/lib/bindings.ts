@@ -173,7 +173,11 @@ complaints_without_recording: Array<string>,
 /**
  * Recordings no complaint names.
  */
-recordings_without_complaint: Array<string>, };
+recordings_without_complaint: Array<string>, 
+/**
+ * The import was cancelled part-way; complaints were not recorded yet.
+ */
+cancelled: boolean, };
 
 export type Rejected = { 
 /**
@@ -182,4 +186,42 @@ export type Rejected = {
 source: string, reason_zh: string, reason_en: string, };
 
 export type ImportProgress = { done: number, total: number, };
+
+export type ExportPreview = { 
+/**
+ * The header's row number as a spreadsheet shows it (title rows above it are skipped).
+ */
+header_row: number, columns: Array<ColumnPreview>, 
+/**
+ * The first data rows, as text.
+ */
+rows: Array<Array<string>>, 
+/**
+ * Data rows in the whole export.
+ */
+total_rows: number, };
+
+export type ColumnPreview = { header: string, 
+/**
+ * The standard name of the field (e.g. 投诉编号), or `None` when the column is not imported.
+ */
+field: string | null, };
+
+export type ComplaintQuery = { quarter: string | null, department: string | null, category: string | null, channel: string | null, 
+/**
+ * `YYYY-MM`, in the branch's zone.
+ */
+month: string | null, has_recording: boolean | null, sort: ComplaintSort, descending: boolean, };
+
+export type ComplaintSort = "accepted_at" | "number" | "department" | "category" | "channel" | "duration";
+
+export type ComplaintRow = { number: string, accepted_at: string, quarter: string, channel: string, business_line: string, category: string, department: string, 
+/**
+ * Masked: `张*`.
+ */
+customer_masked: string, regulator_forwarded: boolean, status: string, summary: string, recording_hash: string | null, recording_name: string | null, recording_codec: string | null, duration_ms: number | null, };
+
+export type LibraryFacets = { quarters: Array<string>, departments: Array<string>, categories: Array<string>, channels: Array<string>, months: Array<string>, };
+
+export type ImportRequest = { manifest: string, recordings: string, link_pattern: string | null, };
 

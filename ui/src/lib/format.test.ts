@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatInstant, shortHash } from "./format";
+import { formatDuration, formatInstant, shortHash } from "./format";
 import { errorAdvice, quarterStateLabel, translate } from "./i18n";
 
 describe("formatInstant", () => {
@@ -32,5 +32,15 @@ describe("translate", () => {
     expect(quarterStateLabel("en", null)).toBe("not set up");
     expect(errorAdvice("zh-CN", "VAULT_SCHEMA_TOO_NEW")).toContain("升级");
     expect(errorAdvice("en", "VAULT_READ_ONLY")).toContain("writable");
+  });
+});
+
+
+describe("formatDuration", () => {
+  it("writes call lengths the way a player does", () => {
+    expect(formatDuration(65_400)).toBe("1:05");
+    expect(formatDuration(720_000)).toBe("12:00");
+    expect(formatDuration(3_723_000)).toBe("1:02:03");
+    expect(formatDuration(null)).toBe("—");
   });
 });

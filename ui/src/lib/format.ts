@@ -34,3 +34,13 @@ export function shortHash(hash: string | null | undefined, length = 12): string 
 export function formatCount(n: number, locale: Locale): string {
   return new Intl.NumberFormat(locale).format(n);
 }
+
+/** A duration in milliseconds as the length of a call: "1:05", "12:00", "1:02:03". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  const total = Math.round(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
