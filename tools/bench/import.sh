@@ -65,8 +65,8 @@ now() { date +%s.%N; }
 start=$(now)
 while IFS= read -r f; do
     sha256sum "$f" >/dev/null
-    ffprobe -v error -show_format -show_streams "$f" >/dev/null
-    ffmpeg -v error -threads 1 -i "$f" -f null - >/dev/null
+    ffprobe -v error -show_format -show_streams "$f" >/dev/null </dev/null
+    ffmpeg -nostdin -v error -threads 1 -i "$f" -f null - >/dev/null
 done <<< "$files"
 reference=$(echo "$(now) - $start" | bc)
 
