@@ -22,7 +22,7 @@ pub struct Analysis {
 pub fn analyse_file(path: &Path) -> Result<Analysis, AudioError> {
     let mut scan = Scan::default();
     let info = decode(path, Some(&mut scan))?;
-    let (peaks, analytics) = scan.finish(info.sample_rate);
+    let (peaks, analytics) = scan.finish(info.sample_rate, info.frames);
     Ok(Analysis { info, peaks, analytics })
 }
 
@@ -75,7 +75,7 @@ impl PcmSink for Scan {
 }
 
 impl Scan {
-    fn finish(self, fallback_rate: u32) -> (Peaks, CallAnalytics) {
+    fn finish(self, fallback_rate: u32, real_frames: u64) -> (Peaks, CallAnalytics) {
         // The decode loop fails with NothingDecoded before this when no buffer arrived, so the
         // empty state is only a formality.
         let state = self.state.unwrap_or_else(|| ScanState {
@@ -86,8 +86,11 @@ impl Scan {
             energies: EnergyAccumulator::new(1, fallback_rate),
             silence: Vec::new(),
         });
-        let peaks = state.peaks.finish(state.frames);
-        let analytics = state.energies.finish(state.sample_rate, state.frames);
+        // The decode may report fewer frames than were decoded (block padding); the rest is not
+        // part of the call.
+        let frames = state.frames.min(real_frames);
+        let peaks = state.peaks.finish(frames);
+        let analytics = state.energies.finish(state.sample_rate, frames);
         (peaks, analytics)
     }
 }

@@ -14,6 +14,10 @@ use symphonia::core::meta::MetadataOptions;
 use crate::probe::{AudioError, ProbeInfo};
 
 /// Receives the decoded audio, one buffer at a time, in order.
+/// The most padding a codec adds after the last real frame: one ADPCM block of the largest size
+/// encoders write (2041 frames for 4096-byte MS ADPCM blocks), rounded up.
+const MAX_PADDING_FRAMES: u64 = 4096;
+
 pub(crate) trait PcmSink {
     /// One decoded buffer: one slice of samples in -1.0..=1.0 per channel, all of the same
     /// non-zero length, at `sample_rate` frames per second.
@@ -107,5 +111,19 @@ pub(crate) fn decode(path: &Path, mut sink: Option<&mut dyn PcmSink>) -> Result<
     if frames == 0 {
         return Err(AudioError::NothingDecoded { path: path.to_owned() });
     }
+    // Block codecs (IMA and MS ADPCM) fill their last block with padding, and the file's header
+    // (the WAV `fact` chunk) says how many frames are real. A small excess over the header is that
+    // padding and is not part of the call; a large one means the header is wrong, and then the
+    // decoded count stands. Other codecs are left alone: AAC's excess is priming at the *start*
+    // (symphonia does not trim it), so cutting its end would drop real audio.
+    let block_codec = codec.starts_with("adpcm");
+    let frames = match header_frames {
+        Some(promised)
+            if block_codec && promised > 0 && frames > promised && frames - promised <= MAX_PADDING_FRAMES =>
+        {
+            promised
+        }
+        _ => frames,
+    };
     Ok(ProbeInfo { container, codec, sample_rate, channels, frames, header_frames, damaged_packets })
 }

@@ -174,13 +174,13 @@ pub fn import(
 
     // Recordings first, so that links can be made in the same pass as the complaints.
     let mut hash_by_name: HashMap<String, String> = HashMap::new();
-    let known = known_recordings(vault)?;
+    let mut known = known_recordings(vault)?;
     for (index, (relative, path)) in files.iter().enumerate() {
         if options.cancel.as_ref().is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed)) {
             report.cancelled = true;
             return Ok(report);
         }
-        match store_recording(vault, &known, relative, path, &mut report) {
+        match store_recording(vault, &mut known, relative, path, &mut report) {
             Ok(Some(hash)) => {
                 if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
                     hash_by_name.insert(name.to_owned(), hash.clone());
@@ -324,7 +324,7 @@ fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Opti
 /// the file was rejected (the reason is in the report).
 fn store_recording(
     vault: &mut Vault,
-    known: &HashMap<String, ()>,
+    known: &mut HashMap<String, ()>,
     relative: &str,
     path: &Path,
     report: &mut ImportReport,
@@ -374,6 +374,8 @@ fn store_recording(
     };
     vault.store_peaks(&stored.hash, &analysis.peaks.to_bytes())?;
     vault.record(vec![Event::RecordingStored { recording }])?;
+    // The same bytes may come again under another name in this very import.
+    known.insert(stored.hash.clone(), ());
     report.recordings_added += 1;
     debug_assert_eq!(stored.hash, hash);
     Ok(Some(stored.hash))
