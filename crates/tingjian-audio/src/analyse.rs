@@ -26,6 +26,14 @@ pub fn analyse_file(path: &Path) -> Result<Analysis, AudioError> {
     Ok(Analysis { info, peaks, analytics })
 }
 
+/// As [`analyse_file`], for a file already in memory; `path` names it in errors.
+pub fn analyse_bytes(bytes: std::sync::Arc<[u8]>, path: &Path) -> Result<Analysis, AudioError> {
+    let mut scan = Scan::default();
+    let info = crate::decode::decode_bytes(bytes, path, Some(&mut scan))?;
+    let (peaks, analytics) = scan.finish(info.sample_rate, info.frames);
+    Ok(Analysis { info, peaks, analytics })
+}
+
 /// The peaks and energies of the decoded audio, built as the buffers arrive.
 #[derive(Debug, Default)]
 struct Scan {

@@ -13,11 +13,11 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::probe::{AudioError, ProbeInfo};
 
-/// Receives the decoded audio, one buffer at a time, in order.
 /// The most padding a codec adds after the last real frame: one ADPCM block of the largest size
 /// encoders write (2041 frames for 4096-byte MS ADPCM blocks), rounded up.
 const MAX_PADDING_FRAMES: u64 = 4096;
 
+/// Receives the decoded audio, one buffer at a time, in order.
 pub(crate) trait PcmSink {
     /// One decoded buffer: one slice of samples in -1.0..=1.0 per channel, all of the same
     /// non-zero length, at `sample_rate` frames per second.
@@ -27,13 +27,34 @@ pub(crate) trait PcmSink {
 /// Decodes the whole file, passing every decoded buffer to `sink` when there is one, and describes
 /// what was decoded. Damaged packets are skipped and counted, the way a player would play past
 /// them; only a file with nothing decodable is an error.
-pub(crate) fn decode(path: &Path, mut sink: Option<&mut dyn PcmSink>) -> Result<ProbeInfo, AudioError> {
+pub(crate) fn decode(path: &Path, sink: Option<&mut dyn PcmSink>) -> Result<ProbeInfo, AudioError> {
     let file = std::fs::File::open(path).map_err(|source| AudioError::Unreadable { path: path.to_owned(), source })?;
     let length = file.metadata().map(|m| m.len()).unwrap_or(0);
     if length == 0 {
         return Err(AudioError::Empty { path: path.to_owned() });
     }
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    decode_stream(MediaSourceStream::new(Box::new(file), Default::default()), path, sink)
+}
+
+/// As [`decode`], for a file already read into memory (the importer reads each file once, to hash,
+/// decode and store it); `path` names it in errors.
+pub(crate) fn decode_bytes(
+    bytes: std::sync::Arc<[u8]>,
+    path: &Path,
+    sink: Option<&mut dyn PcmSink>,
+) -> Result<ProbeInfo, AudioError> {
+    if bytes.is_empty() {
+        return Err(AudioError::Empty { path: path.to_owned() });
+    }
+    let source = std::io::Cursor::new(bytes);
+    decode_stream(MediaSourceStream::new(Box::new(source), Default::default()), path, sink)
+}
+
+fn decode_stream(
+    stream: MediaSourceStream<'_>,
+    path: &Path,
+    mut sink: Option<&mut dyn PcmSink>,
+) -> Result<ProbeInfo, AudioError> {
     // No extension hint: the content decides the format, so a mislabelled file still works.
     let mut format = symphonia::default::get_probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())

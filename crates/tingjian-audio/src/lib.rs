@@ -18,7 +18,7 @@ mod decode;
 mod peaks;
 mod probe;
 
-pub use analyse::{Analysis, analyse_file};
+pub use analyse::{Analysis, analyse_bytes, analyse_file};
 pub use analytics::{
     CROSSTALK_MARGIN_DB, CallAnalytics, ChannelAnalytics, DEAD_AIR_MIN_MS, FRAME_MS, GAP_BRIDGE_MS, HANGOVER_MS,
     Interval, TALK_OVER_MIN_MS,

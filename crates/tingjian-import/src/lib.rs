@@ -4,15 +4,16 @@
 //! folder of recordings. Every recording is fully decoded once; every change is an event; a
 //! re-import of the same data records nothing.
 
+mod intake;
 mod manifest;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tingjian_core::model::{Complaint, Recording};
 use tingjian_core::{Coded, ErrorCode};
-use tingjian_vault::{AudioStore, Event, Vault, VaultError};
+use tingjian_vault::{Event, Vault, VaultError};
 use ts_rs::TS;
 
 pub use manifest::{ColumnPreview, ExportPreview, ManifestError, preview_manifest, read_manifest};
@@ -175,22 +176,21 @@ pub fn import(
     // Recordings first, so that links can be made in the same pass as the complaints.
     let mut hash_by_name: HashMap<String, String> = HashMap::new();
     let mut known = known_recordings(vault)?;
-    for (index, (relative, path)) in files.iter().enumerate() {
-        if options.cancel.as_ref().is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed)) {
-            report.cancelled = true;
-            return Ok(report);
-        }
-        match store_recording(vault, &mut known, relative, path, &mut report) {
-            Ok(Some(hash)) => {
-                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                    hash_by_name.insert(name.to_owned(), hash.clone());
-                }
-                hash_by_name.insert(relative.clone(), hash);
+    let snapshot = known.clone();
+    let finished = intake::for_each_in_order(&files, &snapshot, options.cancel.as_deref(), |index, intake| {
+        let (relative, path) = &files[index];
+        if let Some(hash) = store_recording(vault, &mut known, relative, intake, &mut report)? {
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                hash_by_name.insert(name.to_owned(), hash.clone());
             }
-            Ok(None) => {}
-            Err(error) => return Err(error.into()),
+            hash_by_name.insert(relative.clone(), hash);
         }
         progress(ImportProgress { done: index as u64 + 1, total });
+        Ok::<(), VaultError>(())
+    })?;
+    if !finished {
+        report.cancelled = true;
+        return Ok(report);
     }
 
     let existing = existing_complaints(vault)?;
@@ -275,14 +275,10 @@ fn list_files(root: &Path) -> Result<Vec<(String, PathBuf)>, ImportError> {
     Ok(out)
 }
 
-fn known_recordings(vault: &Vault) -> Result<HashMap<String, ()>, VaultError> {
+fn known_recordings(vault: &Vault) -> Result<HashSet<String>, VaultError> {
     let mut statement = vault.db().prepare("SELECT hash FROM recordings")?;
     let hashes = statement.query_map([], |row| row.get::<_, String>(0))?;
-    let mut out = HashMap::new();
-    for hash in hashes {
-        out.insert(hash?, ());
-    }
-    Ok(out)
+    Ok(hashes.collect::<Result<_, _>>()?)
 }
 
 fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Option<String>)>, VaultError> {
@@ -320,34 +316,35 @@ fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Opti
     Ok(out)
 }
 
-/// Stores one recording unless the vault already has its bytes. Returns its hash, or `None` when
-/// the file was rejected (the reason is in the report).
+/// Stores one analysed recording unless the vault already has its bytes. Returns its hash, or
+/// `None` when the file was rejected (the reason is in the report).
 fn store_recording(
     vault: &mut Vault,
-    known: &mut HashMap<String, ()>,
+    known: &mut HashSet<String>,
     relative: &str,
-    path: &Path,
+    intake: intake::Intake,
     report: &mut ImportReport,
 ) -> Result<Option<String>, VaultError> {
-    let (hash, bytes) = match AudioStore::hash_file(path) {
-        Ok(found) => found,
-        Err(error) => {
+    let (hash, bytes, analysis) = match intake {
+        intake::Intake::Known { hash } => {
+            report.recordings_unchanged += 1;
+            return Ok(Some(hash));
+        }
+        intake::Intake::Unreadable(error) => {
             report.rejected.push(Rejected::because(relative, &error));
             return Ok(None);
         }
+        intake::Intake::Rejected(error) => {
+            report.rejected.push(Rejected::because(relative, &error));
+            return Ok(None);
+        }
+        intake::Intake::Analysed { hash, bytes, analysis } => (hash, bytes, analysis),
     };
-    if known.contains_key(&hash) {
+    // The same bytes may have come under another name earlier in this very import.
+    if known.contains(&hash) {
         report.recordings_unchanged += 1;
         return Ok(Some(hash));
     }
-    // One decode gives the description, the waveform peaks and the call analytics.
-    let analysis = match tingjian_audio::analyse_file(path) {
-        Ok(analysis) => analysis,
-        Err(error) => {
-            report.rejected.push(Rejected::because(relative, &error));
-            return Ok(None);
-        }
-    };
     let info = &analysis.info;
     if info.truncated() {
         report.warnings.push(Rejected {
@@ -360,7 +357,7 @@ fn store_recording(
         });
     }
     // The file goes into the store before the event, so the event never points at a missing file.
-    let stored = vault.audio().put(path)?;
+    let stored = vault.audio().put_hashed(&hash, &bytes)?;
     let recording = Recording {
         hash: stored.hash.clone(),
         original_name: relative.to_owned(),
@@ -369,14 +366,12 @@ fn store_recording(
         sample_rate: info.sample_rate,
         channels: info.channels,
         duration_ms: info.duration_ms(),
-        bytes,
+        bytes: bytes.len() as u64,
         analytics: Some(analysis.analytics),
     };
     vault.store_peaks(&stored.hash, &analysis.peaks.to_bytes())?;
     vault.record(vec![Event::RecordingStored { recording }])?;
-    // The same bytes may come again under another name in this very import.
-    known.insert(stored.hash.clone(), ());
+    known.insert(hash.clone());
     report.recordings_added += 1;
-    debug_assert_eq!(stored.hash, hash);
-    Ok(Some(stored.hash))
+    Ok(Some(hash))
 }
