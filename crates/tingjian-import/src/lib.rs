@@ -240,15 +240,19 @@ pub fn import(
             report.recordings_without_complaint.push(relative.clone());
         }
     }
-    if !report.changed_nothing() {
-        events.push(Event::ImportFinished {
-            source: manifest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
-            complaints_added: report.complaints_added + report.complaints_updated,
-            recordings_added: report.recordings_added,
-            links_added: report.links_added,
-        });
-        vault.record(events)?;
-    }
+    // Every completed import is an event, even one that found nothing new: the data is unchanged,
+    // and the log shows that someone looked.
+    let manifest_blake3 = tingjian_vault::AudioStore::hash_file(manifest).map(|(hash, _)| hash).unwrap_or_default();
+    events.push(Event::ImportFinished {
+        source: manifest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
+        complaints_added: report.complaints_added + report.complaints_updated,
+        recordings_added: report.recordings_added,
+        links_added: report.links_added,
+        manifest_blake3,
+        rejected: report.rejected.len() as u64,
+        warnings: report.warnings.len() as u64,
+    });
+    vault.record(events)?;
     progress(ImportProgress { done: total, total });
     Ok(report)
 }

@@ -102,11 +102,30 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![recording_hash, seq, complaint_number],
             )?;
         }
-        Event::ImportFinished { source, complaints_added, recordings_added, links_added } => {
+        Event::ImportFinished {
+            source,
+            complaints_added,
+            recordings_added,
+            links_added,
+            manifest_blake3,
+            rejected,
+            warnings,
+        } => {
             tx.execute(
-                "INSERT INTO imports (event_seq, at, actor, source, complaints_added, recordings_added, links_added)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![seq, entry.at, entry.actor, source, complaints_added, recordings_added, links_added],
+                "INSERT INTO imports (event_seq, at, actor, source, complaints_added, recordings_added, links_added,
+                 manifest_blake3, rejected, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    seq,
+                    entry.at,
+                    entry.actor,
+                    source,
+                    complaints_added,
+                    recordings_added,
+                    links_added,
+                    manifest_blake3,
+                    rejected,
+                    warnings
+                ],
             )?;
         }
     }

@@ -46,11 +46,20 @@ pub enum Event {
         complaint_number: String,
         recording_hash: String,
     },
+    /// Every import run, even one that found nothing new, so the log shows who imported what and
+    /// when.
     ImportFinished {
         source: String,
         complaints_added: u64,
         recordings_added: u64,
         links_added: u64,
+        /// BLAKE3 of the export file's bytes, so the exact export can be matched later.
+        #[serde(default)]
+        manifest_blake3: String,
+        #[serde(default)]
+        rejected: u64,
+        #[serde(default)]
+        warnings: u64,
     },
 }
 

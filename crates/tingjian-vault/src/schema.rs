@@ -91,6 +91,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE recordings ADD COLUMN analytics TEXT;
     "#,
+    // 3: what each import saw: the export's digest and how much it rejected or warned about.
+    r#"
+    ALTER TABLE imports ADD COLUMN manifest_blake3 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE imports ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE imports ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

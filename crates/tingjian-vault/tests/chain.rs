@@ -133,8 +133,14 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
     // Turn it back into a version-1 vault, as an older Tingjian left it.
     {
         let conn = rusqlite::Connection::open(dir.join("vault.sqlite")).expect("open");
-        conn.execute_batch("ALTER TABLE recordings DROP COLUMN analytics; PRAGMA user_version = 1;")
-            .expect("downgrade");
+        conn.execute_batch(
+            "ALTER TABLE recordings DROP COLUMN analytics;
+             ALTER TABLE imports DROP COLUMN manifest_blake3;
+             ALTER TABLE imports DROP COLUMN rejected;
+             ALTER TABLE imports DROP COLUMN warnings;
+             PRAGMA user_version = 1;",
+        )
+        .expect("downgrade");
     }
     let vault = Vault::open_with_clock(&dir, "wang", clock()).expect("open migrates");
     let version: u32 = vault.db().pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
