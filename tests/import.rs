@@ -27,8 +27,15 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
         .send_keys(recordings.to_str().unwrap_or(""))
         .await?;
     app.client.find(Locator::Css("[data-testid=import-preview]")).await?.click().await?;
-    let mapping = app.wait_for("[data-testid=import-mapping]", WAIT).await?.text().await?;
-    assert!(mapping.contains("投诉编号 → 投诉编号") && mapping.contains("录音文件 → 录音文件"), "{mapping}");
+    app.wait_for("[data-testid=import-mapping]", WAIT).await?;
+    for (header, field) in [("投诉编号", "投诉编号"), ("录音文件", "录音文件"), ("责任机构", "责任机构")]
+    {
+        let select = app.client.find(Locator::Css(&format!("[data-testid='mapping-{header}']"))).await?;
+        assert_eq!(select.prop("value").await?.as_deref(), Some(field), "{header} maps to {field}");
+    }
+    // The coordinator decides the summary column is not imported, and keeps that for next time.
+    app.client.find(Locator::Css("[data-testid='mapping-投诉摘要']")).await?.select_by_value("").await?;
+    app.wait_for("[data-testid=save-mapping]", WAIT).await?;
     app.screenshot("import-preview-zh").await?;
 
     app.client.find(Locator::Css("[data-testid=import-start]")).await?.click().await?;
@@ -68,5 +75,15 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
         assert!(row.text().await?.contains(&name));
     }
     assert!(tingjian(&vault, &["verify"]).status.success(), "the import left a vault that verifies");
+    let sqlite = |sql: &str| -> String {
+        let out = std::process::Command::new("sqlite3").arg(vault.join("vault.sqlite")).arg(sql).output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
+    };
+    assert_eq!(
+        sqlite("SELECT count(*) FROM complaints WHERE summary <> '';"),
+        "0",
+        "the summary column was not imported"
+    );
+    assert!(sqlite("SELECT value FROM settings WHERE key = 'import_mapping';").contains("\"投诉摘要\":null"));
     app.close().await
 }

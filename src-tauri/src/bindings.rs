@@ -11,6 +11,11 @@ mod tests {
         format!("export {}\n", T::decl(config))
     }
 
+    /// A Rust type alias, which ts-rs cannot declare itself, as a TypeScript alias of its inline form.
+    fn alias<T: TS>(name: &str, config: &Config) -> String {
+        format!("export type {name} = {};\n", T::inline(config))
+    }
+
     fn generated() -> String {
         let config = Config::new().with_large_int("number");
         let mut out = String::from(
@@ -35,6 +40,7 @@ mod tests {
             declaration::<tingjian_import::Rejected>(&config),
             declaration::<tingjian_import::ImportProgress>(&config),
             declaration::<tingjian_import::ExportPreview>(&config),
+            alias::<tingjian_import::ColumnMapping>("ColumnMapping", &config),
             declaration::<tingjian_import::ColumnPreview>(&config),
             declaration::<tingjian_vault::ComplaintQuery>(&config),
             declaration::<tingjian_vault::ComplaintSort>(&config),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tingjian_core::{ErrorCode, UiError};
-use tingjian_import::{ExportPreview, ImportOptions, ImportProgress, ImportReport};
+use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
 use tingjian_vault::{ComplaintQuery, ComplaintRow, LibraryFacets, Vault, VaultError, VaultStatus, VerifyReport};
 use ts_rs::TS;
 
@@ -69,9 +69,18 @@ pub async fn library_facets(state: State<'_, AppState>) -> Result<LibraryFacets,
     state.with_vault(|vault| vault.library_facets())
 }
 
+/// The export's header and first rows under `mapping`, or under the vault's saved mapping.
 #[tauri::command]
-pub async fn preview_export(path: PathBuf) -> Result<ExportPreview, UiError> {
-    tingjian_import::preview_manifest(&path, 8).map_err(|e| UiError::from(&e))
+pub async fn preview_export(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    mapping: Option<ColumnMapping>,
+) -> Result<ExportPreview, UiError> {
+    let mapping = match mapping {
+        Some(mapping) => mapping,
+        None => state.with_vault(|vault| tingjian_import::saved_mapping(vault))?,
+    };
+    tingjian_import::preview_manifest(&path, 8, &mapping).map_err(|e| UiError::from(&e))
 }
 
 /// What the import wizard asks for.
@@ -80,6 +89,10 @@ pub struct ImportRequest {
     pub manifest: String,
     pub recordings: String,
     pub link_pattern: Option<String>,
+    /// The mapping as corrected in the preview; `None` uses the saved one.
+    pub mapping: Option<ColumnMapping>,
+    /// Keep the corrected mapping for next time.
+    pub save_mapping: bool,
 }
 
 /// Runs an import on a worker thread, reporting progress over `on_progress`; `cancel_import`
@@ -94,6 +107,8 @@ pub async fn import_files(
         ImportOptions::with_link_pattern(request.link_pattern.as_deref()).map_err(|e| UiError::from(&e))?;
     let cancel = Arc::new(AtomicBool::new(false));
     options.cancel = Some(cancel.clone());
+    options.mapping = request.mapping;
+    options.save_mapping = request.save_mapping;
     *app.state::<AppState>().import_cancel.lock().map_err(|_| internal("the import lock is poisoned"))? = Some(cancel);
     let worker = app.clone();
     let result = tauri::async_runtime::spawn_blocking(move || {

@@ -16,7 +16,17 @@ use tingjian_core::{Coded, ErrorCode};
 use tingjian_vault::{Event, Vault, VaultError};
 use ts_rs::TS;
 
-pub use manifest::{ColumnPreview, ExportPreview, ManifestError, preview_manifest, read_manifest};
+pub use manifest::{
+    ColumnMapping, ColumnPreview, ExportPreview, ManifestError, field_names, preview_manifest, read_manifest,
+};
+
+/// The vault setting that holds the saved column mapping.
+pub const MAPPING_SETTING: &str = "import_mapping";
+
+/// The column mapping saved in the vault for next time (empty when none was saved).
+pub fn saved_mapping(vault: &Vault) -> Result<ColumnMapping, VaultError> {
+    Ok(vault.setting(MAPPING_SETTING)?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+}
 
 /// One input that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -131,6 +141,10 @@ pub struct ImportOptions {
     /// Set from another thread to stop the import after the recording in hand. What was stored
     /// stays stored and verifiable; running the import again completes it.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Corrections to the automatic column mapping; `None` uses the mapping saved in the vault.
+    pub mapping: Option<ColumnMapping>,
+    /// Keep `mapping` in the vault (through the log) for the next import.
+    pub save_mapping: bool,
     /// A regular expression over a recording's file name whose first capture group (or, without
     /// one, whole match) is a complaint number: for recorders that name files after the complaint,
     /// e.g. `(TS\d{10})` for `TS2026100301_0932.wav`.
@@ -146,7 +160,7 @@ impl ImportOptions {
             .filter(|p| !p.is_empty())
             .map(|p| regex::Regex::new(p).map_err(|e| ImportError::LinkPattern { reason: e.to_string() }))
             .transpose()?;
-        Ok(ImportOptions { link_pattern, cancel: None })
+        Ok(ImportOptions { link_pattern, ..Default::default() })
     }
 
     /// The complaint number a file name holds under the link pattern, if any.
@@ -168,7 +182,9 @@ pub fn import(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let rows = read_manifest(manifest, &mut report.rejected, &mut report.warnings)?;
+    let saved = saved_mapping(vault)?;
+    let mapping = options.mapping.clone().unwrap_or_else(|| saved.clone());
+    let rows = read_manifest(manifest, &mapping, &mut report.rejected, &mut report.warnings)?;
     let files = list_files(recordings)?;
     let total = files.len() as u64 + 1;
     progress(ImportProgress { done: 0, total });
@@ -195,6 +211,9 @@ pub fn import(
 
     let existing = existing_complaints(vault)?;
     let mut events = Vec::new();
+    if options.save_mapping && mapping != saved {
+        events.push(Event::ImportMappingSaved { mapping: mapping.clone() });
+    }
     let mut named: BTreeMap<String, ()> = BTreeMap::new();
     // Recordings whose file name holds a complaint number under the link pattern.
     let mut hash_by_number: HashMap<String, (String, String)> = HashMap::new();

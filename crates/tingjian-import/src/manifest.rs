@@ -91,6 +91,29 @@ fn normalise_header(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}' && *c != ':' && *c != '：').collect()
 }
 
+/// A person's corrections to the automatic mapping: export header → the standard name of the field
+/// it fills (e.g. 投诉编号), or `None` for "do not import this column". Headers not listed map
+/// automatically.
+pub type ColumnMapping = std::collections::BTreeMap<String, Option<String>>;
+
+/// The standard names of every field, in the order a person expects them.
+pub fn field_names() -> Vec<String> {
+    FIELDS.iter().filter_map(|(_, names)| names.first()).map(|n| (*n).to_owned()).collect()
+}
+
+fn field_by_standard_name(name: &str) -> Option<Field> {
+    FIELDS.iter().find(|(_, names)| names.first() == Some(&name)).map(|(field, _)| *field)
+}
+
+/// The field a header fills under `mapping`, falling back to the automatic mapping.
+fn mapped_field(header: &str, mapping: &ColumnMapping) -> Option<Field> {
+    match mapping.get(&normalise_header(header)).or_else(|| mapping.get(header.trim())) {
+        Some(Some(name)) => field_by_standard_name(name),
+        Some(None) => None,
+        None => field_of(header),
+    }
+}
+
 fn field_of(header: &str) -> Option<Field> {
     let header = normalise_header(header);
     FIELDS.iter().find(|(_, names)| names.iter().any(|n| *n == header)).map(|(field, _)| *field)
@@ -184,6 +207,8 @@ pub struct ExportPreview {
     pub rows: Vec<Vec<String>>,
     /// Data rows in the whole export.
     pub total_rows: u32,
+    /// Every field a column can fill, by standard name, for the mapping editor.
+    pub fields: Vec<String>,
 }
 
 /// One column of the export and the complaint field it fills.
@@ -198,10 +223,10 @@ fn standard_name(field: Field) -> &'static str {
     FIELDS.iter().find(|(f, _)| *f == field).and_then(|(_, names)| names.first()).copied().unwrap_or("")
 }
 
-fn find_header(path: &Path, rows: &[Vec<String>]) -> Result<usize, ManifestError> {
+fn find_header(path: &Path, rows: &[Vec<String>], mapping: &ColumnMapping) -> Result<usize, ManifestError> {
     rows.iter()
         .take(HEADER_SEARCH_ROWS)
-        .position(|row| row.iter().any(|cell| field_of(cell) == Some(Field::Number)))
+        .position(|row| row.iter().any(|cell| mapped_field(cell, mapping) == Some(Field::Number)))
         .ok_or_else(|| ManifestError::MissingColumn {
             path: path.to_owned(),
             column: "投诉编号",
@@ -210,9 +235,9 @@ fn find_header(path: &Path, rows: &[Vec<String>]) -> Result<usize, ManifestError
 }
 
 /// The header the import will use, how each column maps, and the first `sample` rows.
-pub fn preview_manifest(path: &Path, sample: usize) -> Result<ExportPreview, ManifestError> {
+pub fn preview_manifest(path: &Path, sample: usize, mapping: &ColumnMapping) -> Result<ExportPreview, ManifestError> {
     let rows = read_cells(path)?;
-    let header_index = find_header(path, &rows)?;
+    let header_index = find_header(path, &rows, mapping)?;
     let data: Vec<&Vec<String>> =
         rows.iter().skip(header_index + 1).filter(|row| row.iter().any(|c| !c.trim().is_empty())).collect();
     Ok(ExportPreview {
@@ -221,11 +246,12 @@ pub fn preview_manifest(path: &Path, sample: usize) -> Result<ExportPreview, Man
             .iter()
             .map(|header| ColumnPreview {
                 header: header.clone(),
-                field: field_of(header).map(|f| standard_name(f).to_owned()),
+                field: mapped_field(header, mapping).map(|f| standard_name(f).to_owned()),
             })
             .collect(),
         rows: data.iter().take(sample).map(|row| (*row).clone()).collect(),
         total_rows: data.len() as u32,
+        fields: field_names(),
     })
 }
 
@@ -233,16 +259,17 @@ pub fn preview_manifest(path: &Path, sample: usize) -> Result<ExportPreview, Man
 /// each with its row number (as a spreadsheet shows it, counting from 1) and the reason.
 pub fn read_manifest(
     path: &Path,
+    mapping: &ColumnMapping,
     rejected: &mut Vec<Rejected>,
     warnings: &mut Vec<Rejected>,
 ) -> Result<Vec<Complaint>, ManifestError> {
     let rows = read_cells(path)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
 
-    let header_index = find_header(path, &rows)?;
+    let header_index = find_header(path, &rows, mapping)?;
     let mut columns: HashMap<Field, usize> = HashMap::new();
     for (index, cell) in rows[header_index].iter().enumerate() {
-        if let Some(field) = field_of(cell) {
+        if let Some(field) = mapped_field(cell, mapping) {
             columns.entry(field).or_insert(index);
         }
     }

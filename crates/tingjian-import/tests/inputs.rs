@@ -9,7 +9,7 @@ use tingjian_vault::Vault;
 fn read(path: &Path) -> (Vec<tingjian_core::model::Complaint>, Vec<String>, Vec<String>) {
     let mut rejected = Vec::new();
     let mut warnings = Vec::new();
-    let rows = read_manifest(path, &mut rejected, &mut warnings).expect("the export is readable");
+    let rows = read_manifest(path, &Default::default(), &mut rejected, &mut warnings).expect("the export is readable");
     let show = |list: Vec<tingjian_import::Rejected>| {
         list.into_iter().map(|r| format!("{} {}", r.source, r.reason_en)).collect::<Vec<_>>()
     };
@@ -248,11 +248,57 @@ fn the_preview_shows_the_header_found_below_the_title_and_how_columns_map() {
         format!("{TITLE_AND_HEADER}TS1,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三,138,,,处理中,,否,甲\n,,,,,,,,,,,,,\n"),
     )
     .expect("write");
-    let preview = tingjian_import::preview_manifest(&path, 5).expect("preview");
+    let preview = tingjian_import::preview_manifest(&path, 5, &Default::default()).expect("preview");
     assert_eq!(preview.header_row, 3);
     assert_eq!(preview.total_rows, 1);
     assert_eq!(preview.columns[0].header, "投诉单号");
     assert_eq!(preview.columns[0].field.as_deref(), Some("投诉编号"));
     assert_eq!(preview.columns[5].field.as_deref(), Some("责任机构"));
     assert_eq!(preview.rows[0][0], "TS1");
+}
+
+#[test]
+fn a_corrected_mapping_is_used_saved_through_the_log_and_reused_next_time() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let recordings = temp.path().join("rec");
+    std::fs::create_dir_all(&recordings).expect("mkdir");
+    let export = temp.path().join("export.csv");
+    // A system that calls the number 单据号 and the department 处理网点: neither is known.
+    std::fs::write(&export, "单据号,受理时间,处理网点,备注\nD-001,2026-10-09 09:30,城南支行,客户来电\n")
+        .expect("write");
+
+    let unknown = tingjian_import::preview_manifest(&export, 5, &Default::default());
+    assert!(unknown.is_err(), "without a mapping there is no complaint-number column");
+
+    let mut mapping = tingjian_import::ColumnMapping::new();
+    mapping.insert("单据号".to_owned(), Some("投诉编号".to_owned()));
+    mapping.insert("处理网点".to_owned(), Some("责任机构".to_owned()));
+    mapping.insert("备注".to_owned(), None);
+    let preview = tingjian_import::preview_manifest(&export, 5, &mapping).expect("preview");
+    let fields: Vec<Option<&str>> = preview.columns.iter().map(|c| c.field.as_deref()).collect();
+    assert_eq!(fields, [Some("投诉编号"), Some("受理时间"), Some("责任机构"), None]);
+    assert!(preview.fields.contains(&"投诉摘要".to_owned()));
+
+    let mut vault = Vault::create(&temp.path().join("vault"), "tester").expect("vault");
+    let options =
+        tingjian_import::ImportOptions { mapping: Some(mapping.clone()), save_mapping: true, ..Default::default() };
+    let report = import(&mut vault, &export, &recordings, &options, &mut |_| {}).expect("import");
+    assert_eq!(report.complaints_added, 1);
+    assert_eq!(tingjian_import::saved_mapping(&vault).expect("saved"), mapping);
+    let department: String = vault
+        .db()
+        .query_row("SELECT department FROM complaints WHERE number = 'D-001'", [], |r| r.get(0))
+        .expect("row");
+    assert_eq!(department, "城南支行");
+
+    // Next time the saved mapping applies by itself.
+    std::fs::write(&export, "单据号,受理时间,处理网点,备注\nD-002,2026-10-10 10:00,城北支行,\n").expect("write");
+    let report = import_into(&mut vault, &export, &recordings);
+    assert_eq!(report.complaints_added, 1);
+    let saved_events: i64 = vault
+        .db()
+        .query_row("SELECT count(*) FROM events WHERE kind = 'import_mapping_saved'", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(saved_events, 1);
+    assert!(vault.verify().expect("verify").ok);
 }

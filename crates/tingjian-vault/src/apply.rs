@@ -102,6 +102,15 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![recording_hash, seq, complaint_number],
             )?;
         }
+        Event::ImportMappingSaved { mapping } => {
+            let value = serde_json::to_string(mapping)
+                .map_err(|error| VaultError::Corrupt { seq, reason: error.to_string() })?;
+            tx.execute(
+                "INSERT INTO settings (key, value, event_seq) VALUES ('import_mapping', ?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, event_seq = excluded.event_seq",
+                params![value, seq],
+            )?;
+        }
         Event::ImportFinished {
             source,
             complaints_added,

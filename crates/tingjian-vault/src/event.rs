@@ -46,6 +46,11 @@ pub enum Event {
         complaint_number: String,
         recording_hash: String,
     },
+    /// A person corrected how the export's columns map to fields and kept it for next time:
+    /// header → standard field name, or `None` for a column not imported.
+    ImportMappingSaved {
+        mapping: std::collections::BTreeMap<String, Option<String>>,
+    },
     /// Every import run, even one that found nothing new, so the log shows who imported what and
     /// when.
     ImportFinished {
@@ -74,6 +79,7 @@ impl Event {
             Event::ComplaintRecorded { .. } => "complaint_recorded",
             Event::RecordingLinked { .. } => "recording_linked",
             Event::ImportFinished { .. } => "import_finished",
+            Event::ImportMappingSaved { .. } => "import_mapping_saved",
         }
     }
 }

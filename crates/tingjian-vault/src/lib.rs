@@ -151,6 +151,12 @@ impl Vault {
             .map_err(|source| VaultError::from_io(&path, source))
     }
 
+    /// A setting kept through the log (e.g. `import_mapping`), as the JSON its event stored.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, VaultError> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    }
+
     /// Read access to the database, for queries. All writes go through [`Vault::record`].
     pub fn db(&self) -> &Connection {
         &self.conn

@@ -97,6 +97,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE imports ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE imports ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 4: settings kept through the log, such as the import's column mapping.
+    r#"
+    CREATE TABLE settings (
+        key       TEXT PRIMARY KEY,
+        value     TEXT NOT NULL,
+        event_seq INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -110,6 +118,7 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("recordings", "hash"),
     ("complaints", "number"),
     ("imports", "event_seq"),
+    ("settings", "key"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

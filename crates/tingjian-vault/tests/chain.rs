@@ -138,6 +138,7 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE imports DROP COLUMN manifest_blake3;
              ALTER TABLE imports DROP COLUMN rejected;
              ALTER TABLE imports DROP COLUMN warnings;
+             DROP TABLE settings;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");

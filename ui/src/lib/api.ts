@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
+  ColumnMapping,
   ComplaintQuery,
   ComplaintRow,
   ExportPreview,
@@ -44,7 +45,8 @@ export const api = {
   verifyVault: () => call<VerifyReport>("verify_vault"),
   listComplaints: (query: ComplaintQuery) => call<ComplaintRow[]>("list_complaints", { query }),
   libraryFacets: () => call<LibraryFacets>("library_facets"),
-  previewExport: (path: string) => call<ExportPreview>("preview_export", { path }),
+  previewExport: (path: string, mapping: ColumnMapping | null) =>
+    call<ExportPreview>("preview_export", { path, mapping }),
   importFiles: (request: ImportRequest, onProgress: (progress: ImportProgress) => void) => {
     const channel = new Channel<ImportProgress>();
     channel.onmessage = onProgress;

@@ -199,7 +199,13 @@ rows: Array<Array<string>>,
 /**
  * Data rows in the whole export.
  */
-total_rows: number, };
+total_rows: number, 
+/**
+ * Every field a column can fill, by standard name, for the mapping editor.
+ */
+fields: Array<string>, };
+
+export type ColumnMapping = { [key in string]: string | null };
 
 export type ColumnPreview = { header: string, 
 /**
@@ -223,5 +229,13 @@ customer_masked: string, regulator_forwarded: boolean, status: string, summary: 
 
 export type LibraryFacets = { quarters: Array<string>, departments: Array<string>, categories: Array<string>, channels: Array<string>, months: Array<string>, };
 
-export type ImportRequest = { manifest: string, recordings: string, link_pattern: string | null, };
+export type ImportRequest = { manifest: string, recordings: string, link_pattern: string | null, 
+/**
+ * The mapping as corrected in the preview; `None` uses the saved one.
+ */
+mapping: { [key in string]: string | null } | null, 
+/**
+ * Keep the corrected mapping for next time.
+ */
+save_mapping: boolean, };
 
