@@ -19,7 +19,8 @@ export PATH := $(CARGO_BIN):$(PATH)
 APT_PACKAGES := build-essential pkg-config curl file \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
 	libasound2-dev xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-noto-cjk \
-	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux bc
+	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux bc \
+	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
 .PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean bench-import
 

@@ -56,7 +56,7 @@ fn decode_stream(
     mut sink: Option<&mut dyn PcmSink>,
 ) -> Result<ProbeInfo, AudioError> {
     // No extension hint: the content decides the format, so a mislabelled file still works.
-    let mut format = symphonia::default::get_probe()
+    let mut format = tingjian_codecs::probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|_| AudioError::NotAudio { path: path.to_owned() })?;
     let container = format.format_info().short_name.to_owned();
@@ -73,7 +73,7 @@ fn decode_stream(
     if header_rate == 0 {
         return Err(AudioError::InvalidHeader { path: path.to_owned(), detail: "sample rate 0".to_owned() });
     }
-    let codecs = symphonia::default::get_codecs();
+    let codecs = tingjian_codecs::codecs();
     let codec = codecs
         .get_audio_decoder(params.codec)
         .map(|registered| registered.codec.info.short_name.to_owned())

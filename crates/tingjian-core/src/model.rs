@@ -48,7 +48,7 @@ pub struct Recording {
     pub original_name: String,
     /// Container, e.g. `wav`, `mp3`, `m4a`, `flac`.
     pub container: String,
-    /// Codec, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`, `aac`, `flac`.
+    /// Codec, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`, `aac`, `flac`, `opus`, `gsm_ms`, `amr_nb`.
     pub codec: String,
     pub sample_rate: u32,
     pub channels: u16,

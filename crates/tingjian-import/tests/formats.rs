@@ -23,7 +23,13 @@ const FORMATS: &[(&str, &[&str])] = &[
     ("aac.m4a", &["-c:a", "aac", "-b:a", "32k"]),
     ("lossless.flac", &["-c:a", "flac"]),
     ("vorbis.ogg", &["-c:a", "libvorbis", "-q:a", "2"]),
+    ("opus.ogg", &["-c:a", "libopus", "-b:a", "24k"]),
+    // libgsm only encodes mono 8 kHz, as the recorders that use it do.
+    ("gsm.wav", &["-ac", "1", "-c:a", "libgsm_ms"]),
 ];
+
+/// AMR-NB, which ffmpeg cannot encode on Debian; sox can (mono 8 kHz, like the handsets that use it).
+const AMR_NAME: &str = "handset.amr";
 
 /// How far each format may be from the source. Two are longer by what their encoder adds: AAC keeps
 /// its priming and the rest of its last frame (symphonia does not apply the M4A edit list; see
@@ -38,6 +44,11 @@ fn tolerance_ms(name: &str) -> u64 {
     } else {
         30
     }
+}
+
+/// The mono formats are made by down-mixing the two-party source.
+fn expected_channels(name: &str) -> u16 {
+    if name == "gsm.wav" || name == AMR_NAME { 1 } else { 2 }
 }
 
 fn run(program: &str, args: &[&str]) {
@@ -72,6 +83,10 @@ fn every_recorder_format_imports_with_its_true_duration() {
         args.push(target.to_str().expect("utf8"));
         run("ffmpeg", &args);
     }
+    run(
+        "sox",
+        &[source.to_str().expect("utf8"), "-c", "1", "-t", "amr-nb", recordings.join(AMR_NAME).to_str().expect("utf8")],
+    );
     // A mislabelled file: FLAC content under a .wav name. Content decides, not the extension.
     std::fs::copy(recordings.join("lossless.flac"), recordings.join("actually-flac.wav")).expect("copy");
 
@@ -91,18 +106,18 @@ fn every_recorder_format_imports_with_its_true_duration() {
         .collect::<Result<_, _>>()
         .expect("rows");
     // The mislabelled copy has the same bytes as the FLAC, so it is stored once.
-    assert_eq!(rows.len(), FORMATS.len(), "{rows:?}");
+    assert_eq!(rows.len(), FORMATS.len() + 1, "{rows:?}");
     for (name, duration, codec, channels, analytics, hash) in &rows {
         let peaks = tingjian_audio::Peaks::from_bytes(&std::fs::read(vault.peaks_path(hash)).expect("peaks cached"))
             .unwrap_or_else(|e| panic!("{name}: peaks: {e}"));
         assert_eq!(peaks.frames * 1000 / u64::from(peaks.sample_rate), *duration, "{name}: peaks cover the call");
         let off = duration.abs_diff(9500);
         assert!(off <= tolerance_ms(name), "{name} ({codec}): {duration} ms, source 9500 ms");
-        assert_eq!(*channels, 2, "{name}");
+        assert_eq!(*channels, expected_channels(name), "{name}");
         let analytics: tingjian_core::analytics::CallAnalytics =
             serde_json::from_str(analytics.as_deref().expect("analytics stored")).expect("analytics JSON");
-        assert_eq!(analytics.channels.len(), 2, "{name}");
+        assert_eq!(analytics.channels.len(), usize::from(expected_channels(name)), "{name}");
     }
-    assert!(report.recordings_unchanged >= 1 || report.recordings_added == FORMATS.len() as u64);
+    assert!(report.recordings_unchanged >= 1 || report.recordings_added == FORMATS.len() as u64 + 1);
     assert!(vault.verify().expect("verify").ok);
 }

@@ -121,7 +121,7 @@ original_name: string,
  */
 container: string, 
 /**
- * Codec, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`, `aac`, `flac`.
+ * Codec, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`, `aac`, `flac`, `opus`, `gsm_ms`, `amr_nb`.
  */
 codec: string, sample_rate: number, channels: number, 
 /**
