@@ -22,7 +22,7 @@ APT_PACKAGES := build-essential pkg-config curl file \
 	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 util-linux bc \
 	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean bench-import
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean bench-import bench-sampling bench-playback
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -112,6 +112,18 @@ e2e: build demo-vault
 bench-import: deps demo-vault
 	cargo build --release --quiet -p tingjian-cli -p tingjian-audio --examples --bins
 	tools/bench/import.sh
+
+# A million synthetic complaints drawn with the example policy (crates/tingjian-sampling/examples/
+# policy.toml): the draw's median time, in the vault's order and shuffled, against `shuf -n`
+# picking as many numbers from a file of the same million complaint numbers.
+bench-sampling:
+	cargo run --release --quiet -p tingjian-sampling --example bench_sampling
+
+# Play-to-first-sample and seek-to-sound latency from the device callback's timestamps, and CPU
+# at 2× speed, against a private PulseAudio null sink the benchmark starts itself.
+bench-playback: deps
+	cargo build --release --quiet -p tingjian-playback --examples
+	$(TARGET)/release/examples/bench_playback
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p tingjian-app --quiet bindings

@@ -10,6 +10,14 @@ fn main() {
         "import_files",
         "cancel_import",
         "save_import_problems",
+        "open_review",
+        "review_waveform",
+        "player_open",
+        "player_play",
+        "player_pause",
+        "player_seek",
+        "player_settings",
+        "player_close",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         eprintln!("tauri build step failed: {error:#}");

@@ -47,6 +47,16 @@ mod tests {
             declaration::<tingjian_vault::ComplaintRow>(&config),
             declaration::<tingjian_vault::LibraryFacets>(&config),
             declaration::<crate::commands::ImportRequest>(&config),
+            declaration::<tingjian_core::listening::ChannelMode>(&config),
+            declaration::<tingjian_core::listening::HeardSpan>(&config),
+            declaration::<tingjian_core::listening::Coverage>(&config),
+            declaration::<tingjian_vault::ListeningSessionReport>(&config),
+            declaration::<tingjian_review::ReviewView>(&config),
+            declaration::<tingjian_review::Waveform>(&config),
+            declaration::<tingjian_review::PlayerSettings>(&config),
+            declaration::<tingjian_review::PlayerOpened>(&config),
+            declaration::<tingjian_review::PlayerUpdate>(&config),
+            declaration::<tingjian_playback::OutputDeviceInfo>(&config),
         ] {
             out.push_str(&decl);
             out.push('\n');

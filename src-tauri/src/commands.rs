@@ -10,6 +10,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
+use tingjian_review::{Listening, PlayerOpened, PlayerSettings, PlayerUpdate, ReviewView, Waveform};
 use tingjian_vault::{ComplaintQuery, ComplaintRow, LibraryFacets, Vault, VaultError, VaultStatus, VerifyReport};
 use ts_rs::TS;
 
@@ -19,7 +20,20 @@ pub struct AppState {
     vault: Mutex<Result<Vault, UiError>>,
     /// The cancel flag of the import in progress, if one is running.
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// The recording in the player, if one is loaded.
+    player: Mutex<Option<OpenPlayer>>,
 }
+
+/// A loaded recording and the flag that stops the thread forwarding its updates to the UI.
+#[derive(Debug)]
+struct OpenPlayer {
+    listening: Listening,
+    stop: Arc<AtomicBool>,
+}
+
+/// How often the player's position goes to the review screen: above the 30 Hz a moving playhead
+/// needs to look smooth.
+const PLAYER_UPDATE_EVERY: std::time::Duration = std::time::Duration::from_millis(25);
 
 fn internal(what: &str) -> UiError {
     UiError {
@@ -32,7 +46,55 @@ fn internal(what: &str) -> UiError {
 impl AppState {
     pub fn open(dir: &Path, actor: &str) -> Self {
         let vault = Vault::open_or_create(dir, actor).map_err(|e| UiError::from(&e));
-        Self { vault: Mutex::new(vault), import_cancel: Mutex::new(None) }
+        Self { vault: Mutex::new(vault), import_cancel: Mutex::new(None), player: Mutex::new(None) }
+    }
+
+    fn with_player(&self, f: impl FnOnce(&mut Listening)) -> Result<(), UiError> {
+        let mut guard = self.player.lock().map_err(|_| internal("the player lock is poisoned"))?;
+        match guard.as_mut() {
+            Some(open) => {
+                f(&mut open.listening);
+                Ok(())
+            }
+            None => Err(UiError {
+                code: ErrorCode::ListeningSessionClosed,
+                message_zh: "没有正在播放的录音，请重新打开".to_owned(),
+                message_en: "no recording is loaded; open it again".to_owned(),
+            }),
+        }
+    }
+
+    /// Ends the loaded recording's session, if any. The player lock is always taken before the
+    /// vault lock, here and in the pump, so the two never deadlock.
+    pub fn close_player(&self, reason: &str) -> Result<(), UiError> {
+        let open = self.player.lock().map_err(|_| internal("the player lock is poisoned"))?.take();
+        if let Some(open) = open {
+            open.stop.store(true, Ordering::Relaxed);
+            self.with_vault(|vault| open.listening.close(vault, reason))?;
+        }
+        Ok(())
+    }
+
+    /// Forwards the player's state to the UI until `stop` is set, flushing heard spans to the vault
+    /// as they come. A busy vault (an import running) only delays the flush.
+    fn pump_player(&self, stop: &AtomicBool, on_update: &Channel<PlayerUpdate>) {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(PLAYER_UPDATE_EVERY);
+            let update = {
+                let Ok(mut player) = self.player.lock() else { return };
+                let Some(open) = player.as_mut() else { return };
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let mut vault = self.vault.try_lock().ok();
+                let vault = vault.as_mut().and_then(|guard| guard.as_mut().ok());
+                open.listening.tick(vault)
+            };
+            if on_update.send(update).is_err() {
+                // The window is gone; the session is ended when the app closes the player.
+                return;
+            }
+        }
     }
 
     /// Runs `f` on the open vault, turning both "no vault" and the function's error into a
@@ -140,4 +202,67 @@ pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), UiError> {
 #[tauri::command]
 pub async fn save_import_problems(path: PathBuf, report: ImportReport) -> Result<(), UiError> {
     std::fs::write(&path, report.problems_csv()).map_err(|source| UiError::from(&VaultError::Io { path, source }))
+}
+
+/// A recording opened for review: what it is, its complaint, analytics and coverage so far.
+#[tauri::command]
+pub async fn open_review(state: State<'_, AppState>, query: String) -> Result<ReviewView, UiError> {
+    state.with_vault(|vault| tingjian_review::open_review(vault, &query).map(|(view, _)| view))
+}
+
+/// The waveform of `[start_ms, end_ms)` for a view `width` pixels wide.
+#[tauri::command]
+pub async fn review_waveform(
+    state: State<'_, AppState>,
+    hash: String,
+    start_ms: u64,
+    end_ms: u64,
+    width: u32,
+) -> Result<Waveform, UiError> {
+    state.with_vault(|vault| tingjian_review::waveform(vault, &hash, start_ms, end_ms, width))
+}
+
+/// Loads a recording into the player and starts its listening session; the player's position,
+/// state and the reviewer's coverage then arrive on `on_update` until the player is closed.
+#[tauri::command]
+pub async fn player_open(
+    app: AppHandle,
+    query: String,
+    on_update: Channel<PlayerUpdate>,
+) -> Result<PlayerOpened, UiError> {
+    let state = app.state::<AppState>();
+    state.close_player("closed")?;
+    let (listening, opened) = state.with_vault(|vault| Listening::open(vault, &query, None))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    *state.player.lock().map_err(|_| internal("the player lock is poisoned"))? =
+        Some(OpenPlayer { listening, stop: stop.clone() });
+    let pump = app.clone();
+    std::thread::spawn(move || pump.state::<AppState>().pump_player(&stop, &on_update));
+    Ok(opened)
+}
+
+#[tauri::command]
+pub async fn player_play(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.with_player(|listening| listening.play())
+}
+
+#[tauri::command]
+pub async fn player_pause(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.with_player(|listening| listening.pause())
+}
+
+#[tauri::command]
+pub async fn player_seek(state: State<'_, AppState>, position_ms: u64) -> Result<(), UiError> {
+    state.with_player(|listening| listening.seek(position_ms))
+}
+
+#[tauri::command]
+pub async fn player_settings(state: State<'_, AppState>, settings: PlayerSettings) -> Result<(), UiError> {
+    state.with_player(|listening| listening.apply(&settings))
+}
+
+/// Ends the listening session, recording what was heard, and releases the sound device.
+#[tauri::command]
+pub async fn player_close(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.close_player("closed")
 }

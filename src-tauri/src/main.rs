@@ -12,6 +12,7 @@ mod commands;
 use std::path::PathBuf;
 
 use clap::Parser;
+use tauri::Manager;
 use tingjian_vault::{default_actor, resolve_vault_dir};
 
 /// Same options as the `tingjian` command, so both open the same vault.
@@ -33,7 +34,7 @@ fn main() {
     let vault_dir = resolve_vault_dir(args.vault);
     let actor = args.actor.unwrap_or_else(default_actor);
     let state = commands::AppState::open(&vault_dir, &actor);
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -45,10 +46,27 @@ fn main() {
             commands::import_files,
             commands::cancel_import,
             commands::save_import_problems,
+            commands::open_review,
+            commands::review_waveform,
+            commands::player_open,
+            commands::player_play,
+            commands::player_pause,
+            commands::player_seek,
+            commands::player_settings,
+            commands::player_close,
         ])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("听见无法启动 / Tingjian could not start: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Closing the window ends the listening session cleanly; a crash leaves it
+                // interrupted, with everything flushed before it kept.
+                let _ = handle.state::<commands::AppState>().close_player("closed");
+            }
+        }),
+        Err(error) => {
+            eprintln!("听见无法启动 / Tingjian could not start: {error}");
+            std::process::exit(1);
+        }
     }
 }

@@ -17,6 +17,7 @@ mod analytics;
 mod decode;
 mod peaks;
 mod probe;
+mod stream;
 
 pub use analyse::{Analysis, analyse_bytes, analyse_file};
 pub use analytics::{
@@ -25,3 +26,4 @@ pub use analytics::{
 };
 pub use peaks::{FINEST_FRAMES_PER_BIN, LEVEL_COUNT, LEVEL_FACTOR, PEAK_SCALE, PeakLevel, Peaks, PeaksError};
 pub use probe::{AudioError, ProbeInfo, probe_file};
+pub use stream::{DecodedBlock, StreamingDecoder};

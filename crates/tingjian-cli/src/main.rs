@@ -5,6 +5,7 @@
 
 mod demo;
 mod output;
+mod play;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,26 @@ enum Command {
     Status,
     /// Check the audit chain, the domain tables and the stored audio. 校验
     Verify,
+    /// Play a recording and record the listening session (proof of listening). 播放
+    Play {
+        /// A complaint number (its recording) or a recording's hash (a unique prefix is enough).
+        recording: String,
+        /// Start here, in seconds.
+        #[arg(long, value_name = "S")]
+        start: Option<f64>,
+        /// Stop here, in seconds.
+        #[arg(long, value_name = "S")]
+        end: Option<f64>,
+        /// 0.5 to 2; the pitch stays natural.
+        #[arg(long, value_name = "X", default_value_t = 1.0)]
+        speed: f32,
+        /// Which party to hear: both, agent or customer.
+        #[arg(long, value_name = "WHO", default_value = "both", value_parser = play::parse_channel)]
+        channel: tingjian_core::listening::ChannelMode,
+        /// The output device's name (else the system default).
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -101,6 +122,19 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             if !report.ok {
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Play { recording, start, end, speed, channel, device } => {
+            let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let request = play::PlayRequest {
+                recording: recording.clone(),
+                start_s: *start,
+                end_s: *end,
+                speed: *speed,
+                channel: *channel,
+                device: device.clone(),
+            };
+            let session = play::play(&mut vault, &request, out)?;
+            out.print(&session, || play::describe_play(&session));
         }
     }
     Ok(ExitCode::SUCCESS)

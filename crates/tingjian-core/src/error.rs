@@ -33,6 +33,15 @@ pub enum ErrorCode {
     ToolFailed,
     /// The audit chain or the domain tables do not verify.
     VerifyFailed,
+    /// No recording matches what was asked for (a complaint number or hash prefix), or more than
+    /// one does.
+    RecordingNotFound,
+    /// A listening session was asked to record after it had ended, or does not exist.
+    ListeningSessionClosed,
+    /// No sound output device can be opened (none exists, or the one asked for is missing or busy).
+    AudioDeviceUnavailable,
+    /// The sound output device went away during playback; opening a player again may work.
+    AudioDeviceLost,
     /// A bug: something that should not happen did.
     Internal,
 }

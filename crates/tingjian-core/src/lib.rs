@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod error;
+pub mod listening;
 pub mod model;
 pub mod personal;
 pub mod quarter;

@@ -137,6 +137,32 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 ],
             )?;
         }
+        Event::ListeningStarted { session_id, recording_hash, complaint_number, device } => {
+            tx.execute(
+                "INSERT INTO listening_sessions (id, recording_hash, complaint_number, person, device, started_at,
+                 last_heard_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                params![session_id, recording_hash, complaint_number, entry.actor, device, entry.at, seq],
+            )?;
+        }
+        Event::ListeningHeard { session_id, spans } => {
+            for span in spans {
+                tx.execute(
+                    "INSERT INTO listening_spans (session_id, start_ms, end_ms, channel, event_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![session_id, span.start_ms, span.end_ms, span.channel.as_str(), seq],
+                )?;
+            }
+            tx.execute(
+                "UPDATE listening_sessions SET last_heard_at = ?1, event_seq = ?2 WHERE id = ?3",
+                params![entry.at, seq, session_id],
+            )?;
+        }
+        Event::ListeningEnded { session_id, reason } => {
+            tx.execute(
+                "UPDATE listening_sessions SET ended_at = ?1, end_reason = ?2, event_seq = ?3 WHERE id = ?4",
+                params![entry.at, reason, seq, session_id],
+            )?;
+        }
     }
     Ok(())
 }

@@ -23,6 +23,14 @@ pub enum VaultError {
     Database(#[from] rusqlite::Error),
     #[error("event #{seq} cannot be read: {reason}")]
     Corrupt { seq: u64, reason: String },
+    #[error("no recording matches \"{query}\" (give a complaint number or the start of a recording's hash)")]
+    RecordingNotFound { query: String },
+    #[error("\"{query}\" matches {count} recordings; give more of the hash")]
+    RecordingAmbiguous { query: String, count: usize },
+    #[error("listening session {session_id} has ended or does not exist; start a new one")]
+    ListeningSessionClosed { session_id: String },
+    #[error("played span {start_ms}–{end_ms} ms is not within the recording ({duration_ms} ms)")]
+    SpanOutsideRecording { start_ms: u64, end_ms: u64, duration_ms: u64 },
 }
 
 impl VaultError {
@@ -50,6 +58,11 @@ impl Coded for VaultError {
             VaultError::Io { .. } => ErrorCode::Io,
             VaultError::Database(_) => ErrorCode::VaultDatabase,
             VaultError::Corrupt { .. } => ErrorCode::VerifyFailed,
+            VaultError::RecordingNotFound { .. } | VaultError::RecordingAmbiguous { .. } => {
+                ErrorCode::RecordingNotFound
+            }
+            VaultError::ListeningSessionClosed { .. } => ErrorCode::ListeningSessionClosed,
+            VaultError::SpanOutsideRecording { .. } => ErrorCode::Internal,
         }
     }
 
@@ -68,6 +81,18 @@ impl Coded for VaultError {
             VaultError::Io { path, source } => format!("读写文件 {} 失败：{source}", path.display()),
             VaultError::Database(error) => format!("数据库错误：{error}"),
             VaultError::Corrupt { seq, reason } => format!("无法读取第 {seq} 号事件：{reason}"),
+            VaultError::RecordingNotFound { query } => {
+                format!("没有与“{query}”对应的录音（请输入投诉编号，或录音哈希的开头几位）")
+            }
+            VaultError::RecordingAmbiguous { query, count } => {
+                format!("“{query}”对应 {count} 条录音，请输入更长的哈希")
+            }
+            VaultError::ListeningSessionClosed { session_id } => {
+                format!("听取记录 {session_id} 已结束或不存在，请重新开始播放")
+            }
+            VaultError::SpanOutsideRecording { start_ms, end_ms, duration_ms } => {
+                format!("播放片段 {start_ms}–{end_ms} 毫秒超出录音长度（{duration_ms} 毫秒）")
+            }
         }
     }
 }

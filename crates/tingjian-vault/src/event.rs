@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tingjian_core::listening::HeardSpan;
 use tingjian_core::model::{Complaint, Person, Recording};
 use tingjian_core::{QuarterId, QuarterState};
 
@@ -66,6 +67,26 @@ pub enum Event {
         #[serde(default)]
         warnings: u64,
     },
+    /// A person (the event's actor) began listening to a recording.
+    ListeningStarted {
+        session_id: String,
+        recording_hash: String,
+        /// The complaint the recording was opened for, when it was opened through one.
+        complaint_number: Option<String>,
+        /// The output device, so an auditor can tell a headset from a loudspeaker.
+        device: String,
+    },
+    /// Stretches of the recording played out audibly since the session's previous flush. A
+    /// session is flushed every few seconds, so a crash loses at most that much.
+    ListeningHeard {
+        session_id: String,
+        spans: Vec<HeardSpan>,
+    },
+    /// The session ended: `reason` is `stopped`, `finished`, `device_lost` or `closed`.
+    ListeningEnded {
+        session_id: String,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -80,6 +101,9 @@ impl Event {
             Event::RecordingLinked { .. } => "recording_linked",
             Event::ImportFinished { .. } => "import_finished",
             Event::ImportMappingSaved { .. } => "import_mapping_saved",
+            Event::ListeningStarted { .. } => "listening_started",
+            Event::ListeningHeard { .. } => "listening_heard",
+            Event::ListeningEnded { .. } => "listening_ended",
         }
     }
 }

@@ -12,6 +12,9 @@ use crate::{Vault, VaultError};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct ComplaintQuery {
+    /// One complaint by its number.
+    #[ts(optional)]
+    pub number: Option<String>,
     pub quarter: Option<String>,
     pub department: Option<String>,
     pub category: Option<String>,
@@ -91,6 +94,7 @@ impl Vault {
                 conditions.push(format!("{column} = ?{}", values.len()));
             }
         };
+        equal("c.number", &query.number);
         equal("c.quarter", &query.quarter);
         equal("c.department", &query.department);
         equal("c.category", &query.category);

@@ -105,6 +105,31 @@ const MIGRATIONS: &[&str] = &[
         event_seq INTEGER NOT NULL
     );
     "#,
+    // 5: listening sessions and the stretches of each recording they played (proof of listening).
+    r#"
+    CREATE TABLE listening_sessions (
+        id               TEXT PRIMARY KEY,
+        recording_hash   TEXT NOT NULL REFERENCES recordings(hash),
+        complaint_number TEXT,
+        person           TEXT NOT NULL,
+        device           TEXT NOT NULL,
+        started_at       TEXT NOT NULL,
+        last_heard_at    TEXT NOT NULL,
+        ended_at         TEXT,
+        end_reason       TEXT,
+        event_seq        INTEGER NOT NULL
+    );
+    CREATE INDEX listening_sessions_by_recording ON listening_sessions(recording_hash);
+    CREATE TABLE listening_spans (
+        id         INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES listening_sessions(id),
+        start_ms   INTEGER NOT NULL,
+        end_ms     INTEGER NOT NULL,
+        channel    TEXT NOT NULL,
+        event_seq  INTEGER NOT NULL
+    );
+    CREATE INDEX listening_spans_by_session ON listening_spans(session_id);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -119,6 +144,8 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("complaints", "number"),
     ("imports", "event_seq"),
     ("settings", "key"),
+    ("listening_sessions", "id"),
+    ("listening_spans", "id"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

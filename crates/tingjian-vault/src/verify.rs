@@ -186,6 +186,9 @@ fn table_zh(table: &str) -> &'static str {
         "recordings" => "录音",
         "complaints" => "投诉",
         "imports" => "导入记录",
+        "settings" => "设置",
+        "listening_sessions" => "听取记录",
+        "listening_spans" => "听取片段",
         _ => "数据",
     }
 }

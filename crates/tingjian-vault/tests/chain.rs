@@ -139,6 +139,8 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE imports DROP COLUMN rejected;
              ALTER TABLE imports DROP COLUMN warnings;
              DROP TABLE settings;
+             DROP TABLE listening_spans;
+             DROP TABLE listening_sessions;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");

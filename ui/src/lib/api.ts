@@ -11,9 +11,14 @@ import type {
   ImportReport,
   ImportRequest,
   LibraryFacets,
+  PlayerOpened,
+  PlayerSettings,
+  PlayerUpdate,
+  ReviewView,
   UiError,
   VaultStatus,
   VerifyReport,
+  Waveform,
 } from "./bindings";
 
 export function isUiError(value: unknown): value is UiError {
@@ -54,6 +59,21 @@ export const api = {
   },
   cancelImport: () => call<void>("cancel_import"),
   saveImportProblems: (path: string, report: ImportReport) => call<void>("save_import_problems", { path, report }),
+  openReview: (query: string) => call<ReviewView>("open_review", { query }),
+  waveform: (hash: string, startMs: number, endMs: number, width: number) =>
+    call<Waveform>("review_waveform", { hash, startMs, endMs, width }),
+  /** Loads the recording into the player and starts a listening session; updates arrive ≥ 30 times a second. */
+  playerOpen: (query: string, onUpdate: (update: PlayerUpdate) => void) => {
+    const channel = new Channel<PlayerUpdate>();
+    channel.onmessage = onUpdate;
+    return call<PlayerOpened>("player_open", { query, onUpdate: channel });
+  },
+  playerPlay: () => call<void>("player_play"),
+  playerPause: () => call<void>("player_pause"),
+  playerSeek: (positionMs: number) => call<void>("player_seek", { positionMs }),
+  playerSettings: (settings: PlayerSettings) => call<void>("player_settings", { settings }),
+  /** Ends the listening session (recording what was heard) and releases the sound device. */
+  playerClose: () => call<void>("player_close"),
 };
 
 /** The native file picker; `null` when the person cancels. */

@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -213,7 +213,11 @@ export type ColumnPreview = { header: string,
  */
 field: string | null, };
 
-export type ComplaintQuery = { quarter: string | null, department: string | null, category: string | null, channel: string | null, 
+export type ComplaintQuery = { 
+/**
+ * One complaint by its number.
+ */
+number?: string, quarter: string | null, department: string | null, category: string | null, channel: string | null, 
 /**
  * `YYYY-MM`, in the branch's zone.
  */
@@ -238,4 +242,125 @@ mapping: { [key in string]: string | null } | null,
  * Keep the corrected mapping for next time.
  */
 save_mapping: boolean, };
+
+export type ChannelMode = "both" | "agent" | "customer";
+
+export type HeardSpan = { start_ms: number, end_ms: number, channel: ChannelMode, };
+
+export type Coverage = { duration_ms: number, 
+/**
+ * Time at which both parties have been heard (see [`coverage`]).
+ */
+heard_ms: number, 
+/**
+ * `heard_ms` as a percentage of the duration, 0–100.
+ */
+percent: number, 
+/**
+ * The heard stretches of the call (both parties), sorted and disjoint.
+ */
+heard: Array<Interval>, };
+
+export type ListeningSessionReport = { id: string, recording_hash: string, complaint_number: string | null, person: string, device: string, started_at: string, 
+/**
+ * When the last spans were flushed: the end of what is known for an interrupted session.
+ */
+last_heard_at: string, 
+/**
+ * `None` when the session was interrupted (crash, power loss).
+ */
+ended_at: string | null, end_reason: string | null, 
+/**
+ * Every span played, in the order played; a span a flush cut in two is shown whole.
+ */
+spans: Array<HeardSpan>, 
+/**
+ * This session's coverage of the recording.
+ */
+coverage: Coverage, };
+
+export type ReviewView = { hash: string, original_name: string, duration_ms: number, channels: number, 
+/**
+ * The complaint, personal data masked.
+ */
+complaint: ComplaintRow | null, analytics: CallAnalytics | null, 
+/**
+ * What the current person has heard of it, over all their sessions.
+ */
+my_coverage: Coverage, 
+/**
+ * What anyone has heard of it.
+ */
+all_coverage: Coverage, };
+
+export type Waveform = { sample_rate: number, channels: number, duration_ms: number, 
+/**
+ * Frames each bin covers.
+ */
+frames_per_bin: number, 
+/**
+ * The frame where the first bin starts (at or before `start_ms`).
+ */
+first_frame: number, 
+/**
+ * `min[channel][bin]` and `max[channel][bin]`, scaled so ±32768 is full scale.
+ */
+min: Array<Array<number>>, max: Array<Array<number>>, };
+
+export type PlayerSettings = { 
+/**
+ * 0.5 to 2; pitch is preserved.
+ */
+speed: number, 
+/**
+ * 0 to 1; time played at volume 0 is not counted as heard.
+ */
+volume: number, channel: ChannelMode, 
+/**
+ * How far back playback resumes after a pause, so the reviewer hears the words again.
+ */
+rewind_on_resume_ms: number, 
+/**
+ * Jump over dead air longer than [`SKIP_SILENCE_MIN_MS`].
+ */
+skip_silence: boolean, };
+
+export type PlayerOpened = { session_id: string, device: string, duration_ms: number, };
+
+export type PlayerUpdate = { 
+/**
+ * What the sound device has actually played, in ms of the recording.
+ */
+position_ms: number, playing: boolean, 
+/**
+ * Playback reached the end of the recording (or the stop point).
+ */
+ended: boolean, 
+/**
+ * The sound device is gone; reopening the recording opens it again.
+ */
+device_lost: boolean, 
+/**
+ * The reviewer's coverage, sent after each flush of heard spans to the vault.
+ */
+my_coverage: Coverage | null, 
+/**
+ * Playback stopped for a reason the reviewer must see (the device was lost, the file broke
+ * off); the session is ended and what was heard is kept.
+ */
+problem: UiError | null, };
+
+export type OutputDeviceInfo = { 
+/**
+ * The host's own identifier (for ALSA the PCM name, e.g. `default`, `pulse`, `hw:CARD=PCH,DEV=0`).
+ */
+id: string, 
+/**
+ * A name for people.
+ */
+name: string, 
+/**
+ * Whether this is the system's default output.
+ */
+is_default: boolean, };
 

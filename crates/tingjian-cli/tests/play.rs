@@ -1,0 +1,150 @@
+//! `tingjian play` through real cpal output into the test sound set-ups: what it plays is captured
+//! by ALSA's file plugin, and the listening session it records is read back from the vault.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tingjian_sound_setups::{AlsaConfig, CAPTURE_RATE};
+
+fn tingjian(vault: &Path, alsa: &AlsaConfig, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tingjian"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("TINGJIAN_USER", "wang.hang")
+        .envs(alsa.env())
+        .output()
+        .expect("run tingjian")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}): stdout={} stderr={}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// A vault holding complaint TS-60 with a 60-second two-party call: a tone for the agent and a
+/// different one for the customer, both sounding the whole time.
+fn vault_with_a_minute_long_call(dir: &Path) -> PathBuf {
+    let input = dir.join("input");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let spec =
+        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(input.join("call.wav"), spec).expect("create wav");
+    for n in 0..60 * 8000 {
+        let t = n as f32 / 8000.0;
+        writer.write_sample(((t * 300.0 * std::f32::consts::TAU).sin() * 8000.0) as i16).expect("sample");
+        writer.write_sample(((t * 450.0 * std::f32::consts::TAU).sin() * 6000.0) as i16).expect("sample");
+    }
+    writer.finalize().expect("finalize");
+    std::fs::write(
+        input.join("export.csv"),
+        "投诉编号,受理时间,责任机构,录音文件\nTS-60,2026-11-02 09:30:00,信用卡中心,call.wav\n",
+    )
+    .expect("write csv");
+    let vault = dir.join("vault");
+    let none = AlsaConfig::no_card();
+    assert!(tingjian(&vault, &none, &["init"]).status.success());
+    let manifest = input.join("export.csv");
+    let imported = tingjian(
+        &vault,
+        &none,
+        &["import", "--manifest", manifest.to_str().expect("utf8"), "--recordings", input.to_str().expect("utf8")],
+    );
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    vault
+}
+
+/// Seconds of sound in a raw stereo float capture (either channel above a small threshold).
+fn seconds_of_sound(capture: &Path) -> f64 {
+    let bytes = std::fs::read(capture).expect("read capture");
+    let loud = bytes
+        .chunks_exact(8)
+        .filter(|frame| {
+            let left = f32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
+            let right = f32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]);
+            left.abs() > 0.01 || right.abs() > 0.01
+        })
+        .count();
+    loud as f64 / f64::from(CAPTURE_RATE)
+}
+
+#[test]
+fn playing_two_stretches_of_a_minute_long_call_covers_a_third_of_it() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = vault_with_a_minute_long_call(temp.path());
+
+    let alsa = AlsaConfig::capture();
+    let first = tingjian(&vault, &alsa, &["play", "TS-60", "--start", "10", "--end", "20", "--json"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = json(&first);
+    let spans = first["session"]["spans"].as_array().expect("spans");
+    assert_eq!(spans.len(), 1, "{first}");
+    assert_eq!((spans[0]["start_ms"].as_u64(), spans[0]["end_ms"].as_u64()), (Some(10_000), Some(20_000)), "{first}");
+    assert_eq!(first["session"]["person"], "wang.hang");
+    assert_eq!(first["session"]["end_reason"], "finished");
+    // What reached the sound device is ten seconds of the call, not more and not less.
+    let heard = seconds_of_sound(&alsa.capture);
+    assert!((heard - 10.0).abs() < 0.2, "{heard} s of sound captured");
+
+    let alsa = AlsaConfig::capture();
+    let second = json(&tingjian(&vault, &alsa, &["play", "TS-60", "--start", "40", "--end", "50", "--json"]));
+    let percent = second["my_coverage"]["percent"].as_f64().expect("percent");
+    assert!((percent - 33.33).abs() <= 1.0, "coverage {percent}%");
+    assert_eq!(second["my_coverage"]["heard_ms"], 20_000);
+
+    let verify = tingjian(&vault, &alsa, &["verify", "--json"]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+#[test]
+fn a_solo_channel_at_double_speed_is_recorded_as_such() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = vault_with_a_minute_long_call(temp.path());
+    let alsa = AlsaConfig::capture();
+    let output = tingjian(
+        &vault,
+        &alsa,
+        &["play", "TS-60", "--start", "0", "--end", "10", "--speed", "2", "--channel", "customer", "--json"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = json(&output);
+    let spans = report["session"]["spans"].as_array().expect("spans");
+    assert!(spans.iter().all(|s| s["channel"] == "customer"), "{spans:?}");
+    assert_eq!(spans.last().and_then(|s| s["end_ms"].as_u64()), Some(10_000));
+    // Ten seconds of the call at twice the speed take five seconds to hear.
+    let heard = seconds_of_sound(&alsa.capture);
+    assert!((heard - 5.0).abs() < 0.2, "{heard} s of sound captured");
+    // Hearing the customer alone is not hearing the call (see tingjian_core::listening::coverage).
+    assert_eq!(report["my_coverage"]["heard_ms"], 0);
+}
+
+#[test]
+fn without_a_sound_card_play_fails_with_a_code_and_records_nothing() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = vault_with_a_minute_long_call(temp.path());
+    let none = AlsaConfig::no_card();
+    let output = tingjian(&vault, &none, &["play", "TS-60", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(json(&output)["error"]["code"], "AUDIO_DEVICE_UNAVAILABLE");
+    let text = tingjian(&vault, &none, &["play", "TS-60"]);
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(stderr.contains("声音输出设备") && stderr.contains("sound output device"), "{stderr}");
+
+    let unknown = tingjian(&vault, &none, &["play", "TS-404", "--json"]);
+    assert_eq!(json(&unknown)["error"]["code"], "RECORDING_NOT_FOUND");
+
+    let verify = tingjian(&vault, &none, &["verify", "--json"]);
+    assert!(verify.status.success());
+    let sessions = Command::new("sqlite3")
+        .arg(vault.join("vault.sqlite"))
+        .arg("SELECT COUNT(*) FROM listening_sessions")
+        .output()
+        .expect("sqlite3");
+    assert_eq!(String::from_utf8_lossy(&sessions.stdout).trim(), "0", "no session without a device");
+}

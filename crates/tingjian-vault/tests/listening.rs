@@ -1,0 +1,152 @@
+//! Listening sessions as evidence: what is recorded, how coverage is derived, what survives a crash,
+//! and that a tampered span is found by verify.
+
+use std::sync::Arc;
+
+use tingjian_core::listening::{ChannelMode, HeardSpan};
+use tingjian_core::model::{Complaint, Recording};
+use tingjian_core::time::FixedClock;
+use tingjian_core::{Coded, ErrorCode};
+use tingjian_vault::{Event, Vault};
+
+fn span(start_ms: u64, end_ms: u64) -> HeardSpan {
+    HeardSpan { start_ms, end_ms, channel: ChannelMode::Both }
+}
+
+/// A vault holding one 60 s stereo recording linked to complaint TS-1.
+fn vault_with_a_call(dir: &std::path::Path, actor: &str) -> (Vault, String) {
+    let clock = Arc::new(FixedClock("2026-11-02T06:30:00Z".parse().expect("instant")));
+    let mut vault = Vault::create_with_clock(&dir.join("v"), actor, clock).expect("create");
+    // The bytes need not be audio here; verify checks them against their hash, not their content.
+    let stored = vault.audio().put_bytes(b"sixty seconds of a call").expect("store");
+    let recording = Recording {
+        hash: stored.hash.clone(),
+        original_name: "call.wav".to_owned(),
+        container: "wav".to_owned(),
+        codec: "pcm_s16le".to_owned(),
+        sample_rate: 8000,
+        channels: 2,
+        duration_ms: 60_000,
+        bytes: stored.bytes,
+        analytics: None,
+    };
+    let complaint = Complaint {
+        number: "TS-1".to_owned(),
+        accepted_at: "2026-11-02T01:05:00.000000Z".to_owned(),
+        channel: "客服热线".to_owned(),
+        business_line: "信用卡".to_owned(),
+        category: "收费定价".to_owned(),
+        department: "信用卡中心".to_owned(),
+        customer_name: "张三".to_owned(),
+        phone: "13800001111".to_owned(),
+        first_response_at: None,
+        resolved_at: None,
+        status: "处理中".to_owned(),
+        recording_file: "call.wav".to_owned(),
+        regulator_forwarded: false,
+        summary: "年费争议".to_owned(),
+    };
+    vault
+        .record(vec![
+            Event::RecordingStored { recording },
+            Event::ComplaintRecorded { complaint },
+            Event::RecordingLinked { complaint_number: "TS-1".to_owned(), recording_hash: stored.hash.clone() },
+        ])
+        .expect("record");
+    (vault, stored.hash)
+}
+
+#[test]
+fn a_session_records_who_heard_what_and_coverage_is_the_union() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (mut vault, hash) = vault_with_a_call(temp.path(), "wang.hang");
+    let target = vault.find_recording("TS-1").expect("by complaint number");
+    assert_eq!(target.hash, hash);
+    assert_eq!(vault.find_recording(&hash[..8]).expect("by hash prefix").complaint_number.as_deref(), Some("TS-1"));
+
+    let session = vault.start_listening(&target, "default").expect("start");
+    vault.record_heard(&session, vec![span(10_000, 15_000)]).expect("flush");
+    vault.record_heard(&session, vec![]).expect("an empty flush writes nothing");
+    vault.end_listening(&session, vec![span(15_000, 20_000), span(40_000, 50_000)], "stopped").expect("end");
+
+    let report = vault.listening_session(&session).expect("report");
+    assert_eq!(report.person, "wang.hang");
+    assert_eq!(report.complaint_number.as_deref(), Some("TS-1"));
+    assert_eq!(report.end_reason.as_deref(), Some("stopped"));
+    // [10, 15) and [15, 20) were flushed apart but are one stretch of listening.
+    assert_eq!(report.spans, vec![span(10_000, 20_000), span(40_000, 50_000)]);
+    assert_eq!(report.coverage.heard_ms, 20_000);
+    assert!((report.coverage.percent - 33.3).abs() < 1.0, "{}", report.coverage.percent);
+
+    let kinds: Vec<String> = vault
+        .db()
+        .prepare("SELECT kind FROM events WHERE kind LIKE 'listening%' ORDER BY seq")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("kinds");
+    assert_eq!(kinds, ["listening_started", "listening_heard", "listening_heard", "listening_ended"]);
+
+    // A second session by someone else overlaps the first: per recording it counts once, per person
+    // only their own spans count.
+    let mut other = Vault::open(&temp.path().join("v"), "li.zhuren").expect("reopen as another person");
+    let second = other.start_listening(&target, "default").expect("start");
+    other.end_listening(&second, vec![span(0, 30_000)], "finished").expect("end");
+    assert_eq!(other.listening_coverage(&hash, None).expect("all").heard_ms, 40_000);
+    assert_eq!(other.listening_coverage(&hash, Some("wang.hang")).expect("one").heard_ms, 20_000);
+    assert_eq!(other.listening_coverage(&hash, Some("li.zhuren")).expect("other").heard_ms, 30_000);
+    assert_eq!(other.listening_sessions(&hash).expect("sessions").len(), 2);
+    assert!(other.verify().expect("verify").ok);
+}
+
+#[test]
+fn an_interrupted_session_keeps_what_was_flushed() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (mut vault, _) = vault_with_a_call(temp.path(), "wang.hang");
+    let target = vault.find_recording("TS-1").expect("target");
+    let session = vault.start_listening(&target, "default").expect("start");
+    vault.record_heard(&session, vec![span(0, 4_000)]).expect("flush");
+    // The process dies here: nothing ends the session.
+    drop(vault);
+    let vault = Vault::open(&temp.path().join("v"), "wang.hang").expect("reopen after the crash");
+    let report = vault.listening_session(&session).expect("report");
+    assert_eq!(report.ended_at, None, "an interrupted session shows as interrupted");
+    assert_eq!(report.coverage.heard_ms, 4_000);
+    assert!(vault.verify().expect("verify").ok);
+}
+
+#[test]
+fn an_ended_session_accepts_nothing_more_and_bad_queries_are_named() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (mut vault, _) = vault_with_a_call(temp.path(), "wang.hang");
+    let target = vault.find_recording("TS-1").expect("target");
+    let session = vault.start_listening(&target, "default").expect("start");
+    vault.end_listening(&session, vec![], "stopped").expect("end");
+    let late = vault.record_heard(&session, vec![span(0, 1_000)]).expect_err("closed");
+    assert_eq!(late.code(), ErrorCode::ListeningSessionClosed);
+
+    let session = vault.start_listening(&target, "default").expect("start again");
+    let outside = vault.record_heard(&session, vec![span(59_000, 70_000)]).expect_err("past the end");
+    assert!(outside.to_string().contains("60000"), "{outside}");
+
+    for query in ["TS-404", "abc", "zzzzzzzz", ""] {
+        let error = vault.find_recording(query).expect_err(query);
+        assert_eq!(error.code(), ErrorCode::RecordingNotFound, "{query}");
+        assert!(error.message_zh().contains("录音"), "{query}: {}", error.message_zh());
+    }
+}
+
+#[test]
+fn a_span_edited_behind_the_apps_back_is_found_by_verify() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (mut vault, _) = vault_with_a_call(temp.path(), "wang.hang");
+    let target = vault.find_recording("TS-1").expect("target");
+    let session = vault.start_listening(&target, "default").expect("start");
+    vault.end_listening(&session, vec![span(0, 5_000)], "stopped").expect("end");
+    // Someone stretches the span to claim the whole call was heard.
+    vault.db().execute("UPDATE listening_spans SET end_ms = 60000", []).expect("tamper");
+    let report = vault.verify().expect("verify runs");
+    assert!(!report.ok);
+    assert!(report.problems.iter().any(|p| p.table.as_deref() == Some("listening_spans")), "{:?}", report.problems);
+}
