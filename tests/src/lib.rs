@@ -69,6 +69,12 @@ impl App {
     /// Starts the app on `vault` with a private HOME and XDG directories, so nothing the app writes
     /// (WebKit caches, local storage) leaks between tests or into the user's home.
     pub async fn launch(vault: &Path) -> Result<App, Error> {
+        Self::launch_with_env(vault, &[]).await
+    }
+
+    /// As [`App::launch`], with extra environment for the app, such as the sound set-up it plays
+    /// into (`ALSA_CONFIG_PATH`, `PULSE_SERVER`).
+    pub async fn launch_with_env(vault: &Path, env: &[(String, String)]) -> Result<App, Error> {
         if std::env::var_os("DISPLAY").is_none() {
             return Err("no DISPLAY: run end-to-end tests through `make test` (it starts Xvfb)".into());
         }
@@ -88,6 +94,7 @@ impl App {
             .env("XDG_RUNTIME_DIR", home.path().join("runtime"))
             .env("TINGJIAN_VAULT", vault)
             .env("TINGJIAN_USER", "e2e")
+            .envs(env.iter().map(|(key, value)| (key.as_str(), value.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut command, 0);

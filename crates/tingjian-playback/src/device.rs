@@ -197,7 +197,7 @@ fn build_stream(
         ErrorKind::DeviceChanged | ErrorKind::RealtimeDenied => {}
         ErrorKind::DeviceNotAvailable | ErrorKind::HostUnavailable | ErrorKind::StreamInvalidated => {
             if !reported.swap(true, Ordering::AcqRel) {
-                on_lost(DeviceFailure::Lost(format!("{}: {error}", error.kind())));
+                on_lost(DeviceFailure::Lost(error.to_string()));
             }
         }
         // ALSA's PulseAudio plugin answers EIO while its stream starts, and cpal goes on after
@@ -206,7 +206,7 @@ fn build_stream(
         _ => {
             if last_trouble.is_none_or(|at| at.elapsed() >= Duration::from_millis(50)) {
                 last_trouble = Some(Instant::now());
-                on_lost(DeviceFailure::Trouble(format!("{}: {error}", error.kind())));
+                on_lost(DeviceFailure::Trouble(error.to_string()));
             }
         }
     };
@@ -227,5 +227,6 @@ fn build_stream(
 }
 
 fn device_error(error: &cpal::Error) -> PlaybackError {
-    PlaybackError::NoDevice { detail: format!("{}: {error}", error.kind()) }
+    // cpal's message already names the kind of failure; repeating the kind only doubles it.
+    PlaybackError::NoDevice { detail: error.to_string() }
 }

@@ -53,6 +53,8 @@ pub struct PlayerUpdate {
     pub device_lost: bool,
     /// The reviewer's coverage, sent after each flush of heard spans to the vault.
     pub my_coverage: Option<Coverage>,
+    /// Everyone's coverage of the recording, sent with `my_coverage`.
+    pub all_coverage: Option<Coverage>,
     /// Playback stopped for a reason the reviewer must see (the device was lost, the file broke
     /// off); the session is ended and what was heard is kept.
     pub problem: Option<UiError>,

@@ -100,13 +100,14 @@ impl Listening {
         let status = self.player.status();
         let stopped = self.was_playing && !status.playing;
         self.was_playing = status.playing;
-        let mut my_coverage = None;
+        let (mut my_coverage, mut all_coverage) = (None, None);
         if let Some(vault) = vault
             && (stopped || problem.is_some() || self.last_flush.elapsed() >= FLUSH_EVERY)
         {
             match self.flush(vault) {
                 Ok(true) => {
                     my_coverage = vault.listening_coverage(&self.target.hash, Some(vault.actor())).ok();
+                    all_coverage = vault.listening_coverage(&self.target.hash, None).ok();
                 }
                 Ok(false) => {}
                 Err(error) => problem = Some(UiError::from(&error)),
@@ -118,6 +119,7 @@ impl Listening {
             ended: ended || status.ended,
             device_lost: status.device_lost.is_some(),
             my_coverage,
+            all_coverage,
             problem,
         }
     }

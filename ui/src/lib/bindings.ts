@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "QUARTER_LOCKED" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -345,6 +345,10 @@ device_lost: boolean,
  */
 my_coverage: Coverage | null, 
 /**
+ * Everyone's coverage of the recording, sent with `my_coverage`.
+ */
+all_coverage: Coverage | null, 
+/**
  * Playback stopped for a reason the reviewer must see (the device was lost, the file broke
  * off); the session is ended and what was heard is kept.
  */
@@ -363,4 +367,234 @@ name: string,
  * Whether this is the system's default output.
  */
 is_default: boolean, };
+
+export type Severity = "high" | "medium" | "low";
+
+export type Role = "president" | "department_head" | "reviewer";
+
+export type Reviewer = { 
+/**
+ * A stable identifier, used in assignments (later the account id).
+ */
+id: string, display_name: string, role: Role, 
+/**
+ * The department (责任机构) a department head answers for; only department heads have one.
+ */
+department?: string, 
+/**
+ * The fewest calls this reviewer hears in the quarter. A president needs at least 1.
+ */
+min_calls: number, };
+
+export type Dimension = "department" | "business_line" | "category" | "severity";
+
+export type Allocation = "proportional" | "quotas";
+
+export type Quota = { department?: string, business_line?: string, category?: string, severity?: Severity, calls: number, };
+
+export type Strata = { 
+/**
+ * The properties that define a stratum; empty means one stratum of everything.
+ */
+by: Array<Dimension>, allocation: Allocation, 
+/**
+ * With proportional allocation: the number of calls drawn over all strata, mandatory calls
+ * included.
+ */
+total: number, 
+/**
+ * With quotas: the calls of each named stratum, mandatory calls included.
+ */
+quotas?: Array<Quota>, 
+/**
+ * With quotas: the calls of every stratum no quota names.
+ */
+other_strata_calls: number, };
+
+export type MandatoryRules = { 
+/**
+ * 监管转办: forwarded by the regulator.
+ */
+regulator_forwarded: boolean, 
+/**
+ * Escalated (see [`crate::is_escalated`]).
+ */
+escalated: boolean, 
+/**
+ * Handled past the 15-day limit (see [`crate::is_overdue`]).
+ */
+overdue: boolean, 
+/**
+ * A customer who complained more than once (same phone number) in the population: their most
+ * recent complaint that has a recording.
+ */
+repeat_complainant: boolean, };
+
+export type Exclusions = { 
+/**
+ * Recordings shorter than this many seconds are not drawn; absent or 0 means no limit.
+ */
+shorter_than_seconds?: number, 
+/**
+ * Complaints already reviewed in an earlier quarter are not drawn again.
+ */
+reviewed_before: boolean, };
+
+export type DurationRange = { min_seconds?: number, max_seconds?: number, };
+
+export type DueRule = { "days_after_draw": number } | { "date": string };
+
+export type Policy = { 
+/**
+ * The quarter the policy is for, e.g. `2026Q4`. When given, "unresolved for more than 15
+ * days" is judged at the end of this quarter (or at the draw, if that comes first).
+ */
+quarter?: string, 
+/**
+ * When the assigned reviews are due.
+ */
+due: DueRule, 
+/**
+ * Who listens, and how many calls each needs at least.
+ */
+reviewers: Array<Reviewer>, 
+/**
+ * How the population is split and how many calls each part gives.
+ */
+strata: Strata, 
+/**
+ * Which calls are always drawn.
+ */
+mandatory: MandatoryRules, 
+/**
+ * Which calls are never drawn.
+ */
+exclusions: Exclusions, 
+/**
+ * Calls inside this range of durations are preferred when choosing within a stratum; calls
+ * outside it are still drawn when the stratum needs them.
+ */
+preferred_duration?: DurationRange, };
+
+export type Stratum = { department?: string, business_line?: string, category?: string, severity?: Severity, };
+
+export type MandatoryKind = "regulator_forwarded" | "escalated" | "overdue" | "repeat_complainant";
+
+export type Selection = "mandatory" | "stratum" | "reviewer_minimum" | "by_hand";
+
+export type ShortfallKind = { "kind": "total" } | { "kind": "stratum", stratum: Stratum, } | { "kind": "reviewer", reviewer_id: string, } | { "kind": "mandatory_without_recording", complaint_number: string, mandatory: Array<MandatoryKind>, };
+
+export type Shortfall = { wanted: number, available: number, message_zh: string, message_en: string, } & ({ "kind": "total" } | { "kind": "stratum", stratum: Stratum, } | { "kind": "reviewer", reviewer_id: string, } | { "kind": "mandatory_without_recording", complaint_number: string, mandatory: Array<MandatoryKind>, });
+
+export type Reassignment = { complaint_number: string, recorded_reviewer_id: string, expected_reviewer_id: string, };
+
+export type Alteration = { complaint_number: string, field: string, recorded: string, expected: string, };
+
+export type Verification = { matches: boolean, recorded_fingerprint: string, 
+/**
+ * The fingerprint of the population given now; `None` when it could not be computed.
+ */
+current_fingerprint: string | null, fingerprint_matches: boolean, 
+/**
+ * Drawn by the re-run but absent from the record.
+ */
+missing: Array<string>, 
+/**
+ * In the record but not drawn by the re-run (calls added by hand are not counted here).
+ */
+extra: Array<string>, reassigned: Array<Reassignment>, altered: Array<Alteration>, 
+/**
+ * The recorded shortfalls differ from the re-run's (compared without their messages, whose
+ * wording may improve between versions).
+ */
+shortfalls_differ: boolean, 
+/**
+ * Calls the record says were added by hand; they are not the draw's to verify, only listed.
+ */
+added_by_hand: Array<string>, 
+/**
+ * Why the draw could not be re-run at all (an unknown rules version, a policy that no longer
+ * validates, a population with a repeated complaint number).
+ */
+rerun_error: UiError | null, };
+
+export type DrawSummary = { 
+/**
+ * The `sample_drawn` event: its payload is the whole draw.
+ */
+event_seq: number, 
+/**
+ * Decimal text: JavaScript loses digits of large integers.
+ */
+seed: string, drawn_at: string, drawn_by: string, population_fingerprint: string, population_size: number, shortfalls: Array<Shortfall>, };
+
+export type Assignment = { complaint_number: string, recording_hash: string, department: string, stratum: Stratum, reviewer_id: string, 
+/**
+ * From the policy; the id when the policy does not name the reviewer.
+ */
+reviewer_name: string, due_date: string, selected_by: Selection, mandatory: Array<MandatoryKind>, 
+/**
+ * The coordinator's reason, when the call was added by hand.
+ */
+added_by_hand: string | null, 
+/**
+ * How much of the call its reviewer has heard, 0–100.
+ */
+coverage_percent: number, 
+/**
+ * The reviewer heard at least [`LISTENED_PERCENT`] of it.
+ */
+listened: boolean, 
+/**
+ * Due before today and not listened to.
+ */
+overdue: boolean, };
+
+export type QuarterSample = { quarter: string, 
+/**
+ * `None` until the quarter is set up (it counts as planning).
+ */
+state: QuarterState | null, policy: Policy | null, draw: DrawSummary | null, 
+/**
+ * By due date, then complaint number.
+ */
+assignments: Array<Assignment>, };
+
+export type ReviewerProgress = { reviewer_id: string, display_name: string, assigned: number, listened: number, 
+/**
+ * Reflections do not exist yet (a later issue adds them): always 0 until then.
+ */
+reflected: number, overdue: number, };
+
+export type DepartmentProgress = { department: string, complaints: number, sampled: number, 
+/**
+ * Sampled calls their reviewer has listened to.
+ */
+reviewed: number, };
+
+export type QuarterDashboard = { sample: QuarterSample, reviewers: Array<ReviewerProgress>, departments: Array<DepartmentProgress>, listened_percent: number, };
+
+export type MyAssignments = { quarter: string, person: string, assigned: number, 
+/**
+ * Listened to (coverage ≥ 90%); reflections come later.
+ */
+reviewed: number, 
+/**
+ * The mean coverage over the assigned calls, 0–100.
+ */
+coverage_percent: number, 
+/**
+ * By due date.
+ */
+assignments: Array<Assignment>, };
+
+export type SampleVerification = { quarter: string, matches: boolean, draw_event_seq: number, seed: string, 
+/**
+ * The draw re-run from the recorded inputs and compared with the assignments table.
+ */
+verification: Verification, 
+/**
+ * Rows of the sampling tables that differ from what the log wrote.
+ */
+table_problems: Array<VerifyProblem>, };
 
