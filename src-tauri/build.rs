@@ -18,6 +18,13 @@ fn main() {
         "player_seek",
         "player_settings",
         "player_close",
+        "sampling_policy",
+        "set_sampling_policy",
+        "draw_sample",
+        "verify_sample",
+        "quarter_dashboard",
+        "set_quarter_open",
+        "my_assignments",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         eprintln!("tauri build step failed: {error:#}");

@@ -107,7 +107,7 @@ async fn without_a_sound_device_the_review_screen_still_works_and_says_why() -> 
     assert!(problem.contains("无法打开声音输出设备"), "{problem}");
     assert!(problem.contains("耳机"), "the advice says what to do: {problem}");
     let play = app.client.find(Locator::Css("[data-testid=play-toggle]")).await?;
-    assert_eq!(play.attr("disabled").await?.is_some(), true, "play is disabled without a device");
+    assert!(play.attr("disabled").await?.is_some(), "play is disabled without a device");
     app.screenshot("review-no-device-zh").await?;
     assert_eq!(sqlite(&vault, "SELECT COUNT(*) FROM listening_sessions WHERE person = 'e2e'"), "0");
 

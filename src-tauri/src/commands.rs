@@ -266,3 +266,87 @@ pub async fn player_settings(state: State<'_, AppState>, settings: PlayerSetting
 pub async fn player_close(state: State<'_, AppState>) -> Result<(), UiError> {
     state.close_player("closed")
 }
+
+// ---- quarterly sampling: one-liners over the vault's sampling methods ----
+
+fn quarter_id(text: &str) -> Result<tingjian_core::QuarterId, UiError> {
+    text.parse().map_err(|_| UiError {
+        code: ErrorCode::InvalidInput,
+        message_zh: format!("“{text}”不是季度，应写作 2026Q4 这样的形式"),
+        message_en: format!("{text:?} is not a quarter; write it like 2026Q4"),
+    })
+}
+
+#[tauri::command]
+pub async fn sampling_policy(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<Option<tingjian_sampling::Policy>, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.sampling_policy(quarter))
+}
+
+#[tauri::command]
+pub async fn set_sampling_policy(
+    state: State<'_, AppState>,
+    quarter: String,
+    policy: tingjian_sampling::Policy,
+) -> Result<tingjian_sampling::Policy, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.set_sampling_policy(quarter, policy))
+}
+
+/// Draws with the stored policy and a fresh seed from the OS; returns the dashboard after it.
+#[tauri::command]
+pub async fn draw_sample(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::QuarterDashboard, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.draw_sample(quarter, None, None).and_then(|_| vault.quarter_dashboard(quarter)))
+}
+
+#[tauri::command]
+pub async fn verify_sample(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::SampleVerification, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.verify_sample(quarter))
+}
+
+#[tauri::command]
+pub async fn quarter_dashboard(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::QuarterDashboard, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.quarter_dashboard(quarter))
+}
+
+/// Opens (`open = true`) or closes the quarter; returns the dashboard after it.
+#[tauri::command]
+pub async fn set_quarter_open(
+    state: State<'_, AppState>,
+    quarter: String,
+    open: bool,
+) -> Result<tingjian_vault::QuarterDashboard, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| {
+        if open { vault.open_quarter(quarter) } else { vault.close_quarter(quarter) }
+            .and_then(|_| vault.quarter_dashboard(quarter))
+    })
+}
+
+/// The calls assigned to the person using the app (the vault's actor) this quarter.
+#[tauri::command]
+pub async fn my_assignments(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::MyAssignments, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| {
+        let person = vault.actor().to_owned();
+        vault.my_assignments(quarter, &person)
+    })
+}

@@ -54,6 +54,13 @@ fn main() {
             commands::player_seek,
             commands::player_settings,
             commands::player_close,
+            commands::sampling_policy,
+            commands::set_sampling_policy,
+            commands::draw_sample,
+            commands::verify_sample,
+            commands::quarter_dashboard,
+            commands::set_quarter_open,
+            commands::my_assignments,
         ])
         .build(tauri::generate_context!());
     match app {

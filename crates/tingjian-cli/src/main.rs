@@ -6,6 +6,7 @@
 mod demo;
 mod output;
 mod play;
+mod sample;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,16 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
     },
+    /// The quarter's sampling: policy, draw, verify, show, add by hand. 抽样
+    Sample {
+        #[command(subcommand)]
+        action: sample::SampleCommand,
+    },
+    /// Open or close a quarter. 季度
+    Quarter {
+        #[command(subcommand)]
+        action: sample::QuarterCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -136,6 +147,8 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             let session = play::play(&mut vault, &request, out)?;
             out.print(&session, || play::describe_play(&session));
         }
+        Command::Sample { action } => return sample::run_sample(action, vault_dir, actor, out),
+        Command::Quarter { action } => return sample::run_quarter(action, vault_dir, actor, out),
     }
     Ok(ExitCode::SUCCESS)
 }

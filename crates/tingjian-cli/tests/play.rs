@@ -116,7 +116,7 @@ fn a_solo_channel_at_double_speed_is_recorded_as_such() {
     let report = json(&output);
     let spans = report["session"]["spans"].as_array().expect("spans");
     assert!(spans.iter().all(|s| s["channel"] == "customer"), "{spans:?}");
-    assert_eq!(spans.last().and_then(|s| s["end_ms"].as_u64()), Some(10_000));
+    assert_eq!(spans.last().and_then(|s| s["end_ms"].as_u64()), Some(10_000), "{report}");
     // Ten seconds of the call at twice the speed take five seconds to hear.
     let heard = seconds_of_sound(&alsa.capture);
     assert!((heard - 5.0).abs() < 0.2, "{heard} s of sound captured");

@@ -42,6 +42,9 @@ pub enum ErrorCode {
     AudioDeviceUnavailable,
     /// The sound output device went away during playback; opening a player again may work.
     AudioDeviceLost,
+    /// The quarter's state does not allow this (a draw once the quarter is open, anything once it
+    /// is closed, a transition out of order).
+    QuarterLocked,
     /// A bug: something that should not happen did.
     Internal,
 }

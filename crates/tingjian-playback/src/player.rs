@@ -233,10 +233,11 @@ impl Player {
             loaded: state.loaded.is_some(),
             position_ms: state.position_ms,
             duration_ms: state.loaded.as_ref().map_or(0, |l| l.duration_ms),
-            playing: control.playing.load(Ordering::Acquire),
-            // The callback marks the end before the engine thread records it: reading both means
-            // a caller never sees a player that stopped playing without having ended.
-            ended: state.ended || control.ended.load(Ordering::Acquire),
+            // The callback marks the end before the engine thread has taken in its last reports;
+            // until it has, the player still counts as playing, so a caller never sees it stopped
+            // without having ended, nor ended with heard spans still on their way.
+            playing: control.playing.load(Ordering::Acquire) || (control.ended.load(Ordering::Acquire) && !state.ended),
+            ended: state.ended,
             speed: state.speed as f32,
             volume: control.volume(),
             channel_mode: control.mode(),

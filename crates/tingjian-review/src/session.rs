@@ -142,6 +142,13 @@ impl Listening {
     /// Stops playback and ends the session, recording what was heard last.
     pub fn close(mut self, vault: &mut Vault, reason: &str) -> Result<String, ReviewError> {
         self.player.pause();
+        // The engine takes in the device's last reports as it pauses; wait for that (briefly) so
+        // the final flush holds everything that was played.
+        let deadline = Instant::now() + Duration::from_millis(250);
+        while self.player.status().playing && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(10));
         self.flush(vault)?;
         vault.end_listening(&self.session_id, Vec::new(), reason)?;
         Ok(self.session_id)

@@ -163,8 +163,103 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![entry.at, reason, seq, session_id],
             )?;
         }
+        Event::SamplingPolicySet { quarter, policy } => {
+            tx.execute(
+                "INSERT INTO sampling_policies (quarter, policy, event_seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(quarter) DO UPDATE SET policy = excluded.policy, event_seq = excluded.event_seq",
+                params![quarter.to_string(), json(seq, policy)?, seq],
+            )?;
+        }
+        Event::SampleDrawn { quarter, draw } => {
+            let quarter = quarter.to_string();
+            tx.execute(
+                "INSERT INTO sample_draws (quarter, algorithm, seed, drawn_at, drawn_by, population_fingerprint,
+                 population_size, shortfalls, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT(quarter) DO UPDATE SET algorithm = excluded.algorithm, seed = excluded.seed,
+                 drawn_at = excluded.drawn_at, drawn_by = excluded.drawn_by,
+                 population_fingerprint = excluded.population_fingerprint,
+                 population_size = excluded.population_size, shortfalls = excluded.shortfalls,
+                 event_seq = excluded.event_seq",
+                params![
+                    quarter,
+                    draw.algorithm,
+                    draw.seed.to_string(),
+                    entry.at,
+                    entry.actor,
+                    draw.population_fingerprint,
+                    draw.population_size,
+                    json(seq, &draw.shortfalls)?,
+                    seq
+                ],
+            )?;
+            // A redraw replaces the whole sample, calls added by hand included: they were added to
+            // the earlier draw, and the log keeps them with it.
+            tx.execute("DELETE FROM assignments WHERE quarter = ?1", [&quarter])?;
+            for call in &draw.sample {
+                tx.execute(
+                    "INSERT INTO assignments (id, quarter, complaint_number, recording_hash, department, stratum,
+                     reviewer_id, due_date, selected_by, mandatory, added_by_hand, event_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    params![
+                        assignment_id(&quarter, &call.complaint_number),
+                        quarter,
+                        call.complaint_number,
+                        call.recording_hash,
+                        call.department,
+                        json(seq, &call.stratum)?,
+                        call.reviewer_id,
+                        call.due_date.to_string(),
+                        json(seq, &call.selected_by)?,
+                        json(seq, &call.mandatory)?,
+                        call.added_by_hand,
+                        seq
+                    ],
+                )?;
+            }
+        }
+        Event::SampleAddedByHand {
+            quarter,
+            complaint_number,
+            recording_hash,
+            department,
+            reviewer_id,
+            reason,
+            due_date,
+        } => {
+            let quarter = quarter.to_string();
+            let stratum = tingjian_sampling::Stratum { department: Some(department.clone()), ..Default::default() };
+            tx.execute(
+                "INSERT INTO assignments (id, quarter, complaint_number, recording_hash, department, stratum,
+                 reviewer_id, due_date, selected_by, mandatory, added_by_hand, event_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '[]', ?10, ?11)",
+                params![
+                    assignment_id(&quarter, complaint_number),
+                    quarter,
+                    complaint_number,
+                    recording_hash,
+                    department,
+                    json(seq, &stratum)?,
+                    reviewer_id,
+                    due_date,
+                    json(seq, &tingjian_sampling::Selection::ByHand)?,
+                    reason,
+                    seq
+                ],
+            )?;
+        }
     }
     Ok(())
+}
+
+/// The key of an assignment row: one call is assigned at most once per quarter.
+pub fn assignment_id(quarter: &str, complaint_number: &str) -> String {
+    format!("{quarter}/{complaint_number}")
+}
+
+/// A value as the JSON a column stores; serialising the event's own value gives the same text on
+/// replay, so verify compares these columns exactly.
+fn json<T: serde::Serialize>(seq: u64, value: &T) -> Result<String, VaultError> {
+    serde_json::to_string(value).map_err(|error| VaultError::Corrupt { seq, reason: error.to_string() })
 }
 
 /// The quarter (in the branch's zone) of an RFC 3339 instant, or an empty string for an instant

@@ -31,6 +31,58 @@ pub enum VaultError {
     ListeningSessionClosed { session_id: String },
     #[error("played span {start_ms}–{end_ms} ms is not within the recording ({duration_ms} ms)")]
     SpanOutsideRecording { start_ms: u64, end_ms: u64, duration_ms: u64 },
+    #[error("{0}")]
+    Sampling(#[from] tingjian_sampling::SamplingError),
+    #[error("quarter {quarter} is {state}: cannot {}", .action.en())]
+    QuarterLocked { quarter: String, state: String, action: QuarterAction },
+    #[error("quarter {quarter} has no draw yet: draw its sample first")]
+    NoDraw { quarter: String },
+    /// A request about the sample that cannot be met (an unknown complaint or reviewer, a call
+    /// already in the sample); the messages say which.
+    #[error("{message_en}")]
+    SampleRefused { message_zh: String, message_en: String },
+}
+
+/// What was attempted on a quarter whose state does not allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarterAction {
+    SetPolicy,
+    Draw,
+    AddByHand,
+    Open,
+    Close,
+}
+
+impl QuarterAction {
+    fn en(self) -> &'static str {
+        match self {
+            QuarterAction::SetPolicy => "change its sampling policy",
+            QuarterAction::Draw => "draw (only a quarter in planning can be drawn or redrawn)",
+            QuarterAction::AddByHand => "add a call to its sample",
+            QuarterAction::Open => "open it (a quarter in planning with a drawn sample can be opened)",
+            QuarterAction::Close => "close it (only an open quarter can be closed)",
+        }
+    }
+
+    fn zh(self) -> &'static str {
+        match self {
+            QuarterAction::SetPolicy => "修改抽样策略",
+            QuarterAction::Draw => "抽样（只有筹备中的季度可以抽样或重新抽样）",
+            QuarterAction::AddByHand => "向样本中添加录音",
+            QuarterAction::Open => "开始（筹备中且已抽样的季度才能开始）",
+            QuarterAction::Close => "结束（只有进行中的季度才能结束）",
+        }
+    }
+}
+
+fn state_zh(state: &str) -> &str {
+    match state {
+        "planning" => "筹备中",
+        "open" => "进行中",
+        "closed" => "已结束",
+        "not set up" => "未设置",
+        other => other,
+    }
 }
 
 impl VaultError {
@@ -63,6 +115,9 @@ impl Coded for VaultError {
             }
             VaultError::ListeningSessionClosed { .. } => ErrorCode::ListeningSessionClosed,
             VaultError::SpanOutsideRecording { .. } => ErrorCode::Internal,
+            VaultError::Sampling(inner) => inner.code(),
+            VaultError::QuarterLocked { .. } => ErrorCode::QuarterLocked,
+            VaultError::NoDraw { .. } | VaultError::SampleRefused { .. } => ErrorCode::InvalidInput,
         }
     }
 
@@ -93,6 +148,12 @@ impl Coded for VaultError {
             VaultError::SpanOutsideRecording { start_ms, end_ms, duration_ms } => {
                 format!("播放片段 {start_ms}–{end_ms} 毫秒超出录音长度（{duration_ms} 毫秒）")
             }
+            VaultError::Sampling(inner) => inner.message_zh(),
+            VaultError::QuarterLocked { quarter, state, action } => {
+                format!("{quarter} 季度{}，不能{}", state_zh(state), action.zh())
+            }
+            VaultError::NoDraw { quarter } => format!("{quarter} 季度尚未抽样，请先抽样"),
+            VaultError::SampleRefused { message_zh, .. } => message_zh.clone(),
         }
     }
 }

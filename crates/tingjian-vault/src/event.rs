@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use tingjian_core::listening::HeardSpan;
 use tingjian_core::model::{Complaint, Person, Recording};
 use tingjian_core::{QuarterId, QuarterState};
+use tingjian_sampling::{Draw, Policy};
 
 use crate::VaultError;
 
@@ -87,6 +88,28 @@ pub enum Event {
         session_id: String,
         reason: String,
     },
+    /// The sampling policy a quarter is drawn with (the whole policy, replacing the previous one).
+    SamplingPolicySet {
+        quarter: QuarterId,
+        policy: Policy,
+    },
+    /// A draw, whole: its inputs (seed, policy, moment, population fingerprint) and its sample with
+    /// the assignments. Who drew it is the event's actor. A later draw of the same quarter
+    /// supersedes this one in the tables; this event stays in the log.
+    SampleDrawn {
+        quarter: QuarterId,
+        draw: Draw,
+    },
+    /// A coordinator put a complaint into the quarter's sample by hand, with a reason.
+    SampleAddedByHand {
+        quarter: QuarterId,
+        complaint_number: String,
+        recording_hash: String,
+        department: String,
+        reviewer_id: String,
+        reason: String,
+        due_date: String,
+    },
 }
 
 impl Event {
@@ -104,6 +127,9 @@ impl Event {
             Event::ListeningStarted { .. } => "listening_started",
             Event::ListeningHeard { .. } => "listening_heard",
             Event::ListeningEnded { .. } => "listening_ended",
+            Event::SamplingPolicySet { .. } => "sampling_policy_set",
+            Event::SampleDrawn { .. } => "sample_drawn",
+            Event::SampleAddedByHand { .. } => "sample_added_by_hand",
         }
     }
 }

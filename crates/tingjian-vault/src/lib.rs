@@ -11,6 +11,7 @@ pub mod event;
 mod library;
 mod listening;
 mod location;
+mod sampling;
 mod schema;
 mod status;
 pub mod store;
@@ -22,11 +23,15 @@ use std::sync::Arc;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use tingjian_core::time::{Clock, SystemClock};
 
-pub use error::VaultError;
+pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
 pub use library::{ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets};
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
+pub use sampling::{
+    Assignment, DepartmentProgress, DrawSummary, LISTENED_PERCENT, MyAssignments, QuarterDashboard, QuarterSample,
+    ReviewerProgress, SampleVerification,
+};
 pub use status::{DepartmentCount, VaultStatus};
 pub use store::AudioStore;
 pub use verify::{ProblemKind, VerifyProblem, VerifyReport};

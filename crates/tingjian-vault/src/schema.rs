@@ -130,6 +130,43 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX listening_spans_by_session ON listening_spans(session_id);
     "#,
+    // 6: quarterly sampling: the policy per quarter, the current draw per quarter and its
+    // assignments (who hears which call by when). The draw itself (inputs and result) is the
+    // `sample_drawn` event; these tables are what the app queries.
+    r#"
+    CREATE TABLE sampling_policies (
+        quarter   TEXT PRIMARY KEY,
+        policy    TEXT NOT NULL,
+        event_seq INTEGER NOT NULL
+    );
+    CREATE TABLE sample_draws (
+        quarter                TEXT PRIMARY KEY,
+        algorithm              INTEGER NOT NULL,
+        seed                   TEXT NOT NULL,
+        drawn_at               TEXT NOT NULL,
+        drawn_by               TEXT NOT NULL,
+        population_fingerprint TEXT NOT NULL,
+        population_size        INTEGER NOT NULL,
+        shortfalls             TEXT NOT NULL,
+        event_seq              INTEGER NOT NULL
+    );
+    CREATE TABLE assignments (
+        id               TEXT PRIMARY KEY,
+        quarter          TEXT NOT NULL,
+        complaint_number TEXT NOT NULL,
+        recording_hash   TEXT NOT NULL,
+        department       TEXT NOT NULL,
+        stratum          TEXT NOT NULL,
+        reviewer_id      TEXT NOT NULL,
+        due_date         TEXT NOT NULL,
+        selected_by      TEXT NOT NULL,
+        mandatory        TEXT NOT NULL,
+        added_by_hand    TEXT,
+        event_seq        INTEGER NOT NULL
+    );
+    CREATE INDEX assignments_by_quarter ON assignments(quarter, reviewer_id);
+    CREATE INDEX assignments_by_complaint ON assignments(complaint_number);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -146,6 +183,9 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("settings", "key"),
     ("listening_sessions", "id"),
     ("listening_spans", "id"),
+    ("sampling_policies", "quarter"),
+    ("sample_draws", "quarter"),
+    ("assignments", "id"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

@@ -79,6 +79,13 @@ pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
     })
 }
 
+/// The domain rows that differ from the log's replay (step 2 of [`verify`] alone), for checks that
+/// look at a few tables, such as `sample verify`.
+pub(crate) fn projection_problems(vault: &Vault) -> Result<Vec<VerifyProblem>, VaultError> {
+    let events = event::read_all(vault.db())?;
+    compare_projection(vault.db(), &events)
+}
+
 fn problem(kind: ProblemKind, event_seq: Option<u64>, zh: String, en: String) -> VerifyProblem {
     VerifyProblem { kind, event_seq, table: None, key: None, message_zh: zh, message_en: en }
 }
@@ -189,6 +196,9 @@ fn table_zh(table: &str) -> &'static str {
         "settings" => "设置",
         "listening_sessions" => "听取记录",
         "listening_spans" => "听取片段",
+        "sampling_policies" => "抽样策略",
+        "sample_draws" => "抽样记录",
+        "assignments" => "听取分配",
         _ => "数据",
     }
 }

@@ -141,6 +141,9 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              DROP TABLE settings;
              DROP TABLE listening_spans;
              DROP TABLE listening_sessions;
+             DROP TABLE sampling_policies;
+             DROP TABLE sample_draws;
+             DROP TABLE assignments;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");

@@ -11,6 +11,10 @@ import type {
   ImportReport,
   ImportRequest,
   LibraryFacets,
+  MyAssignments,
+  Policy,
+  QuarterDashboard,
+  SampleVerification,
   PlayerOpened,
   PlayerSettings,
   PlayerUpdate,
@@ -74,6 +78,13 @@ export const api = {
   playerSettings: (settings: PlayerSettings) => call<void>("player_settings", { settings }),
   /** Ends the listening session (recording what was heard) and releases the sound device. */
   playerClose: () => call<void>("player_close"),
+  samplingPolicy: (quarter: string) => call<Policy | null>("sampling_policy", { quarter }),
+  setSamplingPolicy: (quarter: string, policy: Policy) => call<Policy>("set_sampling_policy", { quarter, policy }),
+  drawSample: (quarter: string) => call<QuarterDashboard>("draw_sample", { quarter }),
+  verifySample: (quarter: string) => call<SampleVerification>("verify_sample", { quarter }),
+  quarterDashboard: (quarter: string) => call<QuarterDashboard>("quarter_dashboard", { quarter }),
+  setQuarterOpen: (quarter: string, open: boolean) => call<QuarterDashboard>("set_quarter_open", { quarter, open }),
+  myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
 };
 
 /** The native file picker; `null` when the person cancels. */
