@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as DecodeFailure;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
@@ -50,13 +50,26 @@ pub(crate) fn decode_bytes(
     decode_stream(MediaSourceStream::new(Box::new(source), Default::default()), path, sink)
 }
 
-fn decode_stream(
-    stream: MediaSourceStream<'_>,
-    path: &Path,
-    mut sink: Option<&mut dyn PcmSink>,
-) -> Result<ProbeInfo, AudioError> {
+/// A recording's audio track, probed by content with the shared registries, and a decoder for it.
+pub(crate) struct OpenedTrack<'s> {
+    pub format: Box<dyn FormatReader + 's>,
+    pub decoder: Box<dyn AudioDecoder>,
+    pub track_id: u32,
+    /// Frames the header claims, when it says.
+    pub header_frames: Option<u64>,
+    pub container: String,
+    pub codec: String,
+    /// From the header; never 0 (a header saying 0 is an error).
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// Probes `stream` and opens a decoder for its audio track. Every reader of recordings (the
+/// whole-file decode, the player's streaming decoder) opens files here, so they agree on what a
+/// file is and on every error.
+pub(crate) fn open_track<'s>(stream: MediaSourceStream<'s>, path: &Path) -> Result<OpenedTrack<'s>, AudioError> {
     // No extension hint: the content decides the format, so a mislabelled file still works.
-    let mut format = tingjian_codecs::probe()
+    let format = tingjian_codecs::probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|_| AudioError::NotAudio { path: path.to_owned() })?;
     let container = format.format_info().short_name.to_owned();
@@ -69,8 +82,8 @@ fn decode_stream(
         .and_then(|p| p.audio())
         .cloned()
         .ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
-    let header_rate = params.sample_rate.unwrap_or(0);
-    if header_rate == 0 {
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    if sample_rate == 0 {
         return Err(AudioError::InvalidHeader { path: path.to_owned(), detail: "sample rate 0".to_owned() });
     }
     let codecs = tingjian_codecs::codecs();
@@ -78,15 +91,34 @@ fn decode_stream(
         .get_audio_decoder(params.codec)
         .map(|registered| registered.codec.info.short_name.to_owned())
         .ok_or_else(|| AudioError::UnsupportedCodec { path: path.to_owned(), detail: format!("{:?}", params.codec) })?;
-    let mut decoder = codecs
+    let decoder = codecs
         .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         .map_err(|error| AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() })?;
+    let channels = params.channels.as_ref().map(|c| c.count() as u16).unwrap_or(0);
+    Ok(OpenedTrack { format, decoder, track_id, header_frames, container, codec, sample_rate, channels })
+}
+
+fn decode_stream(
+    stream: MediaSourceStream<'_>,
+    path: &Path,
+    mut sink: Option<&mut dyn PcmSink>,
+) -> Result<ProbeInfo, AudioError> {
+    let OpenedTrack {
+        mut format,
+        mut decoder,
+        track_id,
+        header_frames,
+        container,
+        codec,
+        sample_rate: header_rate,
+        channels,
+    } = open_track(stream, path)?;
 
     let mut planes: Vec<Vec<f32>> = Vec::new();
     let mut frames = 0u64;
     let mut damaged_packets = 0u64;
     let mut sample_rate = header_rate;
-    let mut channels = params.channels.as_ref().map(|c| c.count() as u16).unwrap_or(0);
+    let mut channels = channels;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,

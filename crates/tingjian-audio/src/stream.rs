@@ -16,14 +16,13 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::errors::Error as DecodeFailure;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
+use symphonia::core::formats::{FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Timestamp;
 
+use crate::decode::{OpenedTrack, open_track};
 use crate::probe::AudioError;
 
 /// After this many damaged packets in a row the rest of the file is taken as unreadable, the way
@@ -86,36 +85,8 @@ impl StreamingDecoder {
             return Err(AudioError::Empty { path: path.to_owned() });
         }
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
-        // No extension hint: the content decides the format, as in import.
-        let format = tingjian_codecs::probe()
-            .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
-            .map_err(|_| AudioError::NotAudio { path: path.to_owned() })?;
-        let track =
-            format.default_track(TrackType::Audio).ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
-        let track_id = track.id;
-        let params = track
-            .codec_params
-            .as_ref()
-            .and_then(|p| p.audio())
-            .cloned()
-            .ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
-        let sample_rate = params.sample_rate.unwrap_or(0);
-        if sample_rate == 0 {
-            return Err(AudioError::InvalidHeader { path: path.to_owned(), detail: "sample rate 0".to_owned() });
-        }
-        let codecs = tingjian_codecs::codecs();
-        let codec = codecs
-            .get_audio_decoder(params.codec)
-            .map(|registered| registered.codec.info.short_name.to_owned())
-            .ok_or_else(|| AudioError::UnsupportedCodec {
-                path: path.to_owned(),
-                detail: format!("{:?}", params.codec),
-            })?;
-        let decoder = codecs
-            .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
-            .map_err(|error| AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() })?;
-        let channels = params.channels.as_ref().map(|c| c.count() as u16).unwrap_or(0);
-        let container = format.format_info().short_name;
+        let OpenedTrack { format, decoder, track_id, container, codec, sample_rate, channels, .. } =
+            open_track(stream, path)?;
         let timestamps_are_frames =
             (container == "wave" || container == "wav") && codec.starts_with("pcm") || codec == "flac";
         Ok(StreamingDecoder {

@@ -4,28 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
 use tingjian_sound_setups::{AlsaConfig, CAPTURE_RATE};
 
-fn tingjian(vault: &Path, alsa: &AlsaConfig, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tingjian"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TINGJIAN_USER", "wang.hang")
-        .envs(alsa.env())
-        .output()
-        .expect("run tingjian")
-}
+mod common;
 
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "not JSON ({error}): stdout={} stderr={}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+use common::json;
+
+fn tingjian(vault: &Path, alsa: &AlsaConfig, args: &[&str]) -> Output {
+    common::tingjian_as(vault, "wang.hang", &alsa.env(), args)
 }
 
 /// A vault holding complaint TS-60 with a 60-second two-party call: a tone for the agent and a

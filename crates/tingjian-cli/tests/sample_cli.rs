@@ -2,37 +2,14 @@
 //! the app's back by the real `sqlite3` tool.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use serde_json::Value;
+mod common;
+
+use common::{json, sqlite3};
 
 fn tingjian(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tingjian"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TINGJIAN_USER", "coordinator")
-        .output()
-        .expect("run tingjian")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "not JSON ({error}): stdout={} stderr={}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn sqlite3(vault: &Path, sql: &str) {
-    let status = Command::new("sqlite3")
-        .arg(vault.join("vault.sqlite"))
-        .arg(sql)
-        .status()
-        .expect("the sqlite3 tool is installed (make installs it)");
-    assert!(status.success(), "sqlite3 failed on: {sql}");
+    common::tingjian_as(vault, "coordinator", &[], args)
 }
 
 /// A one-channel 8 kHz tone of `seconds`, different per `pitch` so the hashes differ.

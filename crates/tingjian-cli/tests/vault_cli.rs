@@ -5,33 +5,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
+use common::{json, sqlite3};
+
 fn tingjian(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tingjian"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TINGJIAN_USER", "tester")
-        .output()
-        .expect("run tingjian")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "not JSON ({error}): stdout={} stderr={}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn sqlite3(vault: &Path, sql: &str) {
-    let status = Command::new("sqlite3")
-        .arg(vault.join("vault.sqlite"))
-        .arg(sql)
-        .status()
-        .expect("the sqlite3 tool is installed (make installs it)");
-    assert!(status.success(), "sqlite3 failed on: {sql}");
+    common::tingjian_as(vault, "tester", &[], args)
 }
 
 /// A two-channel 8 kHz tone call of `seconds`, different per `pitch` so hashes differ.
