@@ -90,8 +90,15 @@ impl AppState {
                 let vault = vault.as_mut().and_then(|guard| guard.as_mut().ok());
                 open.listening.tick(vault)
             };
+            let device_lost = update.device_lost;
             if on_update.send(update).is_err() {
                 // The window is gone; the session is ended when the app closes the player.
+                return;
+            }
+            if device_lost {
+                // The tick flushed what was heard; the session ends saying why, and opening the
+                // recording again opens the device again.
+                let _ = self.close_player("device_lost");
                 return;
             }
         }
