@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tingjian_core::model::{Complaint, Recording};
 use tingjian_core::{Coded, ErrorCode};
-use tingjian_vault::{Event, Vault, VaultError};
+use tingjian_vault::{COMPLAINT_COLUMN_COUNT, Event, Vault, VaultError, complaint_columns, complaint_from_row};
 use ts_rs::TS;
 
 pub use manifest::{
@@ -305,32 +305,10 @@ fn known_recordings(vault: &Vault) -> Result<HashSet<String>, VaultError> {
 }
 
 fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Option<String>)>, VaultError> {
-    let mut statement = vault.db().prepare(
-        "SELECT number, accepted_at, channel, business_line, category, department, customer_name, phone,
-         first_response_at, resolved_at, status, recording_file, regulator_forwarded, summary, recording_hash
-         FROM complaints",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok((
-            Complaint {
-                number: row.get(0)?,
-                accepted_at: row.get(1)?,
-                channel: row.get(2)?,
-                business_line: row.get(3)?,
-                category: row.get(4)?,
-                department: row.get(5)?,
-                customer_name: row.get(6)?,
-                phone: row.get(7)?,
-                first_response_at: row.get(8)?,
-                resolved_at: row.get(9)?,
-                status: row.get(10)?,
-                recording_file: row.get(11)?,
-                regulator_forwarded: row.get(12)?,
-                summary: row.get(13)?,
-            },
-            row.get::<_, Option<String>>(14)?,
-        ))
-    })?;
+    let mut statement =
+        vault.db().prepare(&format!("SELECT {}, c.recording_hash FROM complaints c", complaint_columns("c")))?;
+    let rows = statement
+        .query_map([], |row| Ok((complaint_from_row(row)?, row.get::<_, Option<String>>(COMPLAINT_COLUMN_COUNT)?)))?;
     let mut out = HashMap::new();
     for row in rows {
         let (complaint, hash) = row?;

@@ -25,7 +25,10 @@ use tingjian_core::time::{Clock, SystemClock};
 
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
-pub use library::{ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets};
+pub use library::{
+    COMPLAINT_COLUMN_COUNT, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, complaint_columns,
+    complaint_from_row,
+};
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
 pub use sampling::{

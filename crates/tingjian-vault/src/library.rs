@@ -3,6 +3,7 @@
 
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
+use tingjian_core::model::Complaint;
 use tingjian_core::personal::mask_name;
 use ts_rs::TS;
 
@@ -81,6 +82,52 @@ pub struct LibraryFacets {
     pub categories: Vec<String>,
     pub channels: Vec<String>,
     pub months: Vec<String>,
+}
+
+/// The columns of a whole complaint, as `{table}.column`, in the order [`complaint_from_row`]
+/// reads them; every query that wants whole complaints selects these first.
+pub fn complaint_columns(table: &str) -> String {
+    [
+        "number",
+        "accepted_at",
+        "channel",
+        "business_line",
+        "category",
+        "department",
+        "customer_name",
+        "phone",
+        "first_response_at",
+        "resolved_at",
+        "status",
+        "recording_file",
+        "regulator_forwarded",
+        "summary",
+    ]
+    .map(|column| format!("{table}.{column}"))
+    .join(", ")
+}
+
+/// How many columns [`complaint_columns`] selects: the index of the first column after them.
+pub const COMPLAINT_COLUMN_COUNT: usize = 14;
+
+/// A complaint from a row that starts with [`complaint_columns`].
+pub fn complaint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Complaint> {
+    Ok(Complaint {
+        number: row.get(0)?,
+        accepted_at: row.get(1)?,
+        channel: row.get(2)?,
+        business_line: row.get(3)?,
+        category: row.get(4)?,
+        department: row.get(5)?,
+        customer_name: row.get(6)?,
+        phone: row.get(7)?,
+        first_response_at: row.get(8)?,
+        resolved_at: row.get(9)?,
+        status: row.get(10)?,
+        recording_file: row.get(11)?,
+        regulator_forwarded: row.get(12)?,
+        summary: row.get(13)?,
+    })
 }
 
 impl Vault {

@@ -11,7 +11,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use tingjian_core::model::{Complaint, Recording};
+use tingjian_core::model::Recording;
 use tingjian_core::time::in_branch_zone;
 use tingjian_core::{QuarterId, QuarterState};
 use tingjian_sampling::{
@@ -20,7 +20,7 @@ use tingjian_sampling::{
 use ts_rs::TS;
 
 use crate::error::QuarterAction;
-use crate::{Event, Vault, VaultError, VerifyProblem};
+use crate::{COMPLAINT_COLUMN_COUNT, Event, Vault, VaultError, VerifyProblem, complaint_columns, complaint_from_row};
 
 /// A call counts as listened to when its reviewer has heard at least this share of it.
 pub const LISTENED_PERCENT: f64 = 90.0;
@@ -213,32 +213,16 @@ impl Vault {
     /// The quarter's complaints as the draw sees them, in complaint-number order. A complaint was
     /// "reviewed before" when it was assigned in an earlier quarter.
     pub fn sampling_population(&self, quarter: QuarterId) -> Result<Vec<PopulationItem>, VaultError> {
-        let mut statement = self.db().prepare(
-            "SELECT c.number, c.accepted_at, c.channel, c.business_line, c.category, c.department, c.customer_name,
-             c.phone, c.first_response_at, c.resolved_at, c.status, c.recording_file, c.regulator_forwarded,
-             c.summary, r.hash, r.duration_ms, r.channels,
+        let mut statement = self.db().prepare(&format!(
+            "SELECT {}, r.hash, r.duration_ms, r.channels,
              EXISTS (SELECT 1 FROM assignments a WHERE a.complaint_number = c.number AND a.quarter < ?1)
              FROM complaints c LEFT JOIN recordings r ON r.hash = c.recording_hash
              WHERE c.quarter = ?1 ORDER BY c.number",
-        )?;
+            complaint_columns("c")
+        ))?;
         let rows = statement.query_map([quarter.to_string()], |row| {
-            let complaint = Complaint {
-                number: row.get(0)?,
-                accepted_at: row.get(1)?,
-                channel: row.get(2)?,
-                business_line: row.get(3)?,
-                category: row.get(4)?,
-                department: row.get(5)?,
-                customer_name: row.get(6)?,
-                phone: row.get(7)?,
-                first_response_at: row.get(8)?,
-                resolved_at: row.get(9)?,
-                status: row.get(10)?,
-                recording_file: row.get(11)?,
-                regulator_forwarded: row.get(12)?,
-                summary: row.get(13)?,
-            };
-            let recording = match row.get::<_, Option<String>>(14)? {
+            let complaint = complaint_from_row(row)?;
+            let recording = match row.get::<_, Option<String>>(COMPLAINT_COLUMN_COUNT)? {
                 // The draw looks only at the hash and the duration.
                 Some(hash) => Some(Recording {
                     hash,
@@ -246,14 +230,14 @@ impl Vault {
                     container: String::new(),
                     codec: String::new(),
                     sample_rate: 0,
-                    channels: row.get(16)?,
-                    duration_ms: row.get(15)?,
+                    channels: row.get(COMPLAINT_COLUMN_COUNT + 2)?,
+                    duration_ms: row.get(COMPLAINT_COLUMN_COUNT + 1)?,
                     bytes: 0,
                     analytics: None,
                 }),
                 None => None,
             };
-            Ok((complaint, recording, row.get::<_, bool>(17)?))
+            Ok((complaint, recording, row.get::<_, bool>(COMPLAINT_COLUMN_COUNT + 3)?))
         })?;
         let mut population = Vec::new();
         for row in rows {
