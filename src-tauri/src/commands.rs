@@ -8,10 +8,15 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
+use tingjian_core::rectification::{Actor, CaseAction};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
 use tingjian_review::{Listening, PlayerOpened, PlayerSettings, PlayerUpdate, ReviewView, Waveform};
-use tingjian_vault::{ComplaintQuery, ComplaintRow, LibraryFacets, Vault, VaultError, VaultStatus, VerifyReport};
+use tingjian_vault::{
+    ComplaintPage, ComplaintQuery, Draft, LibraryFacets, Note, PersonalData, RectificationCase, RectificationFilter,
+    RectificationRequest, RectificationSummary, RectificationView, Reflection, Vault, VaultError, VaultStatus,
+    VerifyReport,
+};
 use ts_rs::TS;
 
 /// The vault this window works on, or why it could not be opened (shown on the home screen).
@@ -123,14 +128,27 @@ pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, UiE
     state.with_vault(|vault| vault.status())
 }
 
+/// Verifies on a connection of its own, on a worker thread: on a large vault it reads for a while,
+/// and the rest of the app (the library, the player) must not wait for it.
 #[tauri::command]
 pub async fn verify_vault(state: State<'_, AppState>) -> Result<VerifyReport, UiError> {
-    state.with_vault(|vault| vault.verify())
+    let (root, actor) =
+        state.with_vault(|vault| Ok::<_, VaultError>((vault.root().to_owned(), vault.actor().to_owned())))?;
+    tauri::async_runtime::spawn_blocking(move || Vault::open(&root, &actor).and_then(|vault| vault.verify()))
+        .await
+        .map_err(|_| internal("the verify thread stopped"))?
+        .map_err(|e| UiError::from(&e))
 }
 
+/// One page of the library: `limit` rows from `offset`, and the total.
 #[tauri::command]
-pub async fn list_complaints(state: State<'_, AppState>, query: ComplaintQuery) -> Result<Vec<ComplaintRow>, UiError> {
-    state.with_vault(|vault| vault.complaints(&query))
+pub async fn complaint_page(
+    state: State<'_, AppState>,
+    query: ComplaintQuery,
+    offset: u32,
+    limit: u32,
+) -> Result<ComplaintPage, UiError> {
+    state.with_vault(|vault| vault.complaint_page(&query, offset, limit))
 }
 
 #[tauri::command]
@@ -227,6 +245,130 @@ pub async fn review_waveform(
     width: u32,
 ) -> Result<Waveform, UiError> {
     state.with_vault(|vault| tingjian_review::waveform(vault, &hash, start_ms, end_ms, width))
+}
+
+/// Pins a note to a moment of the complaint's call, as the current person.
+#[tauri::command]
+pub async fn add_note(
+    state: State<'_, AppState>,
+    complaint: String,
+    at_ms: u64,
+    text: String,
+) -> Result<Note, UiError> {
+    state.with_vault(|vault| vault.add_note(&complaint, at_ms, &text))
+}
+
+#[tauri::command]
+pub async fn edit_note(state: State<'_, AppState>, note_id: String, at_ms: u64, text: String) -> Result<Note, UiError> {
+    state.with_vault(|vault| vault.edit_note(&note_id, at_ms, &text))
+}
+
+/// Saves the reflection draft as it is typed (outside the audit log; submitting is the event).
+#[tauri::command]
+pub async fn save_reflection_draft(
+    state: State<'_, AppState>,
+    complaint: String,
+    text: String,
+) -> Result<Draft, UiError> {
+    state.with_vault(|vault| vault.save_reflection_draft(&complaint, &text))
+}
+
+#[tauri::command]
+pub async fn submit_reflection(
+    state: State<'_, AppState>,
+    complaint: String,
+    text: String,
+) -> Result<Reflection, UiError> {
+    state.with_vault(|vault| vault.submit_reflection(&complaint, &text))
+}
+
+/// Shows the complaint's personal data whole; the reveal is an audit event.
+#[tauri::command]
+pub async fn reveal_personal_data(
+    state: State<'_, AppState>,
+    complaint: String,
+    reason: String,
+) -> Result<PersonalData, UiError> {
+    state.with_vault(|vault| vault.reveal_personal_data(&complaint, &reason))
+}
+
+#[tauri::command]
+pub async fn require_rectification(
+    state: State<'_, AppState>,
+    request: RectificationRequest,
+) -> Result<RectificationCase, UiError> {
+    state.with_vault(|vault| vault.require_rectification(&request))
+}
+
+// ---- rectification (整改): one-liners over the vault's rectification methods ----
+
+/// The board: cases matching `filter`, late ones first.
+#[tauri::command]
+pub async fn rectification_board(
+    state: State<'_, AppState>,
+    filter: RectificationFilter,
+) -> Result<Vec<RectificationSummary>, UiError> {
+    state.with_vault(|vault| vault.rectification_board(&filter))
+}
+
+#[tauri::command]
+pub async fn rectification_view(state: State<'_, AppState>, case_id: String) -> Result<RectificationView, UiError> {
+    state.with_vault(|vault| vault.rectification_view(&case_id))
+}
+
+/// A step on a case by the current person; the core rules decide whether it is allowed.
+#[tauri::command]
+pub async fn rectification_step(
+    state: State<'_, AppState>,
+    case_id: String,
+    step: CaseAction,
+) -> Result<RectificationView, UiError> {
+    state.with_vault(|vault| vault.rectification_step(&case_id, step))
+}
+
+/// A progress entry with evidence files, which are hashed and copied into the vault.
+#[tauri::command]
+pub async fn log_rectification_progress(
+    state: State<'_, AppState>,
+    case_id: String,
+    action: u32,
+    text: String,
+    files: Vec<PathBuf>,
+    marks_done: bool,
+) -> Result<RectificationView, UiError> {
+    state.with_vault(|vault| vault.log_rectification_progress(&case_id, action, &text, &files, marks_done))
+}
+
+#[tauri::command]
+pub async fn draft_rectification(
+    state: State<'_, AppState>,
+    request: RectificationRequest,
+) -> Result<RectificationView, UiError> {
+    state.with_vault(|vault| vault.draft_rectification(&request))
+}
+
+/// The person using the app as the rectification rules see them (role, department).
+#[tauri::command]
+pub async fn rectification_actor(state: State<'_, AppState>) -> Result<Actor, UiError> {
+    state.with_vault(|vault| vault.rectification_actor())
+}
+
+/// Opens a copy of an evidence file (checked against its hash) with the system's program for it.
+#[tauri::command]
+pub async fn open_evidence(state: State<'_, AppState>, hash: String) -> Result<(), UiError> {
+    let dir = std::env::temp_dir().join("tingjian-evidence");
+    let copy = state.with_vault(|vault| vault.evidence_copy(&hash, &dir))?;
+    open_with_system(&copy)
+}
+
+/// Hands a file to the desktop's default program for its type.
+fn open_with_system(path: &Path) -> Result<(), UiError> {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    std::process::Command::new(opener)
+        .arg(path)
+        .spawn()
+        .map(|_| ())
+        .map_err(|source| UiError::from(&VaultError::Io { path: path.to_owned(), source }))
 }
 
 /// Loads a recording into the player and starts its listening session; the player's position,

@@ -39,6 +39,13 @@ pub fn tingjian(vault: &Path, args: &[&str]) -> Output {
         .expect("run tingjian")
 }
 
+/// Runs `sql` on the vault's database with the real `sqlite3` tool (as an auditor would) and returns
+/// what it printed, trimmed.
+pub fn sqlite(vault: &Path, sql: &str) -> String {
+    let output = Command::new("sqlite3").arg(vault.join("vault.sqlite")).arg(sql).output().expect("sqlite3");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 /// The generated demo calls, shared by every test (generated once, then cached on disk).
 pub fn demo_data_dir() -> PathBuf {
     target_dir().join("demo-calls")
@@ -156,6 +163,30 @@ impl App {
         Ok(path)
     }
 
+    /// Kills the app process with SIGKILL, as a crash or a power cut would end it: nothing in the
+    /// app gets to run, save or close. The driver goes too; launch a new [`App`] to go on.
+    pub fn kill_app(mut self) -> Result<(), Error> {
+        let group = self.driver.id().to_string();
+        let found = Command::new("pgrep").args(["-g", &group, "-x", "tingjian-app"]).output()?;
+        let pids = String::from_utf8_lossy(&found.stdout).split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        if pids.is_empty() {
+            return Err("no tingjian-app process to kill".into());
+        }
+        for pid in &pids {
+            Command::new("kill").args(["-KILL", pid]).status()?;
+        }
+        // Wait until the process is really gone, so the next launch does not race it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|pid| Path::new("/proc").join(pid).exists()) {
+            if Instant::now() > deadline {
+                return Err("the killed app did not exit".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.stop_driver();
+        Ok(())
+    }
+
     /// Ends the session and the driver's whole process group.
     pub async fn close(mut self) -> Result<(), Error> {
         let _ = self.client.clone().close().await;
@@ -176,6 +207,18 @@ impl Drop for App {
             self.stop_driver();
         }
     }
+}
+
+/// The app's environment for playing into `alsa` (and through it, `pulse`).
+pub fn sound_env(
+    pulse: Option<&tingjian_sound_setups::PulseServer>,
+    alsa: &tingjian_sound_setups::AlsaConfig,
+) -> Vec<(String, String)> {
+    let mut env = alsa.env();
+    if let Some(pulse) = pulse {
+        env.extend(pulse.env().into_iter().filter(|(key, _)| key == "PULSE_SERVER"));
+    }
+    env
 }
 
 fn tauri_driver() -> PathBuf {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::OptionalExtension as _;
 use serde::Serialize;
@@ -14,14 +15,17 @@ use tingjian_demo::{DemoError, DemoOptions, generate};
 use tingjian_import::ImportReport;
 use tingjian_vault::{Event, Vault};
 
-/// The demo's people: who would use the app in a real branch.
-const PEOPLE: &[(&str, &str, &str)] = &[
-    ("wang.jianguo", "王建国（行长）", "reviewer"),
-    ("zhou.hong", "周红（分管副行长）", "reviewer"),
-    ("li.min", "李敏（消保中心）", "coordinator"),
-    ("zhang.wei", "张伟（零售金融部）", "owner"),
-    ("chen.jing", "陈静（信用卡中心）", "owner"),
-    ("liu.yang", "刘洋（城东支行）", "owner"),
+use crate::demo_story::{self, StoryClock};
+
+/// The demo's people: who would use the app in a real branch, with their role and the department a
+/// department head answers for.
+const PEOPLE: &[(&str, &str, &str, Option<&str>)] = &[
+    ("wang.jianguo", "王建国（行长）", "president", None),
+    ("zhou.hong", "周红（分管副行长）", "reviewer", None),
+    ("li.min", "李敏（消保中心）", "coordinator", None),
+    ("zhang.wei", "张伟（零售金融部）", "department_head", Some("零售金融部")),
+    ("chen.jing", "陈静（信用卡中心）", "department_head", Some("信用卡中心")),
+    ("liu.yang", "刘洋（城东支行）", "department_head", Some("城东支行")),
 ];
 
 /// The fixed seed keeps the demo calls the same on every machine.
@@ -69,7 +73,16 @@ fn demo_cache_dir() -> PathBuf {
 }
 
 pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSummary, UiError> {
-    let mut vault = Vault::open_or_create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+    // A fresh vault begins some days in the past and the story moves its clock forward; an existing
+    // one carries on from now, so its log never goes back in time.
+    let fresh = !vault_dir.join(tingjian_vault::DATABASE_FILE).is_file();
+    let clock = StoryClock::new(fresh);
+    let mut vault = if fresh {
+        Vault::create_with_clock(vault_dir, actor, clock.clone())
+    } else {
+        Vault::open_with_clock(vault_dir, actor, clock.clone())
+    }
+    .map_err(|e| UiError::from(&e))?;
     // The demo's dates are anchored to the day the vault was made, not to today: running `demo`
     // again on a later day then finds the same complaints and changes nothing.
     let created: String = vault
@@ -92,7 +105,7 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
 
     let mut setup = Vec::new();
     let mut people_added = 0;
-    for (id, name, role) in PEOPLE {
+    for (id, name, role, department) in PEOPLE {
         let known: Option<String> = vault
             .db()
             .query_row("SELECT id FROM people WHERE id = ?1", [id], |row| row.get(0))
@@ -101,7 +114,12 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
         if known.is_none() {
             people_added += 1;
             setup.push(Event::PersonAdded {
-                person: Person { id: (*id).to_owned(), display_name: (*name).to_owned(), role: (*role).to_owned() },
+                person: Person {
+                    id: (*id).to_owned(),
+                    display_name: (*name).to_owned(),
+                    role: (*role).to_owned(),
+                    department: department.map(str::to_owned),
+                },
             });
         }
     }
@@ -120,7 +138,7 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
     let import =
         tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &Default::default(), &mut |_| {})
             .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
-    let sampled = sample_and_listen(&mut vault, quarter).map_err(|e| UiError::from(&e))?;
+    let sampled = sample_and_listen(&mut vault, quarter, &clock).map_err(|e| UiError::from(&e))?;
     Ok(DemoSummary {
         vault_path: vault.root().display().to_string(),
         quarter: quarter.to_string(),
@@ -131,9 +149,40 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
     })
 }
 
+/// What a reviewer who heard a whole call writes: two notes at moments of it, a submitted
+/// reflection, and a rectification required of the department with the first note attached.
+fn write_review(
+    vault: &mut Vault,
+    complaint_number: &str,
+    department: &str,
+    duration_ms: u64,
+) -> Result<(), tingjian_vault::VaultError> {
+    let first = vault.add_note(complaint_number, duration_ms / 5, "坐席开场没有先致歉，客户情绪明显升级")?;
+    vault.add_note(complaint_number, duration_ms * 3 / 5, "客户第二次提出同一诉求，坐席仍按话术回答")?;
+    vault.submit_reflection(
+        complaint_number,
+        "一、问题：坐席先解释规定、后回应诉求，客户两次重复同一要求。\n\
+         二、原因：话术只讲流程，没有授权坐席当场给出补救方案。\n\
+         三、改进：修订话术，先致歉再说明；明确一线可当场承诺的补救范围。",
+    )?;
+    vault.require_rectification(&tingjian_vault::RectificationRequest {
+        complaint_number: complaint_number.to_owned(),
+        department: department.to_owned(),
+        what_must_change: "修订投诉接待话术（先致歉、后说明），并明确一线可当场承诺的补救范围".to_owned(),
+        note_ids: vec![first.id],
+        severity: "serious".to_owned(),
+        due_date: None,
+    })?;
+    Ok(())
+}
+
 /// A quarter in progress: the demo policy, a draw with a fixed seed, the quarter opened, and two
 /// reviewers' listening. Each step is skipped when already done, so a second run changes nothing.
-fn sample_and_listen(vault: &mut Vault, quarter: QuarterId) -> Result<usize, tingjian_vault::VaultError> {
+fn sample_and_listen(
+    vault: &mut Vault,
+    quarter: QuarterId,
+    clock: &Arc<StoryClock>,
+) -> Result<usize, tingjian_vault::VaultError> {
     let policy = tingjian_sampling::Policy::from_toml(DEMO_POLICY)?;
     let state = vault.quarter_state(quarter)?;
     if vault.quarter_sample(quarter)?.draw.is_none() {
@@ -153,16 +202,21 @@ fn sample_and_listen(vault: &mut Vault, quarter: QuarterId) -> Result<usize, tin
         |row| row.get(0),
     )?;
     if !listened_before {
+        clock.day(1);
         for (reviewer, percent) in DEMO_LISTENERS {
             let Some(call) = sample.assignments.iter().find(|a| a.reviewer_id == *reviewer) else { continue };
             // Acting as the reviewer, as the app would when they listen.
-            let mut as_reviewer = Vault::open(vault.root(), reviewer)?;
+            let mut as_reviewer = Vault::open_with_clock(vault.root(), reviewer, clock.clone())?;
             let target = as_reviewer.find_recording(&call.complaint_number)?;
             let end_ms = target.duration_ms * percent / 100;
             let session = as_reviewer.start_listening(&target, DEMO_DEVICE)?;
             let span = HeardSpan { start_ms: 0, end_ms, channel: ChannelMode::Both };
             as_reviewer.end_listening(&session, vec![span], if *percent >= 100 { "finished" } else { "stopped" })?;
+            if *percent >= 100 {
+                write_review(&mut as_reviewer, &call.complaint_number, &call.department, target.duration_ms)?;
+            }
         }
+        demo_story::rectification_cases(vault.root(), clock)?;
     }
     Ok(sample.assignments.len())
 }

@@ -4,8 +4,10 @@
 //! non-zero with a Chinese and English message when it fails.
 
 mod demo;
+mod demo_story;
 mod output;
 mod play;
+mod rectify;
 mod sample;
 
 use std::path::PathBuf;
@@ -88,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         action: sample::QuarterCommand,
     },
+    /// Rectification cases: the board and one case. 整改
+    Rectify {
+        #[command(subcommand)]
+        action: rectify::RectifyCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -149,6 +156,7 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
         }
         Command::Sample { action } => return sample::run_sample(action, vault_dir, actor, out),
         Command::Quarter { action } => return sample::run_quarter(action, vault_dir, actor, out),
+        Command::Rectify { action } => return rectify::run(action, vault_dir, actor, out),
     }
     Ok(ExitCode::SUCCESS)
 }

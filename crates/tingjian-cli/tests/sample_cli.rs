@@ -259,3 +259,26 @@ fn a_call_added_by_hand_shows_as_added_by_hand_and_does_not_break_verify() {
     assert_eq!(verified["matches"], true, "{verified}");
     assert_eq!(verified["verification"]["added_by_hand"][0], outside);
 }
+
+#[test]
+fn the_dashboard_counts_a_reviewers_submitted_reflections() {
+    let (_temp, vault, policy) = vault_with_quarter();
+    let policy = policy.to_str().expect("utf8");
+    let drawn = tingjian(&vault, &["sample", "draw", "--quarter", "2026Q4", "--policy", policy, "--seed", "42"]);
+    assert!(drawn.status.success(), "{}", String::from_utf8_lossy(&drawn.stderr));
+    let (number, reviewer) = sample_of(&vault).into_iter().next().expect("a sampled call");
+    let quarter: tingjian_core::QuarterId = "2026Q4".parse().expect("quarter");
+    let reflected = |who: &str| {
+        let vault = tingjian_vault::Vault::open(&vault, who).expect("open");
+        let dashboard = vault.quarter_dashboard(quarter).expect("dashboard");
+        dashboard.reviewers.iter().find(|r| r.reviewer_id == reviewer).map_or(0, |r| r.reflected)
+    };
+    assert_eq!(reflected(&reviewer), 0);
+    // Someone else's reflection on the call does not count for the assigned reviewer; theirs does.
+    let mut other = tingjian_vault::Vault::open(&vault, "someone.else").expect("open");
+    other.submit_reflection(&number, "旁听者的反思").expect("reflection");
+    assert_eq!(reflected(&reviewer), 0);
+    let mut theirs = tingjian_vault::Vault::open(&vault, &reviewer).expect("open");
+    theirs.submit_reflection(&number, "一、问题……二、原因……三、改进……").expect("reflection");
+    assert_eq!(reflected(&reviewer), 1);
+}

@@ -45,6 +45,17 @@ pub enum ErrorCode {
     /// The quarter's state does not allow this (a draw once the quarter is open, anything once it
     /// is closed, a transition out of order).
     QuarterLocked,
+    /// No complaint has the number asked for.
+    ComplaintNotFound,
+    /// No note has the id asked for.
+    NoteNotFound,
+    /// No rectification case (or evidence file) has the id asked for.
+    CaseNotFound,
+    /// The person may not do this (such as editing someone else's note).
+    NotPermitted,
+    /// A rectification case's state does not allow what was asked (submitting a closed case,
+    /// verifying one still in progress, submitting while an action is not done).
+    TransitionRefused,
     /// A bug: something that should not happen did.
     Internal,
 }

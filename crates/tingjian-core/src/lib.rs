@@ -10,6 +10,7 @@ pub mod listening;
 pub mod model;
 pub mod personal;
 pub mod quarter;
+pub mod rectification;
 pub mod time;
 
 pub use error::{Coded, ErrorCode, UiError};

@@ -69,4 +69,8 @@ pub struct Person {
     pub id: String,
     pub display_name: String,
     pub role: String,
+    /// The department a department head answers for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub department: Option<String>,
 }

@@ -261,7 +261,7 @@ pub fn import(
     }
     // Every completed import is an event, even one that found nothing new: the data is unchanged,
     // and the log shows that someone looked.
-    let manifest_blake3 = tingjian_vault::AudioStore::hash_file(manifest).map(|(hash, _)| hash).unwrap_or_default();
+    let manifest_blake3 = tingjian_vault::ContentStore::hash_file(manifest).map(|(hash, _)| hash).unwrap_or_default();
     events.push(Event::ImportFinished {
         source: manifest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
         complaints_added: report.complaints_added + report.complaints_updated,

@@ -3,8 +3,10 @@
 
 use rusqlite::{Transaction, params};
 
-use crate::VaultError;
+use tingjian_core::rectification::Case;
+
 use crate::event::{Event, RecordedEvent};
+use crate::{VaultError, rectification};
 
 pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Result<(), VaultError> {
     let seq = entry.seq;
@@ -17,10 +19,10 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         }
         Event::PersonAdded { person } => {
             tx.execute(
-                "INSERT INTO people (id, display_name, role, event_seq) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO people (id, display_name, role, department, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
-                 event_seq = excluded.event_seq",
-                params![person.id, person.display_name, person.role, seq],
+                 department = excluded.department, event_seq = excluded.event_seq",
+                params![person.id, person.display_name, person.role, person.department, seq],
             )?;
         }
         Event::QuarterSet { quarter, state } => {
@@ -245,6 +247,91 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                     reason,
                     seq
                 ],
+            )?;
+        }
+        Event::NoteAdded { note_id, complaint_number, recording_hash, at_ms, text } => {
+            tx.execute(
+                "INSERT INTO notes (id, complaint_number, recording_hash, person, at_ms, text, created_at, event_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![note_id, complaint_number, recording_hash, entry.actor, at_ms, text, entry.at, seq],
+            )?;
+        }
+        Event::NoteEdited { note_id, at_ms, text } => {
+            tx.execute(
+                "UPDATE notes SET at_ms = ?1, text = ?2, edited_at = ?3, event_seq = ?4 WHERE id = ?5",
+                params![at_ms, text, entry.at, seq, note_id],
+            )?;
+        }
+        Event::ReflectionSubmitted { reflection_id, complaint_number, text } => {
+            tx.execute(
+                "INSERT INTO reflections (id, complaint_number, person, text, submitted_at, event_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![reflection_id, complaint_number, entry.actor, text, entry.at, seq],
+            )?;
+        }
+        Event::PersonalDataRevealed { complaint_number, reason } => {
+            tx.execute(
+                "INSERT INTO personal_data_reveals (event_seq, complaint_number, person, at, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![seq, complaint_number, entry.actor, entry.at, reason],
+            )?;
+        }
+        Event::RectificationRequired {
+            case_id,
+            complaint_number,
+            recording_hash,
+            department,
+            what_must_change,
+            note_ids,
+            severity,
+            due_date,
+        } => {
+            let by = rectification::actor_in(tx, &entry.actor)?;
+            let on = rectification::day_of(entry);
+            let due_on = due_date
+                .parse()
+                .map_err(|_| VaultError::Corrupt { seq, reason: format!("due date {due_date:?} is not a date") })?;
+            let case = Case::required(case_id, department, &by, on, Some(due_on), &rectification::POLICY)?;
+            rectification::insert_case(
+                tx,
+                entry,
+                &case,
+                complaint_number,
+                recording_hash.as_deref(),
+                what_must_change,
+                note_ids,
+                severity,
+            )?;
+        }
+        Event::RectificationDrafted { case_id, complaint_number, department, what_must_change, note_ids, severity } => {
+            let by = rectification::actor_in(tx, &entry.actor)?;
+            let case = Case::draft(case_id, department, &by, rectification::day_of(entry))?;
+            let recording_hash: Option<String> =
+                tx.query_row("SELECT recording_hash FROM complaints WHERE number = ?1", [complaint_number], |row| {
+                    row.get(0)
+                })?;
+            rectification::insert_case(
+                tx,
+                entry,
+                &case,
+                complaint_number,
+                recording_hash.as_deref(),
+                what_must_change,
+                note_ids,
+                severity,
+            )?;
+        }
+        Event::RectificationStep { case_id, step } => {
+            let case = rectification::case_in(tx, case_id)?;
+            let by = rectification::actor_in(tx, &entry.actor)?;
+            let next = case.apply(step, &by, rectification::day_of(entry), &rectification::POLICY)?;
+            rectification::update_case(tx, entry, &next)?;
+        }
+        Event::EvidenceStored { case_id, hash, name, bytes } => {
+            tx.execute(
+                "INSERT INTO evidence_files (hash, name, bytes, case_id, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(hash) DO NOTHING",
+                params![hash, name, bytes, case_id, seq],
             )?;
         }
     }

@@ -41,6 +41,24 @@ pub enum VaultError {
     /// already in the sample); the messages say which.
     #[error("{message_en}")]
     SampleRefused { message_zh: String, message_en: String },
+    #[error("no complaint numbered \"{number}\" is in the vault")]
+    ComplaintNotFound { number: String },
+    #[error("no note {id} exists")]
+    NoteNotFound { id: String },
+    #[error("no rectification case or evidence file {id} exists")]
+    CaseNotFound { id: String },
+    #[error(transparent)]
+    Rectification(#[from] tingjian_core::rectification::RectificationError),
+    #[error("note {id} was written by {author}: only its author can change it")]
+    NotTheAuthor { id: String, author: String },
+    /// Something written in the review workspace cannot be kept as it is (empty, too long, a note
+    /// of another call, a date that does not parse); the messages say which.
+    #[error("{message_en}")]
+    ReviewRefused { message_zh: String, message_en: String },
+    /// A library query that cannot be run (a page size out of range, a month that is not
+    /// `YYYY-MM`, a search too long); the messages say which.
+    #[error("{message_en}")]
+    InvalidLibraryQuery { message_zh: String, message_en: String },
 }
 
 /// What was attempted on a quarter whose state does not allow it.
@@ -117,7 +135,15 @@ impl Coded for VaultError {
             VaultError::SpanOutsideRecording { .. } => ErrorCode::Internal,
             VaultError::Sampling(inner) => inner.code(),
             VaultError::QuarterLocked { .. } => ErrorCode::QuarterLocked,
-            VaultError::NoDraw { .. } | VaultError::SampleRefused { .. } => ErrorCode::InvalidInput,
+            VaultError::NoDraw { .. } | VaultError::SampleRefused { .. } | VaultError::ReviewRefused { .. } => {
+                ErrorCode::InvalidInput
+            }
+            VaultError::ComplaintNotFound { .. } => ErrorCode::ComplaintNotFound,
+            VaultError::NoteNotFound { .. } => ErrorCode::NoteNotFound,
+            VaultError::CaseNotFound { .. } => ErrorCode::CaseNotFound,
+            VaultError::Rectification(inner) => inner.code(),
+            VaultError::NotTheAuthor { .. } => ErrorCode::NotPermitted,
+            VaultError::InvalidLibraryQuery { .. } => ErrorCode::InvalidInput,
         }
     }
 
@@ -153,7 +179,15 @@ impl Coded for VaultError {
                 format!("{quarter} 季度{}，不能{}", state_zh(state), action.zh())
             }
             VaultError::NoDraw { quarter } => format!("{quarter} 季度尚未抽样，请先抽样"),
-            VaultError::SampleRefused { message_zh, .. } => message_zh.clone(),
+            VaultError::SampleRefused { message_zh, .. } | VaultError::ReviewRefused { message_zh, .. } => {
+                message_zh.clone()
+            }
+            VaultError::ComplaintNotFound { number } => format!("档案库中没有编号为“{number}”的投诉"),
+            VaultError::NoteNotFound { id } => format!("找不到笔记 {id}"),
+            VaultError::CaseNotFound { id } => format!("找不到整改案件或证据文件 {id}"),
+            VaultError::Rectification(inner) => inner.message_zh(),
+            VaultError::NotTheAuthor { id, author } => format!("笔记 {id} 由 {author} 所写，只有作者本人可以修改"),
+            VaultError::InvalidLibraryQuery { message_zh, .. } => message_zh.clone(),
         }
     }
 }

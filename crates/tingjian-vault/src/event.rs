@@ -110,6 +110,69 @@ pub enum Event {
         reason: String,
         due_date: String,
     },
+    /// A reviewer (the actor) pinned a note to a moment of a complaint's call.
+    NoteAdded {
+        note_id: String,
+        complaint_number: String,
+        recording_hash: String,
+        at_ms: u64,
+        text: String,
+    },
+    /// The note's author changed its text or moment. The earlier text stays in the log.
+    NoteEdited {
+        note_id: String,
+        at_ms: u64,
+        text: String,
+    },
+    /// A reviewer submitted their reflection (总结反思) on a complaint. It never changes: a later
+    /// submission is a new reflection.
+    ReflectionSubmitted {
+        reflection_id: String,
+        complaint_number: String,
+        text: String,
+    },
+    /// A person was shown a complaint's personal data unmasked.
+    PersonalDataRevealed {
+        complaint_number: String,
+        reason: String,
+    },
+    /// A reviewer required rectification (整改) of a complaint: a case is opened for the
+    /// responsible department.
+    RectificationRequired {
+        case_id: String,
+        complaint_number: String,
+        recording_hash: Option<String>,
+        department: String,
+        what_must_change: String,
+        /// The notes that show the problem in the call.
+        note_ids: Vec<String>,
+        severity: String,
+        due_date: String,
+    },
+    /// The coordinator or the president prepared a rectification case by hand (a draft, issued
+    /// to the department by an `open` step).
+    RectificationDrafted {
+        case_id: String,
+        complaint_number: String,
+        department: String,
+        what_must_change: String,
+        note_ids: Vec<String>,
+        severity: String,
+    },
+    /// A step of a rectification case, by the event's actor on the day of the event: the rules
+    /// in `tingjian_core::rectification` decide whether it is allowed and what it changes, both
+    /// when it is recorded and when `verify` replays it.
+    RectificationStep {
+        case_id: String,
+        step: tingjian_core::rectification::CaseAction,
+    },
+    /// A file attached to a case's progress log, copied into the vault's evidence store.
+    EvidenceStored {
+        case_id: String,
+        hash: String,
+        name: String,
+        bytes: u64,
+    },
 }
 
 impl Event {
@@ -130,6 +193,14 @@ impl Event {
             Event::SamplingPolicySet { .. } => "sampling_policy_set",
             Event::SampleDrawn { .. } => "sample_drawn",
             Event::SampleAddedByHand { .. } => "sample_added_by_hand",
+            Event::NoteAdded { .. } => "note_added",
+            Event::NoteEdited { .. } => "note_edited",
+            Event::ReflectionSubmitted { .. } => "reflection_submitted",
+            Event::PersonalDataRevealed { .. } => "personal_data_revealed",
+            Event::RectificationRequired { .. } => "rectification_required",
+            Event::RectificationDrafted { .. } => "rectification_drafted",
+            Event::RectificationStep { .. } => "rectification_step",
+            Event::EvidenceStored { .. } => "evidence_stored",
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod event;
 mod library;
 mod listening;
 mod location;
+mod rectification;
+mod review;
 mod sampling;
 mod schema;
 mod status;
@@ -26,23 +28,34 @@ use tingjian_core::time::{Clock, SystemClock};
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
 pub use library::{
-    COMPLAINT_COLUMN_COUNT, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, complaint_columns,
-    complaint_from_row,
+    COMPLAINT_COLUMN_COUNT, ComplaintPage, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, MAX_PAGE_ROWS,
+    MAX_SEARCH_CHARS, complaint_columns, complaint_from_row,
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
+pub use rectification::{
+    EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
+    RectificationView, role_of,
+};
+pub use review::{
+    ComplaintDetails, Draft, NOTE_MAX_CHARS, Note, PersonalData, RectificationCase, RectificationRequest, Reflection,
+    SEVERITIES, TEXT_MAX_CHARS,
+};
 pub use sampling::{
     Assignment, DepartmentProgress, DrawSummary, LISTENED_PERCENT, MyAssignments, QuarterDashboard, QuarterSample,
     ReviewerProgress, SampleVerification,
 };
 pub use status::{DepartmentCount, VaultStatus};
-pub use store::AudioStore;
+pub use store::ContentStore;
 pub use verify::{ProblemKind, VerifyProblem, VerifyReport};
 
 /// The database file inside a vault directory.
 pub const DATABASE_FILE: &str = "vault.sqlite";
 /// The content-addressed audio folder inside a vault directory.
 pub const AUDIO_DIR: &str = "audio";
+/// Evidence files (documents, images, spreadsheets) attached to rectification progress, stored
+/// like the audio: once, named by their BLAKE3 hash.
+pub const EVIDENCE_DIR: &str = "evidence";
 /// Data derived from the audio (waveform peaks): a cache, recomputable from the stored audio, so it
 /// is not evidence and `verify` does not check it.
 pub const DERIVED_DIR: &str = "derived";
@@ -139,9 +152,14 @@ impl Vault {
         self.clock.as_ref()
     }
 
+    /// The content-addressed store of evidence files attached to rectification progress.
+    pub fn evidence(&self) -> ContentStore {
+        ContentStore::new(self.root.join(EVIDENCE_DIR))
+    }
+
     /// The content-addressed audio store.
-    pub fn audio(&self) -> AudioStore {
-        AudioStore::new(self.root.join(AUDIO_DIR))
+    pub fn audio(&self) -> ContentStore {
+        ContentStore::new(self.root.join(AUDIO_DIR))
     }
 
     /// Where the waveform peaks of the recording with this hash are cached.
@@ -232,6 +250,9 @@ fn configure(conn: &Connection) -> Result<(), VaultError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // 64 MiB of page cache (SQLite's default is 2 MiB): the library's tables and indexes on
+    // 100,000 complaints stay in memory, so paging and searching do not go back to the file.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(())
 }

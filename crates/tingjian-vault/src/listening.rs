@@ -130,17 +130,7 @@ impl Vault {
 
     /// Starts a listening session for the vault's current person; returns its id.
     pub fn start_listening(&mut self, target: &RecordingTarget, device: &str) -> Result<String, VaultError> {
-        // The chain head makes the id unique within the vault even when two sessions start in the
-        // same instant (a fixed clock in tests, a coarse clock on some machines).
-        let head: String =
-            self.db().query_row("SELECT hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(head.as_bytes());
-        hasher.update(target.hash.as_bytes());
-        hasher.update(self.actor().as_bytes());
-        hasher.update(self.clock().now().as_nanosecond().to_le_bytes().as_slice());
-        hasher.update(&std::process::id().to_le_bytes());
-        let session_id = hasher.finalize().to_hex()[..20].to_owned();
+        let session_id = self.fresh_id(&format!("listening/{}", target.hash))?;
         self.record(vec![Event::ListeningStarted {
             session_id: session_id.clone(),
             recording_hash: target.hash.clone(),

@@ -86,7 +86,7 @@ pub struct ReviewerProgress {
     pub display_name: String,
     pub assigned: u32,
     pub listened: u32,
-    /// Reflections do not exist yet (a later issue adds them): always 0 until then.
+    /// Assigned calls on which they have submitted a reflection.
     pub reflected: u32,
     pub overdue: u32,
 }
@@ -506,6 +506,9 @@ impl Vault {
             departments
                 .insert(department.clone(), DepartmentProgress { department, complaints, sampled: 0, reviewed: 0 });
         }
+        let mut statement = self.db().prepare("SELECT DISTINCT complaint_number, person FROM reflections")?;
+        let reflections: std::collections::BTreeSet<(String, String)> =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
         for call in &sample.assignments {
             let index = match reviewers.iter().position(|r| r.reviewer_id == call.reviewer_id) {
                 Some(index) => index,
@@ -524,6 +527,8 @@ impl Vault {
             let reviewer = &mut reviewers[index];
             reviewer.assigned += 1;
             reviewer.listened += u32::from(call.listened);
+            reviewer.reflected +=
+                u32::from(reflections.contains(&(call.complaint_number.clone(), call.reviewer_id.clone())));
             reviewer.overdue += u32::from(call.overdue);
             let department = departments.entry(call.department.clone()).or_insert_with(|| DepartmentProgress {
                 department: call.department.clone(),

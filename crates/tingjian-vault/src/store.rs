@@ -1,5 +1,6 @@
-//! The content-addressed audio store: each file is kept once, named by the BLAKE3 hash of its
-//! bytes, under a two-character fan-out folder (`audio/ab/abcdef…`).
+//! The content-addressed stores (recordings in `audio/`, evidence files in `evidence/`): each file
+//! is kept once, named by the BLAKE3 hash of its bytes, under a two-character fan-out folder
+//! (`audio/ab/abcdef…`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::VaultError;
 
 #[derive(Debug, Clone)]
-pub struct AudioStore {
+pub struct ContentStore {
     dir: PathBuf,
 }
 
@@ -20,7 +21,7 @@ pub struct StoredFile {
     pub newly_stored: bool,
 }
 
-impl AudioStore {
+impl ContentStore {
     pub fn new(dir: PathBuf) -> Self {
         Self { dir }
     }
@@ -56,13 +57,13 @@ impl AudioStore {
         self.put_bytes(&bytes)
     }
 
-    /// As [`AudioStore::put`], for bytes already in memory.
+    /// As [`ContentStore::put`], for bytes already in memory.
     pub fn put_bytes(&self, bytes: &[u8]) -> Result<StoredFile, VaultError> {
         let hash = blake3::hash(bytes).to_hex().to_string();
         self.put_hashed(&hash, bytes)
     }
 
-    /// As [`AudioStore::put_bytes`], for bytes whose BLAKE3 hash the caller computed already (the
+    /// As [`ContentStore::put_bytes`], for bytes whose BLAKE3 hash the caller computed already (the
     /// importer hashes on its worker threads). The caller vouches for `hash`; `verify` rehashes
     /// every stored file, so a wrong one could not go unnoticed.
     pub fn put_hashed(&self, hash: &str, bytes: &[u8]) -> Result<StoredFile, VaultError> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::event::{self, Event, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
-use crate::{AudioStore, Vault, VaultError, apply, schema};
+use crate::{ContentStore, Vault, VaultError, apply, schema};
 
 /// At most this many row problems are listed per table; the first ones are what a person needs.
 const MAX_ROW_PROBLEMS_PER_TABLE: usize = 20;
@@ -36,6 +36,10 @@ pub enum ProblemKind {
     AudioMissing,
     /// A stored recording's file no longer has the bytes it was stored with.
     AudioAltered,
+    /// An evidence file attached to a rectification is gone.
+    EvidenceMissing,
+    /// An evidence file no longer has the bytes it was attached with.
+    EvidenceAltered,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -62,14 +66,19 @@ pub struct VerifyReport {
 }
 
 pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
+    // One read transaction: the log, the tables and the stored files are read as of one moment,
+    // even while another connection (the app's player, the command line) keeps writing.
+    let _snapshot = vault.db().unchecked_transaction()?;
     let events = event::read_all(vault.db())?;
     let mut problems = Vec::new();
     if let Some(problem) = first_chain_break(&events) {
         problems.push(problem);
     }
     problems.extend(compare_projection(vault.db(), &events)?);
-    let (recordings_checked, audio_problems) = check_audio(vault)?;
+    let (recordings_checked, audio_problems) = check_stored_files(vault, StoredKind::Recording)?;
     problems.extend(audio_problems);
+    let (_, evidence_problems) = check_stored_files(vault, StoredKind::Evidence)?;
+    problems.extend(evidence_problems);
     Ok(VerifyReport {
         ok: problems.is_empty(),
         events_checked: events.len() as u64,
@@ -191,6 +200,11 @@ fn table_zh(table: &str) -> &'static str {
         "people" => "人员",
         "quarters" => "季度",
         "recordings" => "录音",
+        "notes" => "笔记",
+        "reflections" => "总结反思",
+        "personal_data_reveals" => "个人信息查看记录",
+        "rectification_cases" => "整改案件",
+        "evidence_files" => "证据文件",
         "complaints" => "投诉",
         "imports" => "导入记录",
         "settings" => "设置",
@@ -316,32 +330,59 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
     Ok(problems)
 }
 
-/// Rehashes every stored recording; the store's promise is that a file's name is its hash.
-fn check_audio(vault: &Vault) -> Result<(u64, Vec<VerifyProblem>), VaultError> {
-    let store = vault.audio();
-    let mut statement = vault.db().prepare("SELECT hash, original_name, event_seq FROM recordings ORDER BY hash")?;
+/// The two kinds of content-addressed file the vault keeps.
+#[derive(Debug, Clone, Copy)]
+enum StoredKind {
+    Recording,
+    Evidence,
+}
+
+/// Rehashes every stored recording or evidence file; the store's promise is that a file's name is
+/// its hash.
+fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<VerifyProblem>), VaultError> {
+    let (store, sql, table, what_zh, what_en, altered, missing) = match kind {
+        StoredKind::Recording => (
+            vault.audio(),
+            "SELECT hash, original_name, event_seq FROM recordings ORDER BY hash",
+            "recordings",
+            "录音",
+            "recording",
+            ProblemKind::AudioAltered,
+            ProblemKind::AudioMissing,
+        ),
+        StoredKind::Evidence => (
+            vault.evidence(),
+            "SELECT hash, name, event_seq FROM evidence_files ORDER BY hash",
+            "evidence_files",
+            "证据文件",
+            "evidence file",
+            ProblemKind::EvidenceAltered,
+            ProblemKind::EvidenceMissing,
+        ),
+    };
+    let mut statement = vault.db().prepare(sql)?;
     let rows: Vec<(String, String, u64)> =
         statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut problems = Vec::new();
     for (hash, name, seq) in &rows {
         let path = store.path_of(hash);
-        let (kind, zh, en) = match AudioStore::hash_file(&path) {
+        let (kind, zh, en) = match ContentStore::hash_file(&path) {
             Ok((actual, _)) if &actual == hash => continue,
             Ok(_) => (
-                ProblemKind::AudioAltered,
-                format!("录音 {name}（{hash:.12}…）的文件内容已被改动"),
-                format!("the file of recording {name} ({hash:.12}…) was altered"),
+                altered,
+                format!("{what_zh} {name}（{hash:.12}…）的文件内容已被改动"),
+                format!("the file of {what_en} {name} ({hash:.12}…) was altered"),
             ),
             Err(_) => (
-                ProblemKind::AudioMissing,
-                format!("录音 {name}（{hash:.12}…）的文件缺失"),
-                format!("the file of recording {name} ({hash:.12}…) is missing"),
+                missing,
+                format!("{what_zh} {name}（{hash:.12}…）的文件缺失"),
+                format!("the file of {what_en} {name} ({hash:.12}…) is missing"),
             ),
         };
         problems.push(VerifyProblem {
             kind,
             event_seq: Some(*seq),
-            table: Some("recordings".to_owned()),
+            table: Some(table.to_owned()),
             key: Some(hash.clone()),
             message_zh: zh,
             message_en: en,

@@ -2,33 +2,17 @@
 
 use std::sync::Arc;
 
-use tingjian_core::model::{Complaint, Person};
+use tingjian_core::model::Person;
 use tingjian_core::time::FixedClock;
 use tingjian_core::{QuarterId, QuarterState};
 use tingjian_vault::event::{GENESIS_PREV_HASH, chain_hash, sha256_hex};
 use tingjian_vault::{Event, Vault};
 
+mod common;
+use common::complaint;
+
 fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock("2026-11-02T06:30:00Z".parse().expect("instant")))
-}
-
-fn complaint(number: &str) -> Complaint {
-    Complaint {
-        number: number.to_owned(),
-        accepted_at: "2026-11-02T01:05:00.000000Z".to_owned(),
-        channel: "客服热线".to_owned(),
-        business_line: "信用卡".to_owned(),
-        category: "收费定价".to_owned(),
-        department: "信用卡中心".to_owned(),
-        customer_name: "张三".to_owned(),
-        phone: "13800001111".to_owned(),
-        first_response_at: None,
-        resolved_at: None,
-        status: "处理中".to_owned(),
-        recording_file: String::new(),
-        regulator_forwarded: false,
-        summary: "年费争议".to_owned(),
-    }
 }
 
 #[test]
@@ -68,6 +52,7 @@ fn status_counts_the_current_quarter_in_shanghai_time() {
                     id: "wang".to_owned(),
                     display_name: "王建国".to_owned(),
                     role: "reviewer".to_owned(),
+                    department: None,
                 },
             },
             Event::ComplaintRecorded { complaint: complaint("TS1") },
@@ -138,15 +123,42 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE imports DROP COLUMN manifest_blake3;
              ALTER TABLE imports DROP COLUMN rejected;
              ALTER TABLE imports DROP COLUMN warnings;
-             DROP TABLE settings;
-             DROP TABLE listening_spans;
-             DROP TABLE listening_sessions;
-             DROP TABLE sampling_policies;
-             DROP TABLE sample_draws;
-             DROP TABLE assignments;
+             ALTER TABLE people DROP COLUMN department;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");
+        // Every table later migrations created goes: virtual tables first (their shadow tables go
+        // with them), then the rest.
+        const VERSION_1: &str = "('events', 'vault_info', 'people', 'quarters', 'recordings', 'complaints', 'imports')";
+        for virtual_first in [true, false] {
+            let later: Vec<String> = conn
+                .prepare(&format!(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                     AND name NOT IN {VERSION_1} AND (sql LIKE 'CREATE VIRTUAL%') = ?1"
+                ))
+                .expect("prepare")
+                .query_map([virtual_first], |r| r.get(0))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("names");
+            for name in later {
+                conn.execute_batch(&format!("DROP TABLE IF EXISTS {name};")).expect("drop");
+            }
+        }
+        // Later migrations also added triggers and indexes to version-1 tables; drop those too.
+        let later: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+                 AND name NOT IN ('complaints_by_quarter', 'events_append_only_update', 'events_append_only_delete')",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        for (kind, name) in later {
+            conn.execute_batch(&format!("DROP {kind} {name};")).expect("drop");
+        }
     }
     let vault = Vault::open_with_clock(&dir, "wang", clock()).expect("open migrates");
     let version: u32 = vault.db().pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
@@ -157,5 +169,11 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
         .query_row("SELECT count(*) FROM pragma_table_info('recordings') WHERE name = 'analytics'", [], |r| r.get(0))
         .expect("pragma");
     assert!(has_column);
+    // The search index is built for the complaints already there.
+    let indexed: String = vault
+        .db()
+        .query_row("SELECT number FROM complaint_search WHERE complaint_search MATCH 'TS1'", [], |r| r.get(0))
+        .expect("indexed");
+    assert_eq!(indexed, "TS1");
     assert!(vault.verify().expect("verify").ok);
 }

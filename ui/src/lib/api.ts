@@ -3,21 +3,32 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
+  Actor,
+  CaseAction,
   ColumnMapping,
+  ComplaintPage,
   ComplaintQuery,
-  ComplaintRow,
+  Draft,
   ExportPreview,
   ImportProgress,
   ImportReport,
   ImportRequest,
   LibraryFacets,
   MyAssignments,
+  Note,
+  PersonalData,
   Policy,
   QuarterDashboard,
   SampleVerification,
   PlayerOpened,
   PlayerSettings,
   PlayerUpdate,
+  RectificationCase,
+  RectificationFilter,
+  RectificationRequest,
+  RectificationSummary,
+  RectificationView,
+  Reflection,
   ReviewView,
   UiError,
   VaultStatus,
@@ -52,7 +63,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   vaultStatus: () => call<VaultStatus>("vault_status"),
   verifyVault: () => call<VerifyReport>("verify_vault"),
-  listComplaints: (query: ComplaintQuery) => call<ComplaintRow[]>("list_complaints", { query }),
+  /** One page of the library (`limit` rows from `offset`) and how many complaints match in all. */
+  complaintPage: (query: ComplaintQuery, offset: number, limit: number) =>
+    call<ComplaintPage>("complaint_page", { query, offset, limit }),
   libraryFacets: () => call<LibraryFacets>("library_facets"),
   previewExport: (path: string, mapping: ColumnMapping | null) =>
     call<ExportPreview>("preview_export", { path, mapping }),
@@ -66,6 +79,29 @@ export const api = {
   openReview: (query: string) => call<ReviewView>("open_review", { query }),
   waveform: (hash: string, startMs: number, endMs: number, width: number) =>
     call<Waveform>("review_waveform", { hash, startMs, endMs, width }),
+  addNote: (complaint: string, atMs: number, text: string) => call<Note>("add_note", { complaint, atMs, text }),
+  editNote: (noteId: string, atMs: number, text: string) => call<Note>("edit_note", { noteId, atMs, text }),
+  /** Saves the reflection draft (not an audit event; submitting is). */
+  saveReflectionDraft: (complaint: string, text: string) => call<Draft>("save_reflection_draft", { complaint, text }),
+  submitReflection: (complaint: string, text: string) => call<Reflection>("submit_reflection", { complaint, text }),
+  /** Shows personal data whole; the reveal is recorded in the audit log. */
+  revealPersonalData: (complaint: string, reason: string) =>
+    call<PersonalData>("reveal_personal_data", { complaint, reason }),
+  requireRectification: (request: RectificationRequest) =>
+    call<RectificationCase>("require_rectification", { request }),
+  rectificationBoard: (filter: RectificationFilter) =>
+    call<RectificationSummary[]>("rectification_board", { filter }),
+  rectificationView: (caseId: string) => call<RectificationView>("rectification_view", { caseId }),
+  /** A step on a case; the rules in the core decide whether the current person may take it. */
+  rectificationStep: (caseId: string, step: CaseAction) =>
+    call<RectificationView>("rectification_step", { caseId, step }),
+  logRectificationProgress: (caseId: string, action: number, text: string, files: string[], marksDone: boolean) =>
+    call<RectificationView>("log_rectification_progress", { caseId, action, text, files, marksDone }),
+  draftRectification: (request: RectificationRequest) =>
+    call<RectificationView>("draft_rectification", { request }),
+  rectificationActor: () => call<Actor>("rectification_actor"),
+  /** Opens a copy of the evidence file with the system's program (after checking its hash). */
+  openEvidence: (hash: string) => call<void>("open_evidence", { hash }),
   /** Loads the recording into the player and starts a listening session; updates arrive ≥ 30 times a second. */
   playerOpen: (query: string, onUpdate: (update: PlayerUpdate) => void) => {
     const channel = new Channel<PlayerUpdate>();
@@ -87,9 +123,10 @@ export const api = {
   myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
 };
 
-/** The native file picker; `null` when the person cancels. */
+/** The native file picker; `null` when the person cancels. No extensions: any file. */
 export async function pickFile(title: string, extensions: string[]): Promise<string | null> {
-  const chosen = await open({ title, multiple: false, directory: false, filters: [{ name: title, extensions }] });
+  const filters = extensions.length > 0 ? [{ name: title, extensions }] : undefined;
+  const chosen = await open({ title, multiple: false, directory: false, filters });
   return typeof chosen === "string" ? chosen : null;
 }
 

@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "QUARTER_LOCKED" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -133,7 +133,11 @@ duration_ms: number, bytes: number,
  */
 analytics: CallAnalytics | null, };
 
-export type Person = { id: string, display_name: string, role: string, };
+export type Person = { id: string, display_name: string, role: string, 
+/**
+ * The department a department head answers for.
+ */
+department?: string, };
 
 export type DepartmentCount = { department: string, complaints: number, with_recording: number, 
 /**
@@ -155,7 +159,7 @@ quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in
  */
 departments: Array<DepartmentCount>, };
 
-export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered";
+export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered";
 
 export type VerifyProblem = { kind: ProblemKind, 
 /**
@@ -217,21 +221,44 @@ export type ComplaintQuery = {
 /**
  * One complaint by its number.
  */
-number?: string, quarter: string | null, department: string | null, category: string | null, channel: string | null, 
+number?: string, quarter: string | null, department: string | null, business_line: string | null, category: string | null, channel: string | null, 
 /**
  * `YYYY-MM`, in the branch's zone.
  */
-month: string | null, has_recording: boolean | null, sort: ComplaintSort, descending: boolean, };
+month: string | null, has_recording: boolean | null, regulator_forwarded: boolean | null, 
+/**
+ * Reviewed = at least one reflection (总结反思) submitted.
+ */
+reviewed: boolean | null, 
+/**
+ * Full text: a literal substring of the number, the summary or a note (case-insensitive for
+ * Latin letters). Quotes, `*`, `OR` and the like are searched for as written.
+ */
+text: string | null, sort: ComplaintSort, descending: boolean, };
 
-export type ComplaintSort = "accepted_at" | "number" | "department" | "category" | "channel" | "duration";
+export type ComplaintSort = "accepted_at" | "number" | "department" | "business_line" | "category" | "channel" | "duration";
 
 export type ComplaintRow = { number: string, accepted_at: string, quarter: string, channel: string, business_line: string, category: string, department: string, 
 /**
  * Masked: `张*`.
  */
-customer_masked: string, regulator_forwarded: boolean, status: string, summary: string, recording_hash: string | null, recording_name: string | null, recording_codec: string | null, duration_ms: number | null, };
+customer_masked: string, regulator_forwarded: boolean, status: string, summary: string, recording_hash: string | null, recording_name: string | null, recording_codec: string | null, duration_ms: number | null, 
+/**
+ * At least one reflection (总结反思) has been submitted on it.
+ */
+reviewed: boolean, 
+/**
+ * How many notes reviewers pinned to its call.
+ */
+note_count: number, };
 
-export type LibraryFacets = { quarters: Array<string>, departments: Array<string>, categories: Array<string>, channels: Array<string>, months: Array<string>, };
+export type ComplaintPage = { total: number, 
+/**
+ * The offset the page starts at, as asked.
+ */
+offset: number, rows: Array<ComplaintRow>, };
+
+export type LibraryFacets = { quarters: Array<string>, departments: Array<string>, business_lines: Array<string>, categories: Array<string>, channels: Array<string>, months: Array<string>, };
 
 export type ImportRequest = { manifest: string, recordings: string, link_pattern: string | null, 
 /**
@@ -279,11 +306,219 @@ spans: Array<HeardSpan>,
  */
 coverage: Coverage, };
 
+export type ComplaintDetails = { first_response_at: string | null, resolved_at: string | null, 
+/**
+ * `138****1234`.
+ */
+phone_masked: string, number: string, accepted_at: string, quarter: string, channel: string, business_line: string, category: string, department: string, 
+/**
+ * Masked: `张*`.
+ */
+customer_masked: string, regulator_forwarded: boolean, status: string, summary: string, recording_hash: string | null, recording_name: string | null, recording_codec: string | null, duration_ms: number | null, 
+/**
+ * At least one reflection (总结反思) has been submitted on it.
+ */
+reviewed: boolean, 
+/**
+ * How many notes reviewers pinned to its call.
+ */
+note_count: number, };
+
+export type Note = { id: string, complaint_number: string, recording_hash: string, person: string, 
+/**
+ * The author's display name, or their id when the vault does not know them.
+ */
+person_name: string, at_ms: number, text: string, created_at: string, 
+/**
+ * When the author last changed it; earlier texts stay in the log.
+ */
+edited_at: string | null, };
+
+export type Reflection = { id: string, complaint_number: string, person: string, 
+/**
+ * The author's display name, or their id when the vault does not know them.
+ */
+person_name: string, text: string, submitted_at: string, };
+
+export type Draft = { text: string, saved_at: string, };
+
+export type PersonalData = { complaint_number: string, customer_name: string, phone: string, 
+/**
+ * The audit event that recorded the reveal.
+ */
+event_seq: number, };
+
+export type RectificationRequest = { complaint_number: string, department: string, what_must_change: string, 
+/**
+ * Notes on the call that show the problem.
+ */
+note_ids: Array<string>, 
+/**
+ * One of [`SEVERITIES`].
+ */
+severity: string, 
+/**
+ * `YYYY-MM-DD`; `None` gives the policy's days from today in the branch's zone.
+ */
+due_date?: string, };
+
+export type RectificationCase = { id: string, complaint_number: string, recording_hash: string | null, department: string, what_must_change: string, note_ids: Array<string>, severity: string, due_date: string, state: string, opened_by: string, opened_at: string, };
+
+export type CaseState = "draft" | "open" | "in_progress" | "pending_verification" | "closed" | "cancelled";
+
+export type Effectiveness = "effective" | "partly_effective" | "not_effective";
+
+export type CaseRole = "president" | "coordinator" | "department_head" | "reviewer";
+
+export type Actor = { id: string, role: CaseRole, department?: string, };
+
+export type ActionKind = "open" | "answer" | "add_action" | "log_progress" | "submit_for_verification" | "verify" | "cancel";
+
+export type NewAction = { 
+/**
+ * What will be done (整改措施).
+ */
+measure: string, 
+/**
+ * Who is responsible for it.
+ */
+owner: string, due_on: string, 
+/**
+ * What will count as done (完成标准).
+ */
+done_criterion: string, };
+
+export type RectificationAction = { measure: string, owner: string, due_on: string, done_criterion: string, 
+/**
+ * The day progress marking it done was logged; once set it never changes.
+ */
+done_on: string | null, added_on: string, added_by: string, };
+
+export type RootCause = { 
+/**
+ * A short category (such as 制度 / 流程 / 培训 / 系统 / 人员).
+ */
+category: string, text: string, 
+/**
+ * Complaint numbers of similar cases, when there are any.
+ */
+similar_complaints: Array<string>, };
+
+export type DepartmentAnswer = { 
+/**
+ * 总结反思
+ */
+reflection: string, root_cause: RootCause, answered_on: string, answered_by: string, };
+
+export type Evidence = { 
+/**
+ * BLAKE3 of the file's bytes, hex.
+ */
+hash: string, 
+/**
+ * The file name it was added under.
+ */
+name: string, };
+
+export type ProgressEntry = { 
+/**
+ * Index into [`Case::actions`].
+ */
+action: number, on: string, by: string, text: string, evidence: Array<Evidence>, 
+/**
+ * This entry reports the action done.
+ */
+marks_done: boolean, };
+
+export type ObservationPeriod = { from: string, to: string, };
+
+export type CaseVerification = { result: Effectiveness, 
+/**
+ * What was checked (验证标准).
+ */
+criteria: string, observation: ObservationPeriod, 
+/**
+ * What was found; required unless the result is effective.
+ */
+finding: string, verified_on: string, verified_by: string, 
+/**
+ * The case's new due date when this check reopened it.
+ */
+reopened_due_on: string | null, };
+
+export type Cancellation = { reason: string, on: string, by: string, };
+
+export type TransitionRecord = { from: CaseState, to: CaseState, action: ActionKind, on: string, by: string, };
+
+export type CaseAction = { "kind": "open", due_on: string | null, } | { "kind": "answer", reflection: string, root_cause: RootCause, actions: Array<NewAction>, } | { "kind": "add_action", action: NewAction, } | { "kind": "log_progress", action: number, text: string, evidence: Array<Evidence>, marks_done: boolean, } | { "kind": "submit_for_verification" } | { "kind": "verify", result: Effectiveness, criteria: string, observation: ObservationPeriod, finding: string, new_due_on: string | null, } | { "kind": "cancel", reason: string, };
+
+export type RectificationPolicy = { 
+/**
+ * A case is due this many days after it is opened (or reopened), unless a date is given.
+ */
+case_due_days: number, 
+/**
+ * A case pending verification for more than this many days is flagged for the coordinator.
+ */
+verification_wait_days: number, };
+
+export type OverdueFlag = { "kind": "action_overdue", action: number, due_on: string, days_late: number, } | { "kind": "case_overdue", due_on: string, days_late: number, } | { "kind": "awaiting_verification", since: string, days_waiting: number, };
+
+export type Case = { id: string, 
+/**
+ * The responsible department (责任机构).
+ */
+department: string, state: CaseState, created_on: string, created_by: string, 
+/**
+ * The day it was issued to the department; `None` while a draft.
+ */
+opened_on: string | null, 
+/**
+ * The current due date; a verification that reopens the case sets a new one.
+ */
+due_on: string | null, answer: DepartmentAnswer | null, actions: Array<RectificationAction>, progress: Array<ProgressEntry>, 
+/**
+ * The day it was last submitted for verification.
+ */
+submitted_on: string | null, verifications: Array<CaseVerification>, cancellation: Cancellation | null, history: Array<TransitionRecord>, };
+
+export type RectificationFilter = { state: CaseState | null, department: string | null, 
+/**
+ * Only cases with something late.
+ */
+overdue: boolean, 
+/**
+ * Only the cases of the current person's department (a department head's list).
+ */
+mine: boolean, };
+
+export type RectificationSummary = { id: string, complaint_number: string, department: string, what_must_change: string, severity: string, state: CaseState, 
+/**
+ * `YYYY-MM-DD`, empty for a draft.
+ */
+due_date: string, opened_at: string, opened_by: string, opened_by_name: string, actions_total: number, actions_done: number, overdue: Array<OverdueFlag>, };
+
+export type EvidenceFile = { hash: string, name: string, bytes: number, };
+
+export type RectificationView = { summary: RectificationSummary, case: Case, complaint: ComplaintDetails | null, recording_hash: string | null, 
+/**
+ * The notes on the call that show the problem.
+ */
+notes: Array<Note>, evidence: Array<EvidenceFile>, 
+/**
+ * The current person as the rules see them, and the steps they may take now.
+ */
+me: Actor, available: Array<ActionKind>, 
+/**
+ * Display names of everyone the case mentions, by id.
+ */
+names: { [key in string]: string }, };
+
 export type ReviewView = { hash: string, original_name: string, duration_ms: number, channels: number, 
 /**
  * The complaint, personal data masked.
  */
-complaint: ComplaintRow | null, analytics: CallAnalytics | null, 
+complaint: ComplaintDetails | null, analytics: CallAnalytics | null, 
 /**
  * What the current person has heard of it, over all their sessions.
  */
@@ -291,7 +526,31 @@ my_coverage: Coverage,
 /**
  * What anyone has heard of it.
  */
-all_coverage: Coverage, };
+all_coverage: Coverage, 
+/**
+ * The person reviewing (the vault's actor): their own notes can be edited.
+ */
+person: string, 
+/**
+ * Everyone's notes on the call, in the order of the call.
+ */
+notes: Array<Note>, 
+/**
+ * Reflections submitted on the complaint, oldest first.
+ */
+reflections: Array<Reflection>, 
+/**
+ * The current person's unsubmitted reflection, as last saved.
+ */
+draft: Draft | null, 
+/**
+ * Rectification cases opened for the complaint.
+ */
+rectifications: Array<RectificationCase>, 
+/**
+ * The departments a rectification can be required of (those the vault knows).
+ */
+departments: Array<string>, };
 
 export type Waveform = { sample_rate: number, channels: number, duration_ms: number, 
 /**
@@ -562,7 +821,7 @@ assignments: Array<Assignment>, };
 
 export type ReviewerProgress = { reviewer_id: string, display_name: string, assigned: number, listened: number, 
 /**
- * Reflections do not exist yet (a later issue adds them): always 0 until then.
+ * Assigned calls on which they have submitted a reflection.
  */
 reflected: number, overdue: number, };
 

@@ -4,21 +4,35 @@ import type { Locale } from "./i18n";
 
 export const BRANCH_ZONE = "Asia/Shanghai";
 
+// Building an Intl.DateTimeFormat costs far more than using one (the library formats dozens of
+// rows a frame while scrolling), so each kind is built once.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function instantFormat(locale: Locale, withSeconds: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${withSeconds}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === "zh-CN" ? "zh-CN" : "en-GB", {
+      timeZone: BRANCH_ZONE,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: withSeconds ? "2-digit" : undefined,
+      hourCycle: "h23",
+    });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** An RFC 3339 instant as the branch reads it, e.g. "2026-11-29 14:03". */
 export function formatInstant(iso: string | null | undefined, locale: Locale, withSeconds = false): string {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat(locale === "zh-CN" ? "zh-CN" : "en-GB", {
-    timeZone: BRANCH_ZONE,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: withSeconds ? "2-digit" : undefined,
-    hourCycle: "h23",
-  }).formatToParts(date);
+  const parts = instantFormat(locale, withSeconds).formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   const time = `${get("hour")}:${get("minute")}${withSeconds ? `:${get("second")}` : ""}`;
   return `${get("year")}-${get("month")}-${get("day")} ${time}`;
