@@ -7,7 +7,7 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::Value;
 use tingjian_e2e::{App, Error, demo_vault, sound_env, sqlite};
-use tingjian_sound_setups::{AlsaConfig, PulseServer};
+use tingjian_sound_setups::AlsaConfig;
 
 const WAIT: Duration = Duration::from_secs(30);
 const SIZES: [(u32, u32); 2] = [(1280, 800), (1920, 1080)];
@@ -50,10 +50,11 @@ async fn library_and_review_fit_both_window_sizes_in_both_languages() -> Result<
     let vault = demo_vault(temp.path());
     let number = reviewed_complaint(&vault);
     assert!(!number.is_empty(), "the demo has a reviewed call");
-    // A private sound server, so the review screen shows a working player as a reviewer sees it.
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let mut app = App::launch_with_env(&vault, &sound_env(Some(&pulse), &alsa)).await?;
+    // A sound device that opens (ALSA's file plugin; nothing is played here), so the review screen
+    // shows a working player as a reviewer sees it, without a second PulseAudio daemon competing
+    // with the real-time sound tests' one.
+    let alsa = AlsaConfig::capture();
+    let mut app = App::launch_with_env(&vault, &sound_env(None, &alsa)).await?;
     app.wait_for("[data-testid=nav-library]", WAIT).await?;
     for lang in ["zh", "en"] {
         if lang == "en" {

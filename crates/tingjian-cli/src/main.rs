@@ -6,6 +6,7 @@
 mod demo;
 mod demo_story;
 mod output;
+mod people;
 mod play;
 mod rectify;
 mod sample;
@@ -90,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         action: sample::QuarterCommand,
     },
+    /// People, their roles and departments. 人员
+    People {
+        #[command(subcommand)]
+        action: people::PeopleCommand,
+    },
     /// Rectification cases: the board and one case. 整改
     Rectify {
         #[command(subcommand)]
@@ -157,6 +163,7 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
         Command::Sample { action } => return sample::run_sample(action, vault_dir, actor, out),
         Command::Quarter { action } => return sample::run_quarter(action, vault_dir, actor, out),
         Command::Rectify { action } => return rectify::run(action, vault_dir, actor, out),
+        Command::People { action } => return people::run(action, vault_dir, actor, out),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -120,3 +120,47 @@ fn show_gives_one_case_whole_and_an_unknown_id_is_a_coded_error() {
     assert_eq!(missing.status.code(), Some(1));
     assert_eq!(json(&missing)["error"]["code"], "CASE_NOT_FOUND");
 }
+
+#[test]
+fn people_set_with_a_role_decide_who_may_take_which_step() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = temp.path().join("v");
+    let [late, _, _] = vault_with_cases(&vault);
+    let it = |args: &[&str]| tingjian_as(&vault, "it.admin", &[], args);
+
+    // Before chen is known, chen is a reviewer and may take no step.
+    let shown = json(&tingjian_as(&vault, "chen.jing", &[], &["rectify", "show", &late, "--json"]));
+    assert_eq!(shown["me"]["role"], "reviewer");
+    assert_eq!(shown["available"], serde_json::json!([]));
+
+    let bad_role = it(&["people", "set", "chen.jing", "--role", "boss", "--json"]);
+    assert_eq!(bad_role.status.code(), Some(1));
+    assert_eq!(json(&bad_role)["error"]["code"], "INVALID_INPUT");
+    let no_department = it(&["people", "set", "chen.jing", "--role", "department_head", "--json"]);
+    assert!(json(&no_department)["error"]["message_zh"].as_str().unwrap_or("").contains("部门"));
+
+    let set = it(&[
+        "people",
+        "set",
+        "chen.jing",
+        "--name",
+        "陈静（信用卡中心）",
+        "--role",
+        "department_head",
+        "--department",
+        "信用卡中心",
+        "--json",
+    ]);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stdout));
+    let people = json(&it(&["people", "list", "--json"]));
+    assert!(
+        people.as_array().expect("people").iter().any(|p| p["id"] == "chen.jing" && p["department"] == "信用卡中心")
+    );
+
+    // Now the head of 信用卡中心 may answer that department's case.
+    let shown = json(&tingjian_as(&vault, "chen.jing", &[], &["rectify", "show", &late, "--json"]));
+    assert_eq!(shown["me"]["role"], "department_head");
+    assert!(shown["available"].as_array().expect("steps").iter().any(|s| s == "answer"), "{}", shown["available"]);
+    let verified = it(&["verify", "--json"]);
+    assert!(verified.status.success(), "the person change is in the log and replays");
+}

@@ -11,6 +11,7 @@ pub mod event;
 mod library;
 mod listening;
 mod location;
+mod people;
 mod rectification;
 mod review;
 mod sampling;
@@ -33,6 +34,7 @@ pub use library::{
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
+pub use people::ROLES;
 pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView, role_of,
