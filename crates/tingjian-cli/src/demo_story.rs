@@ -110,9 +110,10 @@ fn evidence_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, VaultErr
 pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), VaultError> {
     let as_person = |id: &str| Vault::open_with_clock(root, id, clock.clone());
     let evidence_dir = std::env::temp_dir().join(format!("tingjian-demo-evidence-{}", std::process::id()));
-    let retail = call_of(&as_person("li.min")?, "零售金融部")?;
-    let cards = call_of(&as_person("li.min")?, "信用卡中心")?;
-    let east = call_of(&as_person("li.min")?, "城东支行")?;
+    let [retail, cards, east] = {
+        let vault = as_person("li.min")?;
+        [call_of(&vault, "零售金融部")?, call_of(&vault, "信用卡中心")?, call_of(&vault, "城东支行")?]
+    };
 
     // 城东支行: answered, verified not effective (reopened), resubmitted, verified effective: closed.
     if let Some(number) = &east {

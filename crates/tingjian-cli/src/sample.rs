@@ -106,7 +106,7 @@ pub fn run_sample(command: &SampleCommand, vault_dir: &Path, actor: &str, out: O
                 None => vault.sampling_policy(*quarter).map_err(ui)?,
             };
             let Some(policy) = policy else {
-                return Err(ui(VaultError::SampleRefused {
+                return Err(ui(VaultError::Refused {
                     message_zh: format!("{quarter} 季度还没有抽样策略"),
                     message_en: format!("quarter {quarter} has no sampling policy"),
                 }));

@@ -846,6 +846,16 @@ impl Case {
         Ok(case)
     }
 
+    /// The steps `by` may take on this case now: those their role may take from its state, and a
+    /// department's steps only on their own department's case (what [`Case::apply`] would accept,
+    /// content aside).
+    pub fn available_to(&self, by: &Actor) -> Vec<ActionKind> {
+        available_actions(self.state, by.role)
+            .into_iter()
+            .filter(|kind| !kind.is_departments() || by.department.as_deref() == Some(self.department.as_str()))
+            .collect()
+    }
+
     /// The actions not done yet, with their index.
     pub fn undone_actions(&self) -> impl Iterator<Item = (u32, &RectificationAction)> {
         (0u32..).zip(&self.actions).filter(|(_, action)| !action.is_done())

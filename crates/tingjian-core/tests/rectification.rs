@@ -453,6 +453,10 @@ fn a_department_head_acts_only_for_their_own_department() {
         ErrorCode::NotPermitted
     );
     assert!(open.apply(&action, &actor(Role::DepartmentHead), day(1), &policy()).is_ok());
+    // What a screen offers agrees: nothing to the other department's head, the answer to the own.
+    assert!(open.available_to(&nowhere).is_empty());
+    assert_eq!(open.available_to(&actor(Role::DepartmentHead)), [ActionKind::Answer]);
+    assert_eq!(open.available_to(&actor(Role::Coordinator)), [ActionKind::Cancel]);
 }
 
 #[test]

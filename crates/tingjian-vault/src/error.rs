@@ -37,10 +37,11 @@ pub enum VaultError {
     QuarterLocked { quarter: String, state: String, action: QuarterAction },
     #[error("quarter {quarter} has no draw yet: draw its sample first")]
     NoDraw { quarter: String },
-    /// A request about the sample that cannot be met (an unknown complaint or reviewer, a call
-    /// already in the sample); the messages say which.
+    /// A request that cannot be met as it is: an unknown complaint or reviewer for the sample, an
+    /// empty or too long note, a past due date, a page size out of range, a role that does not
+    /// exist. The messages say which, in both languages.
     #[error("{message_en}")]
-    SampleRefused { message_zh: String, message_en: String },
+    Refused { message_zh: String, message_en: String },
     #[error("no complaint numbered \"{number}\" is in the vault")]
     ComplaintNotFound { number: String },
     #[error("no note {id} exists")]
@@ -51,14 +52,6 @@ pub enum VaultError {
     Rectification(#[from] tingjian_core::rectification::RectificationError),
     #[error("note {id} was written by {author}: only its author can change it")]
     NotTheAuthor { id: String, author: String },
-    /// Something written in the review workspace cannot be kept as it is (empty, too long, a note
-    /// of another call, a date that does not parse); the messages say which.
-    #[error("{message_en}")]
-    ReviewRefused { message_zh: String, message_en: String },
-    /// A library query that cannot be run (a page size out of range, a month that is not
-    /// `YYYY-MM`, a search too long); the messages say which.
-    #[error("{message_en}")]
-    InvalidLibraryQuery { message_zh: String, message_en: String },
 }
 
 /// What was attempted on a quarter whose state does not allow it.
@@ -104,6 +97,11 @@ fn state_zh(state: &str) -> &str {
 }
 
 impl VaultError {
+    /// A [`VaultError::Refused`] with its reason in Chinese and English.
+    pub fn refused(message_zh: impl Into<String>, message_en: impl Into<String>) -> Self {
+        VaultError::Refused { message_zh: message_zh.into(), message_en: message_en.into() }
+    }
+
     /// Classifies an I/O failure: permission and read-only-filesystem failures mean the vault
     /// directory cannot be written, anything else is reported as it is.
     pub fn from_io(path: &std::path::Path, source: std::io::Error) -> Self {
@@ -135,15 +133,12 @@ impl Coded for VaultError {
             VaultError::SpanOutsideRecording { .. } => ErrorCode::Internal,
             VaultError::Sampling(inner) => inner.code(),
             VaultError::QuarterLocked { .. } => ErrorCode::QuarterLocked,
-            VaultError::NoDraw { .. } | VaultError::SampleRefused { .. } | VaultError::ReviewRefused { .. } => {
-                ErrorCode::InvalidInput
-            }
+            VaultError::NoDraw { .. } | VaultError::Refused { .. } => ErrorCode::InvalidInput,
             VaultError::ComplaintNotFound { .. } => ErrorCode::ComplaintNotFound,
             VaultError::NoteNotFound { .. } => ErrorCode::NoteNotFound,
             VaultError::CaseNotFound { .. } => ErrorCode::CaseNotFound,
             VaultError::Rectification(inner) => inner.code(),
             VaultError::NotTheAuthor { .. } => ErrorCode::NotPermitted,
-            VaultError::InvalidLibraryQuery { .. } => ErrorCode::InvalidInput,
         }
     }
 
@@ -179,15 +174,12 @@ impl Coded for VaultError {
                 format!("{quarter} 季度{}，不能{}", state_zh(state), action.zh())
             }
             VaultError::NoDraw { quarter } => format!("{quarter} 季度尚未抽样，请先抽样"),
-            VaultError::SampleRefused { message_zh, .. } | VaultError::ReviewRefused { message_zh, .. } => {
-                message_zh.clone()
-            }
+            VaultError::Refused { message_zh, .. } => message_zh.clone(),
             VaultError::ComplaintNotFound { number } => format!("档案库中没有编号为“{number}”的投诉"),
             VaultError::NoteNotFound { id } => format!("找不到笔记 {id}"),
             VaultError::CaseNotFound { id } => format!("找不到整改案件或证据文件 {id}"),
             VaultError::Rectification(inner) => inner.message_zh(),
             VaultError::NotTheAuthor { id, author } => format!("笔记 {id} 由 {author} 所写，只有作者本人可以修改"),
-            VaultError::InvalidLibraryQuery { message_zh, .. } => message_zh.clone(),
         }
     }
 }

@@ -267,7 +267,7 @@ impl Filter {
         if let Some(month) = given(&query.month) {
             // Months are the branch's. The range on the stored UTC instants lets the acceptance
             // index find them; the shifted YYYY-MM keeps the exact meaning.
-            let (from, to) = month_bounds(&month).ok_or_else(|| VaultError::InvalidLibraryQuery {
+            let (from, to) = month_bounds(&month).ok_or_else(|| VaultError::Refused {
                 message_zh: format!("受理月份“{month}”格式不对，应为 YYYY-MM"),
                 message_en: format!("month \"{month}\" is not YYYY-MM"),
             })?;
@@ -294,7 +294,7 @@ impl Filter {
         ));
         if let Some(text) = &query.text {
             if text.trim().chars().count() > MAX_SEARCH_CHARS {
-                return Err(VaultError::InvalidLibraryQuery {
+                return Err(VaultError::Refused {
                     message_zh: format!("搜索内容过长：最多 {MAX_SEARCH_CHARS} 个字"),
                     message_en: format!("the search is too long: at most {MAX_SEARCH_CHARS} characters"),
                 });
@@ -376,7 +376,7 @@ impl Vault {
     /// `offset` in the query's order, and how many match in all.
     pub fn complaint_page(&self, query: &ComplaintQuery, offset: u32, limit: u32) -> Result<ComplaintPage, VaultError> {
         if limit == 0 || limit > MAX_PAGE_ROWS {
-            return Err(VaultError::InvalidLibraryQuery {
+            return Err(VaultError::Refused {
                 message_zh: format!("每页行数须在 1 到 {MAX_PAGE_ROWS} 之间，收到 {limit}"),
                 message_en: format!("a page holds 1 to {MAX_PAGE_ROWS} rows, not {limit}"),
             });

@@ -9,29 +9,25 @@ use crate::{Event, Vault, VaultError};
 /// The roles the vault knows; anyone else acting is a reviewer.
 pub const ROLES: &[&str] = &["president", "coordinator", "department_head", "reviewer"];
 
-fn refused(zh: String, en: String) -> VaultError {
-    VaultError::ReviewRefused { message_zh: zh, message_en: en }
-}
-
 impl Vault {
     /// Adds a person, or changes an existing person's name, role or department.
     pub fn set_person(&mut self, person: Person) -> Result<Person, VaultError> {
         let id = person.id.trim();
         if id.is_empty() || id.chars().any(char::is_whitespace) {
-            return Err(refused(
+            return Err(VaultError::refused(
                 format!("人员标识“{}”无效：不能为空，也不能含空格", person.id),
                 format!("person id \"{}\" is empty or has spaces", person.id),
             ));
         }
         if !ROLES.contains(&person.role.as_str()) {
-            return Err(refused(
+            return Err(VaultError::refused(
                 format!("角色“{}”无效，应为 {}", person.role, ROLES.join(" / ")),
                 format!("role \"{}\" is not one of {}", person.role, ROLES.join(", ")),
             ));
         }
         let department = person.department.as_deref().map(str::trim).filter(|d| !d.is_empty());
         if person.role == "department_head" && department.is_none() {
-            return Err(refused(
+            return Err(VaultError::refused(
                 "部门负责人须指定所负责的部门（--department）".to_owned(),
                 "a department head needs the department they answer for (--department)".to_owned(),
             ));

@@ -9,8 +9,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tingjian_core::rectification::{
-    ActionKind, Actor, Case, CaseAction, CaseState, Evidence, OverdueFlag, RectificationPolicy, Role,
-    available_actions, overdue,
+    ActionKind, Actor, Case, CaseAction, CaseState, Evidence, OverdueFlag, RectificationPolicy, Role, overdue,
 };
 use tingjian_core::time::in_branch_zone;
 use ts_rs::TS;
@@ -274,10 +273,7 @@ impl Vault {
             .query_map([case_id], |row| Ok(EvidenceFile { hash: row.get(0)?, name: row.get(1)?, bytes: row.get(2)? }))?
             .collect::<Result<_, _>>()?;
         let me = self.rectification_actor()?;
-        let mut available = available_actions(case.state, me.role);
-        if me.role == Role::DepartmentHead && me.department.as_deref() != Some(case.department.as_str()) {
-            available.clear();
-        }
+        let available = case.available_to(&me);
         let mut statement = self.db().prepare("SELECT id, display_name FROM people")?;
         let names = statement
             .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
@@ -327,7 +323,7 @@ impl Vault {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let size = std::fs::metadata(path).map_err(|source| VaultError::Io { path: path.clone(), source })?.len();
             if !path.is_file() || size > EVIDENCE_MAX_BYTES {
-                return Err(VaultError::ReviewRefused {
+                return Err(VaultError::Refused {
                     message_zh: format!(
                         "{}：不是文件，或超过 {} MB，不能作为证据",
                         path.display(),

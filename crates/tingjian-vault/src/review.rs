@@ -111,19 +111,15 @@ pub struct RectificationCase {
     pub opened_at: String,
 }
 
-fn refused(zh: impl Into<String>, en: impl Into<String>) -> VaultError {
-    VaultError::ReviewRefused { message_zh: zh.into(), message_en: en.into() }
-}
-
 /// The text trimmed, or a refusal naming what was empty or too long.
 fn checked_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, VaultError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(refused(format!("{what_zh}不能为空"), format!("the {what_en} is empty")));
+        return Err(VaultError::refused(format!("{what_zh}不能为空"), format!("the {what_en} is empty")));
     }
     let chars = text.chars().count();
     if chars > max {
-        return Err(refused(
+        return Err(VaultError::refused(
             format!("{what_zh}有 {chars} 个字，最多 {max} 个字"),
             format!("the {what_en} has {chars} characters; at most {max} are kept"),
         ));
@@ -215,7 +211,7 @@ impl Vault {
     pub fn add_note(&mut self, complaint_number: &str, at_ms: u64, text: &str) -> Result<Note, VaultError> {
         let text = checked_text(text, NOTE_MAX_CHARS, "笔记", "note")?;
         let Some((recording_hash, duration_ms)) = self.complaint_recording(complaint_number)? else {
-            return Err(refused(
+            return Err(VaultError::refused(
                 format!("投诉 {complaint_number} 没有录音，笔记要对应录音中的时刻"),
                 format!("complaint {complaint_number} has no recording to pin a note to"),
             ));
@@ -362,11 +358,14 @@ impl Vault {
         let recording_hash = self.complaint_recording(number)?.map(|(hash, _)| hash);
         let department = request.department.trim();
         if department.is_empty() {
-            return Err(refused("请指定负责整改的部门", "name the department responsible for the rectification"));
+            return Err(VaultError::refused(
+                "请指定负责整改的部门",
+                "name the department responsible for the rectification",
+            ));
         }
         let what_must_change = checked_text(&request.what_must_change, TEXT_MAX_CHARS, "整改要求", "requirement")?;
         if !SEVERITIES.contains(&request.severity.as_str()) {
-            return Err(refused(
+            return Err(VaultError::refused(
                 format!("严重程度“{}”无效，应为 {}", request.severity, SEVERITIES.join(" / ")),
                 format!("severity \"{}\" is not one of {}", request.severity, SEVERITIES.join(", ")),
             ));
@@ -374,7 +373,7 @@ impl Vault {
         for note_id in &request.note_ids {
             let note = self.note(note_id)?;
             if note.complaint_number != number {
-                return Err(refused(
+                return Err(VaultError::refused(
                     format!("笔记 {note_id} 属于投诉 {}，不是 {number}", note.complaint_number),
                     format!("note {note_id} is on complaint {}, not {number}", note.complaint_number),
                 ));
@@ -385,13 +384,13 @@ impl Vault {
             None => crate::rectification::POLICY.default_due_on(today),
             Some(text) => {
                 let date: jiff::civil::Date = text.parse().map_err(|_| {
-                    refused(
+                    VaultError::refused(
                         format!("整改期限“{text}”不是有效日期（格式 YYYY-MM-DD）"),
                         format!("due date \"{text}\" is not a date (YYYY-MM-DD)"),
                     )
                 })?;
                 if date < today {
-                    return Err(refused(
+                    return Err(VaultError::refused(
                         format!("整改期限 {date} 早于今天 {today}"),
                         format!("due date {date} is before today ({today})"),
                     ));

@@ -265,7 +265,7 @@ impl Vault {
                 }
                 policy
             }
-            None => self.sampling_policy(quarter)?.ok_or_else(|| VaultError::SampleRefused {
+            None => self.sampling_policy(quarter)?.ok_or_else(|| VaultError::Refused {
                 message_zh: format!("{quarter} 季度还没有抽样策略，请先设置策略"),
                 message_en: format!("quarter {quarter} has no sampling policy yet: set one first"),
             })?,
@@ -305,17 +305,16 @@ impl Vault {
         if self.draw_summary(quarter)?.is_none() {
             return Err(VaultError::NoDraw { quarter: quarter.to_string() });
         }
-        let refuse = |zh: String, en: String| VaultError::SampleRefused { message_zh: zh, message_en: en };
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(refuse(
+            return Err(VaultError::refused(
                 "请写明手工添加的理由".to_owned(),
                 "give the reason for adding the call by hand".to_owned(),
             ));
         }
         let policy = self.sampling_policy(quarter)?.unwrap_or_else(empty_policy);
         if !policy.reviewers.iter().any(|r| r.id == reviewer_id) {
-            return Err(refuse(
+            return Err(VaultError::refused(
                 format!("抽样策略中没有听取人 {reviewer_id}"),
                 format!("the sampling policy names no reviewer {reviewer_id:?}"),
             ));
@@ -330,19 +329,19 @@ impl Vault {
             .optional()?;
         let (department, recording_hash) = match found {
             None => {
-                return Err(refuse(
+                return Err(VaultError::refused(
                     format!("档案库中没有投诉 {complaint_number}"),
                     format!("the vault has no complaint {complaint_number}"),
                 ));
             }
             Some((of, _, _)) if of != quarter.to_string() => {
-                return Err(refuse(
+                return Err(VaultError::refused(
                     format!("投诉 {complaint_number} 属于 {of} 季度，不属于 {quarter}"),
                     format!("complaint {complaint_number} belongs to {of}, not {quarter}"),
                 ));
             }
             Some((_, _, None)) => {
-                return Err(refuse(
+                return Err(VaultError::refused(
                     format!("投诉 {complaint_number} 没有录音，无法听取"),
                     format!("complaint {complaint_number} has no recording to listen to"),
                 ));
@@ -353,7 +352,7 @@ impl Vault {
         let present: Option<String> =
             self.db().query_row("SELECT id FROM assignments WHERE id = ?1", [&id], |row| row.get(0)).optional()?;
         if present.is_some() {
-            return Err(refuse(
+            return Err(VaultError::refused(
                 format!("投诉 {complaint_number} 已在本季度样本中"),
                 format!("complaint {complaint_number} is already in the quarter's sample"),
             ));
@@ -628,7 +627,7 @@ fn percent(part: usize, whole: usize) -> f64 {
 fn bind_policy(quarter: QuarterId, mut policy: Policy) -> Result<Policy, VaultError> {
     match policy.quarter_id() {
         Some(named) if named != quarter => {
-            return Err(VaultError::SampleRefused {
+            return Err(VaultError::Refused {
                 message_zh: format!("该策略写明用于 {named} 季度，不能用于 {quarter}"),
                 message_en: format!("the policy is written for {named}, not {quarter}"),
             });
