@@ -19,10 +19,10 @@ export PATH := $(CARGO_BIN):$(PATH)
 APT_PACKAGES := build-essential pkg-config curl file \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
 	libasound2-dev xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-noto-cjk \
-	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 b3sum util-linux procps bc \
+	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 b3sum util-linux procps bc faketime \
 	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean bench-import bench-sampling bench-playback bench-library
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -91,18 +91,30 @@ lint: deps ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine | tail -n 3
 	cd ui && npx vitest run --reporter=dot
 
+# Tests that play sound in real time (a private PulseAudio daemon paces them) measure what the
+# device played against the clock, so they run alone, after everything else, one at a time: no
+# build, no WebKit and no decode-heavy test competes with them for the two cores.
+REAL_TIME_TESTS := binary(realtime)
+
 # Every cargo command selects the whole workspace, so features unify the same way each time and
-# nothing is compiled twice; the end-to-end package is filtered out here and run by `e2e`.
-unit: build
-	cargo nextest run --workspace --no-fail-fast -E 'not package(tingjian-e2e)'
+# nothing is compiled twice; the end-to-end package is filtered out here and run by `e2e`. The
+# demo's calls are generated first: the demo-on-every-day tests import them.
+unit: build demo-vault
+	cargo nextest run --workspace --no-fail-fast -E 'not package(tingjian-e2e) & not ($(REAL_TIME_TESTS))'
+	cargo nextest run --workspace --no-fail-fast --test-threads 1 -E 'not package(tingjian-e2e) & ($(REAL_TIME_TESTS))'
 
 # The real app under Xvfb, driven by tauri-driver + WebKitWebDriver. dbus-run-session makes the
 # session and accessibility buses die with the run.
-e2e: build demo-vault
+# The review tests play in real time, so they run after the others, one at a time.
+E2E_FILTER_SED := sed -u -E '/dbus-daemon|xdg-desktop-portal|Gtk-WARNING|SpiRegistry|^$$/d'
+e2e: build demo-vault deb-debug
 	@mkdir -p "$(TARGET)/tmp"
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
-		cargo nextest run --workspace --no-fail-fast --test-threads 2 -E 'package(tingjian-e2e)' \
-		2>&1 | sed -u -E '/dbus-daemon|xdg-desktop-portal|Gtk-WARNING|SpiRegistry|^$$/d'
+		cargo nextest run --workspace --no-fail-fast --test-threads 2 -E 'package(tingjian-e2e) & not binary(review)' \
+		2>&1 | $(E2E_FILTER_SED)
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
+		cargo nextest run --workspace --no-fail-fast --test-threads 1 -E 'package(tingjian-e2e) & binary(review)' \
+		2>&1 | $(E2E_FILTER_SED)
 	@echo "screenshots: $(TARGET)/e2e-screenshots/"
 
 ## ---- benchmarks (release builds; figures printed, never asserted) -------------------------
@@ -132,6 +144,23 @@ bench-library: deps-apt
 bench-playback: deps
 	cargo build --release --quiet -p tingjian-playback --examples
 	$(TARGET)/release/examples/bench_playback
+
+## ---- the package ---------------------------------------------------------------------------
+
+# Tauri's bundler, from the npm package (its binary ships inside it), run on the app in src-tauri.
+TAURI_CLI := TAURI_APP_PATH=$(ROOT)/src-tauri $(ROOT)/ui/node_modules/.bin/tauri
+
+# The release .deb: the app (no devtools, the UI embedded) and the `tingjian` command.
+dist: deps ui
+	cargo build --release --quiet -p tingjian-app -p tingjian-cli
+	$(TAURI_CLI) bundle --bundles deb --ci 2>&1 | { grep -v '^ *Info' || true; }
+	@ls -1 $(TARGET)/release/bundle/deb/*.deb
+
+# The same package made from the debug build `make test` already has, for the install test.
+DEB_DEBUG_FILES := {"bundle":{"linux":{"deb":{"files":{"/usr/bin/tingjian":"../target/debug/tingjian"}}}}}
+deb-debug: build
+	@rm -rf $(TARGET)/debug/bundle/deb
+	$(TAURI_CLI) bundle --debug --bundles deb --ci --config '$(DEB_DEBUG_FILES)' 2>&1 | { grep -v '^ *Info' || true; }
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p tingjian-app --quiet bindings

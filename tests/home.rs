@@ -1,11 +1,7 @@
 //! The home screen of the real app on real vaults: what a coordinator sees when they open it.
 
-use std::time::Duration;
-
 use serde_json::Value;
-use tingjian_e2e::{App, Error, demo_vault, tingjian};
-
-const WAIT: Duration = Duration::from_secs(30);
+use tingjian_e2e::{App, Error, WAIT, demo_vault, tingjian};
 
 fn status_of(vault: &std::path::Path) -> Value {
     let output = tingjian(vault, &["status", "--json"]);
@@ -44,7 +40,7 @@ async fn home_shows_the_demo_vault_in_chinese_and_switches_to_english() -> Resul
     assert_eq!(lang, "zh-CN");
     app.screenshot("home-zh").await?;
 
-    app.client.find(fantoccini::Locator::Css("[data-testid=lang-toggle]")).await?.click().await?;
+    app.find("[data-testid=lang-toggle]").await?.click().await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     let body = app.body_text().await?;
     assert!(body.contains("Verified") && body.contains("Complaints this quarter"), "{body}");

@@ -1,13 +1,46 @@
 //! The import wizard and the library on the real app: a coordinator brings in the quarter's export
 //! and recordings, then finds complaints in the library.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 use fantoccini::key::Key;
-use tingjian_e2e::{App, Error, demo_data_dir, demo_vault, sqlite, tingjian};
+use tingjian_e2e::{App, Error, WAIT, demo_data_dir, demo_vault, sqlite, tingjian};
 
-const WAIT: Duration = Duration::from_secs(60);
+/// The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks),
+/// without a leading byte-order mark and without blank lines.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (_, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records.retain(|r: &Vec<String>| r.iter().any(|f| !f.trim().is_empty()));
+    records
+}
+
+/// The two rows this test adds to the demo's export, each of a kind the import must reject
+/// (ARCHITECTURE.md, "Import rows"): no complaint number, and an acceptance time that cannot be
+/// read. Both otherwise look like the demo's rows, without a recording.
+const BAD_ROWS: &str = ",2026-10-09 10:00:00,电话,信用卡,收费争议,信用卡中心,张三,13800000000,,,处理中,,否,E2E 没有编号的行\n\
+                        TSE2E0000001,上周三下午,电话,信用卡,收费争议,信用卡中心,李四,13900000000,,,处理中,,否,E2E 受理时间看不懂的行\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it() -> Result<(), Error> {
@@ -15,99 +48,119 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     let vault = temp.path().join("vault");
     assert!(tingjian(&vault, &["init"]).status.success());
     let data = demo_data_dir();
-    let export = data.join("complaints.csv");
+    let demo_export = data.join("complaints.csv");
     let recordings = data.join("recordings");
-    assert!(export.is_file(), "the demo calls exist (make builds them before the end-to-end tests)");
+    assert!(demo_export.is_file(), "the demo calls exist (make builds them before the end-to-end tests)");
+
+    // The test's export: the demo's, with two rows the import must reject at its end.
+    let mut text = std::fs::read_to_string(&demo_export)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let demo_records = csv_records(&text);
+    text.push_str(BAD_ROWS);
+    let export = temp.path().join("complaints-e2e.csv");
+    std::fs::write(&export, &text)?;
+    let records = csv_records(&text);
+    assert_eq!(records.len(), demo_records.len() + 2);
+    assert_eq!(records[0].first().map(String::as_str), Some("投诉编号"), "the demo's export starts with its header");
+    let data_rows = (records.len() - 1) as u64;
+    // Rows as a spreadsheet numbers them (the header is row 1; no field of the demo's spans lines).
+    assert_eq!(text.lines().count(), records.len(), "one line per row");
+    let bad_rows = [demo_records.len() + 1, demo_records.len() + 2].map(|row| format!("complaints-e2e.csv:{row}"));
 
     let mut app = App::launch(&vault).await?;
     app.wait_for("[data-testid=nav-import]", WAIT).await?.click().await?;
     app.wait_for("[data-testid=import-manifest]", WAIT).await?.send_keys(export.to_str().unwrap_or("")).await?;
-    app.client
-        .find(Locator::Css("[data-testid=import-recordings]"))
-        .await?
-        .send_keys(recordings.to_str().unwrap_or(""))
-        .await?;
-    app.client.find(Locator::Css("[data-testid=import-preview]")).await?.click().await?;
-    app.wait_for("[data-testid=import-mapping]", WAIT).await?;
+    app.find("[data-testid=import-recordings]").await?.send_keys(recordings.to_str().unwrap_or("")).await?;
+    app.find("[data-testid=import-preview]").await?.click().await?;
+    let mapping = app.wait_for("[data-testid=import-mapping]", WAIT).await?.text().await?;
+    assert!(
+        mapping.contains(&format!("表头在第 1 行，共 {data_rows} 行数据")),
+        "the preview counts the rows: {mapping}"
+    );
     for (header, field) in [("投诉编号", "投诉编号"), ("录音文件", "录音文件"), ("责任机构", "责任机构")]
     {
-        let select = app.client.find(Locator::Css(&format!("[data-testid='mapping-{header}']"))).await?;
+        let select = app.find(&format!("[data-testid='mapping-{header}']")).await?;
         assert_eq!(select.prop("value").await?.as_deref(), Some(field), "{header} maps to {field}");
     }
     // The coordinator decides the summary column is not imported, and keeps that for next time.
-    app.client.find(Locator::Css("[data-testid='mapping-投诉摘要']")).await?.select_by_value("").await?;
+    app.find("[data-testid='mapping-投诉摘要']").await?.select_by_value("").await?;
     app.wait_for("[data-testid=save-mapping]", WAIT).await?;
     app.screenshot("import-preview-zh").await?;
 
-    app.client.find(Locator::Css("[data-testid=import-start]")).await?.click().await?;
+    app.find("[data-testid=import-start]").await?.click().await?;
     app.wait_for("[data-testid=import-report]", WAIT).await?;
+
+    // The report lists exactly the two bad rows as rejected, by file and row.
+    let mut rejected = Vec::new();
+    for row in app.client.find_all(Locator::Css("[data-testid=import-problems] tbody tr")).await? {
+        let cells = row.find_all(Locator::Css("td")).await?;
+        let mut texts = Vec::new();
+        for cell in &cells {
+            texts.push(cell.prop("textContent").await?.unwrap_or_default().trim().to_owned());
+        }
+        if texts.first().map(String::as_str) == Some("拒收") {
+            rejected.push(texts.get(1).cloned().unwrap_or_default());
+        }
+    }
+    assert_eq!(rejected, bad_rows, "the rows the report rejects");
+    // Every other row of the export is a complaint in the vault, and the report says so.
+    let expected = data_rows - rejected.len() as u64;
+    let status: serde_json::Value = serde_json::from_slice(&tingjian(&vault, &["status", "--json"]).stdout)?;
+    assert_eq!(status["complaints_total"].as_u64(), Some(expected), "complaints in the vault");
+    assert_eq!(sqlite(&vault, "SELECT rejected FROM imports"), rejected.len().to_string(), "the import's record");
     let complaints = app.text_of("[data-testid=import-summary-complaints]").await?;
     let recorded = app.text_of("[data-testid=import-summary-recordings]").await?;
-    let status: serde_json::Value = serde_json::from_slice(&tingjian(&vault, &["status", "--json"]).stdout)?;
-    let total = status["complaints_total"].as_u64().unwrap_or(0);
-    assert!(total >= 12);
-    assert!(complaints.contains(&format!("新增 {total}")), "{complaints}");
+    assert!(complaints.contains(&format!("新增 {expected}，")), "{complaints}");
     assert!(recorded.contains(&format!("新增 {}", status["recordings_total"])), "{recorded}");
     app.screenshot("import-report-zh").await?;
 
-    app.client.find(Locator::Css("[data-testid=import-to-library]")).await?.click().await?;
+    app.find("[data-testid=import-to-library]").await?.click().await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
-    assert_eq!(app.text_of("[data-testid=library-count]").await?, format!("共 {total} 件"));
+    wait_for_said(&mut app, &format!("共 {expected} 件")).await?;
     // The table draws only the rows in view (and a few more); End goes to the last complaint.
     let rows = app.client.find_all(Locator::Css("[data-testid=library-row]")).await?;
-    assert!(!rows.is_empty() && rows.len() as u64 <= total, "{} rows drawn of {total}", rows.len());
+    assert!(!rows.is_empty() && rows.len() as u64 <= expected, "{} rows drawn of {expected}", rows.len());
     app.screenshot("library-zh").await?;
-    app.client.find(Locator::Css("body")).await?.send_keys(&Key::End.to_string()).await?;
-    app.wait_for(&format!("[data-testid=library-row][aria-rowindex='{}'][aria-selected=true]", total + 1), WAIT)
+    app.press(&Key::End.to_string()).await?;
+    app.wait_for(&format!("[data-testid=library-row][aria-rowindex='{}'][aria-selected=true]", expected + 1), WAIT)
         .await?;
 
     // Filter to one department: the table shows exactly that department's complaints.
     let department = &status["departments"][0];
     let name = department["department"].as_str().unwrap_or("?").to_owned();
-    let select = app.client.find(Locator::Css("[data-testid=filter-department]")).await?;
-    select.select_by_value(&name).await?;
-    let expected = department["complaints"].as_u64().unwrap_or(0);
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let shown = app.client.find_all(Locator::Css("[data-testid=library-row]")).await?.len() as u64;
-        if shown == expected {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{name}: {shown} rows shown, {expected} expected");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.find("[data-testid=filter-department]").await?.select_by_value(&name).await?;
+    let in_department = department["complaints"].as_u64().unwrap_or(0);
+    wait_for_rows(&mut app, in_department, &format!("共 {in_department} 件")).await?;
     for row in app.client.find_all(Locator::Css("[data-testid=library-row]")).await? {
         assert!(row.prop("textContent").await?.unwrap_or_default().contains(&name));
     }
     assert!(tingjian(&vault, &["verify"]).status.success(), "the import left a vault that verifies");
-    let sqlite = |sql: &str| -> String {
-        let out = std::process::Command::new("sqlite3").arg(vault.join("vault.sqlite")).arg(sql).output();
-        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
-    };
     assert_eq!(
-        sqlite("SELECT count(*) FROM complaints WHERE summary <> '';"),
+        sqlite(&vault, "SELECT count(*) FROM complaints WHERE summary <> '';"),
         "0",
         "the summary column was not imported"
     );
-    assert!(sqlite("SELECT value FROM settings WHERE key = 'import_mapping';").contains("\"投诉摘要\":null"));
+    assert!(sqlite(&vault, "SELECT value FROM settings WHERE key = 'import_mapping';").contains("\"投诉摘要\":null"));
     app.close().await
+}
+
+/// Waits until the library's count says `said`.
+async fn wait_for_said(app: &mut App, said: &str) -> Result<(), Error> {
+    app.wait_for_text("[data-testid=library-count]", &format!("the library to say {said}"), WAIT, |t| t == said)
+        .await?;
+    Ok(())
 }
 
 /// Waits until the library shows `count` rows and says so.
 async fn wait_for_rows(app: &mut App, count: u64, said: &str) -> Result<(), Error> {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
+    app.wait_until(&format!("the library to show {count} rows and say {said}"), WAIT, async |app| {
         let shown = app.client.find_all(Locator::Css("[data-testid=library-row]")).await?.len() as u64;
-        let text = app.text_of("[data-testid=library-count]").await.unwrap_or_default();
-        if shown == count && text == said {
-            return Ok(());
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{shown} rows and \"{text}\"; {count} rows and \"{said}\" expected"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let text = app.client.find(Locator::Css("[data-testid=library-count]")).await?.text().await?;
+        if shown == count && text == said { Ok(Ok(())) } else { Ok(Err(format!("{shown} rows and {text:?}"))) }
+    })
+    .await
 }
 
 /// Cells of the library (and anything on the page) whose text does not fit, except the summary,
@@ -138,26 +191,13 @@ async fn press(app: &App, key: char) -> Result<(), Error> {
     Ok(())
 }
 
-/// Sets the window's size and waits until the page has it.
-async fn resize(app: &mut App, width: u32, height: u32) -> Result<bool, Error> {
-    app.client.set_window_rect(0, 0, width, height).await?;
-    for _ in 0..30 {
-        let size = app.client.execute("return [window.innerWidth, window.innerHeight]", vec![]).await?;
-        if size == serde_json::json!([width, height]) {
-            return Ok(true);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(false)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_the_keyboard() -> Result<(), Error> {
     let temp = tempfile::tempdir()?;
     let vault = demo_vault(temp.path());
     let all: u64 = sqlite(&vault, "SELECT count(*) FROM complaints").parse()?;
     let mut app = App::launch(&vault).await?;
-    assert!(resize(&mut app, 1280, 800).await?, "the window is 1280×800");
+    app.resize(1280, 800).await?;
     app.wait_for("[data-testid=nav-library]", WAIT).await?.click().await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     wait_for_rows(&mut app, all, &format!("共 {all} 件")).await?;
@@ -198,7 +238,7 @@ async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_th
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     assert_eq!(Some(app.text_of("#review-title").await?), first);
     // Back in the library, the search is still there.
-    app.client.find(Locator::Css("[data-testid=review-back]")).await?.click().await?;
+    app.find("[data-testid=review-back]").await?.click().await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     wait_for_rows(&mut app, truth, &format!("共 {truth} 件")).await?;
     let search = app.client.find(Locator::Css("[data-testid=library-search]")).await?;
@@ -209,16 +249,14 @@ async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_th
     press(&app, Key::Escape.into()).await?;
     wait_for_rows(&mut app, all, &format!("共 {all} 件")).await?;
 
-    // The desk screen size, then English.
-    if resize(&mut app, 1920, 1080).await? {
-        assert_eq!(overflowing(&mut app).await?, Vec::<String>::new(), "nothing overflows at 1920×1080");
-        app.screenshot("library-zh-1920").await?;
-    } else {
-        eprintln!("the screen is smaller than 1920×1080: no screenshot at that size");
-    }
-    app.client.find(Locator::Css("[data-testid=lang-toggle]")).await?.click().await?;
+    // The desk screen size (the e2e run's Xvfb screen is 1920×1080), then English.
+    app.resize(1920, 1080).await?;
+    wait_for_rows(&mut app, all, &format!("共 {all} 件")).await?;
+    assert_eq!(overflowing(&mut app).await?, Vec::<String>::new(), "nothing overflows at 1920×1080");
+    app.screenshot("library-zh-1920").await?;
+    app.find("[data-testid=lang-toggle]").await?.click().await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
-    assert!(resize(&mut app, 1280, 800).await?);
+    app.resize(1280, 800).await?;
     wait_for_rows(&mut app, all, &format!("{all} in all")).await?;
     assert_eq!(overflowing(&mut app).await?, Vec::<String>::new(), "nothing overflows in English at 1280×800");
     app.screenshot("library-en-1280").await?;

@@ -6,14 +6,10 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use fantoccini::elements::Element;
-use tingjian_e2e::{App, Error, demo_vault, sound_env, sqlite, tingjian};
+use tingjian_e2e::{App, Error, WAIT, demo_vault, sound_env, sqlite, tingjian};
 use tingjian_sound_setups::AlsaConfig;
-
-const WAIT: Duration = Duration::from_secs(30);
 
 /// The departments of the demo that have a head, and who the head is.
 const HEADS: [(&str, &str); 3] = [("信用卡中心", "chen.jing"), ("零售金融部", "zhang.wei"), ("城东支行", "liu.yang")];
@@ -29,38 +25,35 @@ async fn launch_as(vault: &Path, alsa: &AlsaConfig, person: &str) -> Result<App,
     App::launch_with_env(vault, &env).await
 }
 
-async fn find(app: &mut App, css: &str) -> Result<Element, Error> {
-    Ok(app.client.find(Locator::Css(css)).await?)
-}
-
 async fn click(app: &mut App, css: &str) -> Result<(), Error> {
-    let element = app.wait_for(css, WAIT).await.map_err(|e| format!("{css} never appeared: {e}"))?;
-    element.click().await.map_err(|e| format!("clicking {css}: {e}"))?;
+    let element = app.wait_for(css, WAIT).await?;
+    if let Err(error) = element.click().await {
+        return Err(app.failure(&format!("clicking {css}: {error}")).await);
+    }
     Ok(())
 }
 
 async fn type_into(app: &mut App, css: &str, text: &str) -> Result<(), Error> {
-    let element = app.wait_for(css, WAIT).await.map_err(|e| format!("{css} never appeared: {e}"))?;
-    element.send_keys(text).await.map_err(|e| format!("typing into {css}: {e}"))?;
+    let element = app.wait_for(css, WAIT).await?;
+    if let Err(error) = element.send_keys(text).await {
+        return Err(app.failure(&format!("typing into {css}: {error}")).await);
+    }
     Ok(())
 }
 
-/// Waits until `css`'s text satisfies `test`, and returns it.
-async fn wait_for_text(app: &mut App, css: &str, test: impl Fn(&str) -> bool) -> Result<String, Error> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(element) = app.client.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-            && test(&text)
-        {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            let body = app.body_text().await.unwrap_or_default();
-            return Err(format!("{css} never showed the expected text; the window shows: {body}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Waits until `css`'s text satisfies `test` (`what` says what that means), and returns it.
+async fn wait_for_text(app: &mut App, css: &str, what: &str, test: impl Fn(&str) -> bool) -> Result<String, Error> {
+    app.wait_for_text(css, what, WAIT, test).await
+}
+
+/// Whether nothing matches `css` (the page has no such part).
+async fn absent(app: &App, css: &str) -> Result<bool, Error> {
+    Ok(app.client.find_all(Locator::Css(css)).await?.is_empty())
+}
+
+/// The number a figure or a count chip shows first ("1 待验证超期" → 1).
+fn leading_number(text: &str) -> Option<u64> {
+    text.split_whitespace().next()?.parse().ok()
 }
 
 /// Waits until the case page shows `state` (its JSON name) and returns the label it shows.
@@ -143,27 +136,25 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     click(&mut app, &format!("[data-testid='listen-{number}']")).await?;
     // Clicking the middle of the waveform moves the playhead there (no sound card: nothing plays).
     click(&mut app, "[data-testid=waveform]").await?;
-    wait_for_text(&mut app, "[data-testid=position]", |t| !t.starts_with("0:00 ")).await?;
+    wait_for_text(&mut app, "[data-testid=position]", "the playhead to move where the waveform was clicked", |t| {
+        !t.starts_with("0:00 ")
+    })
+    .await?;
     click(&mut app, "[data-testid=note-add]").await?;
     type_into(&mut app, "[data-testid=note-input]", &format!("{NOTE}\u{E007}")).await?;
     let jump = format!("//li[@data-testid='note-item'][contains(., '{NOTE}')]//button[@data-testid='note-jump']");
-    let note_time = app.client.wait().at_most(WAIT).for_element(Locator::XPath(&jump)).await?.text().await?;
+    let note_time = app.wait_for_xpath(&jump, WAIT).await?.text().await?;
     assert_ne!(note_time, "0:00");
     click(&mut app, "[data-testid=rectify-open]").await?;
     let chosen = app.wait_for("[data-testid=rectify-department]", WAIT).await?.prop("value").await?;
     assert_eq!(chosen.as_deref(), Some(department.as_str()), "the complaint's department is proposed");
     type_into(&mut app, "[data-testid=rectify-what]", WHAT).await?;
-    app.client
-        .find(Locator::XPath(&format!("//label[contains(., '{NOTE}')]/input[@data-testid='rectify-note']")))
+    app.find_xpath(&format!("//label[contains(., '{NOTE}')]/input[@data-testid='rectify-note']"))
         .await?
         .click()
         .await?;
     click(&mut app, "[data-testid=rectify-submit]").await?;
-    app.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(&format!("//*[@data-testid='rectification-item'][contains(., '{WHAT}')]")))
-        .await?;
+    app.wait_for_xpath(&format!("//*[@data-testid='rectification-item'][contains(., '{WHAT}')]"), WAIT).await?;
     app.close().await?;
     let case_id = sqlite(&vault, &format!("SELECT id FROM rectification_cases WHERE what_must_change = '{WHAT}'"));
     assert!(!case_id.is_empty(), "the case is in the vault");
@@ -171,7 +162,9 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
 
     // The department head: the home card lists the case; it opens the case page.
     let mut app = launch_as(&vault, &alsa, head).await?;
-    let card = wait_for_text(&mut app, "[data-testid=rect-home]", |t| t.contains(&number)).await?;
+    let card =
+        wait_for_text(&mut app, "[data-testid=rect-home]", "the home card to list the case", |t| t.contains(&number))
+            .await?;
     assert!(card.contains("我的整改") && card.contains(&department), "{card}");
     scroll_to(&mut app, "[data-testid=rect-home]").await?;
     app.screenshot("rectification-home-head-zh").await?;
@@ -190,7 +183,10 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     click(&mut app, "[data-testid=case-note-listen]").await?;
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     assert_eq!(app.text_of("#review-title").await?, number);
-    wait_for_text(&mut app, "[data-testid=position]", |t| t.starts_with(&format!("{note_time} "))).await?;
+    wait_for_text(&mut app, "[data-testid=position]", &format!("the playhead to be at the note's {note_time}"), |t| {
+        t.starts_with(&format!("{note_time} "))
+    })
+    .await?;
     click(&mut app, "[data-testid=review-back]").await?;
     wait_for_state(&mut app, "open").await?;
 
@@ -230,20 +226,23 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     type_into(&mut app, "[data-testid=progress-files]", evidence.to_str().ok_or("utf-8 path")?).await?;
     click(&mut app, "[data-testid=progress-done]").await?;
     click(&mut app, "[data-testid=progress-submit]").await?;
-    let file =
-        wait_for_text(&mut app, "[data-testid=case-evidence]", |t| t.contains("年费告知话术-签到表.csv")).await?;
+    let file = wait_for_text(&mut app, "[data-testid=case-evidence]", "the evidence file to be listed", |t| {
+        t.contains("年费告知话术-签到表.csv")
+    })
+    .await?;
     assert!(file.contains("打开"), "{file}");
-    wait_for_text(&mut app, "[data-testid=case-actions]", |t| t.contains("1/2")).await?;
+    wait_for_text(&mut app, "[data-testid=case-actions]", "one action of two to be done", |t| t.contains("1/2"))
+        .await?;
     check_layout(&mut app, "the case page with progress").await?;
     scroll_to(&mut app, "[data-testid=case-answer]").await?;
     app.screenshot("rectification-case-zh").await?;
     // The form now proposes the action still open.
-    let proposed = find(&mut app, "[data-testid=progress-action]").await?.prop("value").await?;
+    let proposed = app.find("[data-testid=progress-action]").await?.prop("value").await?;
     assert_eq!(proposed.as_deref(), Some("1"), "the next undone action is proposed");
     type_into(&mut app, "[data-testid=progress-text]", "全员培训完成，抽查 20 笔录音均已告知").await?;
     click(&mut app, "[data-testid=progress-done]").await?;
     click(&mut app, "[data-testid=progress-submit]").await?;
-    wait_for_text(&mut app, "[data-testid=case-actions]", |t| t.contains("2/2")).await?;
+    wait_for_text(&mut app, "[data-testid=case-actions]", "both actions to be done", |t| t.contains("2/2")).await?;
     click(&mut app, "[data-testid=submit-verification]").await?;
     assert_eq!(wait_for_state(&mut app, "pending_verification").await?, "待验证");
     app.close().await?;
@@ -251,35 +250,50 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     // The consumer-protection center: the board (the screenshot), then the case, verified as
     // not effective: it goes back to the department.
     let mut app = launch_as(&vault, &alsa, "li.min").await?;
+    // The home card counts the cases waiting for verification longer than allowed: pending
+    // verification since day D, flagged from D + 7 + 1 (ARCHITECTURE.md, "Rectification rules"),
+    // counted here from the vault on the branch's date (Asia/Shanghai, UTC+8 all year).
+    let waiting_too_long: u64 = sqlite(
+        &vault,
+        "SELECT count(*) FROM rectification_cases WHERE state = 'pending_verification'
+         AND date(json_extract(rules, '$.submitted_on'), '+8 days') <= date('now', '+8 hours')",
+    )
+    .parse()?;
     let awaiting = app.wait_for("[data-testid=rect-home-awaiting]", WAIT).await?.text().await?;
     assert!(awaiting.contains("待验证超期"), "{awaiting}");
+    assert_eq!(leading_number(&awaiting), Some(waiting_too_long), "the home card's 待验证超期: {awaiting}");
     scroll_to(&mut app, "[data-testid=rect-home]").await?;
     app.screenshot("rectification-home-coordinator-zh").await?;
     click(&mut app, "[data-testid=nav-rectification]").await?;
     let row = format!("[data-testid=rect-row][data-case='{case_id}']");
-    let line = wait_for_text(&mut app, &row, |t| t.contains("待验证")).await?;
+    let line = wait_for_text(&mut app, &row, "the case's row to say 待验证", |t| t.contains("待验证")).await?;
     assert!(line.contains(&number) && line.contains("2/2"), "{line}");
+    // The board's count of a state is the vault's number of cases in it.
+    let pending_in_vault: u64 =
+        sqlite(&vault, "SELECT count(*) FROM rectification_cases WHERE state = 'pending_verification'").parse()?;
     let pending = app.text_of("[data-testid=rect-count-pending_verification]").await?;
-    assert!(!pending.starts_with('0'), "{pending}");
+    assert_eq!(leading_number(&pending), Some(pending_in_vault), "the board's 待验证 count: {pending}");
     check_layout(&mut app, "the board").await?;
     app.screenshot("rectification-board-zh").await?;
-    // The count of a state filters the board to it.
+    // The count of a state filters the board to it: its rows, and only those.
     click(&mut app, "[data-testid=rect-count-pending_verification]").await?;
-    let deadline = Instant::now() + WAIT;
-    while !app
-        .client
-        .find_all(Locator::Css("[data-testid=rect-row]:not([data-state=pending_verification])"))
-        .await?
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the board still shows cases in other states");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until("the board to show only the cases pending verification", WAIT, async |app| {
+        let others =
+            app.client.find_all(Locator::Css("[data-testid=rect-row]:not([data-state=pending_verification])")).await?;
+        let rows = app.client.find_all(Locator::Css("[data-testid=rect-row]")).await?;
+        if others.is_empty() && rows.len() as u64 == pending_in_vault {
+            Ok(Ok(()))
+        } else {
+            Ok(Err(format!("{} rows, {} of them in other states", rows.len(), others.len())))
+        }
+    })
+    .await?;
     app.wait_for(&row, WAIT).await?;
     click(&mut app, "[data-testid=rect-count-all]").await?;
     click(&mut app, "[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
-    wait_for_text(&mut app, "[data-testid=rect-board]", |t| t.contains("Pending verification")).await?;
+    wait_for_text(&mut app, "[data-testid=rect-board]", "the board in English", |t| t.contains("Pending verification"))
+        .await?;
     app.screenshot("rectification-board-en").await?;
     click(&mut app, "[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "zh-CN", WAIT).await?;
@@ -308,7 +322,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     type_into(&mut app, "[data-testid=verify-criteria]", "复查观察期内无同类投诉，抽查录音均已告知年费").await?;
     click(&mut app, "[data-testid=verify-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "closed").await?, "已关闭");
-    assert!(find(&mut app, "[data-testid=case-forms]").await.is_err(), "a closed case offers no step");
+    assert!(absent(&app, "[data-testid=case-forms]").await?, "a closed case offers no step");
     let history = app.text_of("[data-testid=case-history]").await?;
     assert!(history.contains("待验证 → 已关闭") && history.contains("李敏"), "{history}");
     app.client.execute("window.scrollTo(0, 0)", vec![]).await?;
@@ -346,13 +360,9 @@ async fn the_center_drafts_a_case_by_hand_issues_it_and_cancels_it_only_with_a_r
     type_into(&mut app, "[data-testid=rect-new-what]", WHAT_BY_HAND).await?;
     click(&mut app, "[data-testid=rect-new-submit]").await?;
     app.wait_for_attribute("[data-testid=rect-new-error]", "data-code", "COMPLAINT_NOT_FOUND", WAIT).await?;
-    find(&mut app, "[data-testid=rect-new-number]").await?.clear().await?;
+    app.find("[data-testid=rect-new-number]").await?.clear().await?;
     type_into(&mut app, "[data-testid=rect-new-number]", &number).await?;
-    app.client
-        .find(Locator::XPath("//*[@data-testid='rect-new-form']//button[normalize-space(.)='严重']"))
-        .await?
-        .click()
-        .await?;
+    app.find_xpath("//*[@data-testid='rect-new-form']//button[normalize-space(.)='严重']").await?.click().await?;
     click(&mut app, "[data-testid=rect-new-submit]").await?;
 
     // The draft's page: the center issues it (the due date defaults to 30 days on).
@@ -372,7 +382,7 @@ async fn the_center_drafts_a_case_by_hand_issues_it_and_cancels_it_only_with_a_r
     assert_eq!(wait_for_state(&mut app, "cancelled").await?, "已撤销");
     let cancelled = app.text_of("[data-testid=case-cancellation]").await?;
     assert!(cancelled.contains("与另一案件重复") && cancelled.contains("李敏"), "{cancelled}");
-    assert!(find(&mut app, "[data-testid=case-forms]").await.is_err(), "a cancelled case offers no step");
+    assert!(absent(&app, "[data-testid=case-forms]").await?, "a cancelled case offers no step");
 
     click(&mut app, "[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;

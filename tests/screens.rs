@@ -2,14 +2,10 @@
 //! window sizes the branch's desks have (1280×800 laptops, 1920×1080 monitors): nothing may stick
 //! out sideways or be cut off, and a screenshot of each is kept for the docs.
 
-use std::time::Duration;
-
-use fantoccini::Locator;
 use serde_json::Value;
-use tingjian_e2e::{App, Error, demo_vault, sound_env, sqlite};
+use tingjian_e2e::{App, Error, WAIT, demo_vault, sound_env, sqlite};
 use tingjian_sound_setups::AlsaConfig;
 
-const WAIT: Duration = Duration::from_secs(30);
 const SIZES: [(u32, u32); 2] = [(1280, 800), (1920, 1080)];
 
 /// Elements whose content is wider than their box while hiding the overflow (clipped text, unless
@@ -58,13 +54,12 @@ async fn library_and_review_fit_both_window_sizes_in_both_languages() -> Result<
     app.wait_for("[data-testid=nav-library]", WAIT).await?;
     for lang in ["zh", "en"] {
         if lang == "en" {
-            app.client.find(Locator::Css("[data-testid=lang-toggle]")).await?.click().await?;
+            app.find("[data-testid=lang-toggle]").await?.click().await?;
             app.wait_for_attribute("html", "lang", "en", WAIT).await?;
         }
         for (width, height) in SIZES {
-            app.client.set_window_size(width, height).await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            app.client.find(Locator::Css("[data-testid=nav-library]")).await?.click().await?;
+            app.resize(width, height).await?;
+            app.find("[data-testid=nav-library]").await?.click().await?;
             app.wait_for("[data-testid=library-row]", WAIT).await?;
             check_layout(&mut app, &format!("library {lang} {width}×{height}")).await?;
             app.screenshot(&format!("library-{lang}-{width}x{height}")).await?;
@@ -77,14 +72,16 @@ async fn library_and_review_fit_both_window_sizes_in_both_languages() -> Result<
             check_layout(&mut app, &format!("review {lang} {width}×{height}")).await?;
             app.screenshot(&format!("review-{lang}-{width}x{height}")).await?;
 
-            app.client.find(Locator::Css("body")).await?.send_keys("?").await?;
+            app.press("?").await?;
             app.wait_for("[data-testid=help-overlay]", WAIT).await?;
             check_layout(&mut app, &format!("help {lang} {width}×{height}")).await?;
             if width == 1280 {
                 app.screenshot(&format!("review-help-{lang}")).await?;
             }
-            app.client.find(Locator::Css("body")).await?.send_keys("\u{E00C}").await?;
-            app.client.find(Locator::Css("body")).await?.send_keys("\u{E00C}").await?;
+            // Esc closes the help, a second Esc leaves the review screen.
+            app.press("\u{E00C}").await?;
+            app.wait_for_absent("[data-testid=help-overlay]", WAIT).await?;
+            app.press("\u{E00C}").await?;
             app.wait_for("[data-testid=library-table]", WAIT).await?;
         }
     }

@@ -381,7 +381,11 @@ pub async fn player_open(
 ) -> Result<PlayerOpened, UiError> {
     let state = app.state::<AppState>();
     state.close_player("closed")?;
-    let (listening, opened) = state.with_vault(|vault| Listening::open(vault, &query, None))?;
+    // The device is opened without holding the vault: it can take seconds, and the review screen's
+    // other requests (notes, the draft, the waveform) must not wait for it.
+    let target = state.with_vault(|vault| vault.find_recording(&query))?;
+    let loaded = Listening::load(target, None).map_err(|e| UiError::from(&e))?;
+    let (listening, opened) = state.with_vault(|vault| loaded.start(vault))?;
     let stop = Arc::new(AtomicBool::new(false));
     *state.player.lock().map_err(|_| internal("the player lock is poisoned"))? =
         Some(OpenPlayer { listening, stop: stop.clone() });

@@ -2,6 +2,7 @@
 //! analysis also receives the samples. Keeping a single loop means that the duration the importer
 //! records and the timeline the analytics are measured on can never disagree.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -11,7 +12,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use crate::probe::{AudioError, ProbeInfo};
+use crate::probe::{AudioError, CodecProblem, MAX_DECODED_SAMPLES, MAX_RECORDING_BYTES, ProbeInfo};
 
 /// The most padding a codec adds after the last real frame: one ADPCM block of the largest size
 /// encoders write (2041 frames for 4096-byte MS ADPCM blocks), rounded up.
@@ -28,12 +29,63 @@ pub(crate) trait PcmSink {
 /// what was decoded. Damaged packets are skipped and counted, the way a player would play past
 /// them; only a file with nothing decodable is an error.
 pub(crate) fn decode(path: &Path, sink: Option<&mut dyn PcmSink>) -> Result<ProbeInfo, AudioError> {
-    let file = std::fs::File::open(path).map_err(|source| AudioError::Unreadable { path: path.to_owned(), source })?;
+    let file = open_file(path)?;
+    decode_stream(MediaSourceStream::new(Box::new(file), Default::default()), path, sink)
+}
+
+/// How much of a file's start is read to check a WAVE header before symphonia sees it: the `fmt `
+/// chunk comes first in every recorder's files, after at most a few small chunks.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Opens a recording for decoding: refuses an empty file, one larger than
+/// [`MAX_RECORDING_BYTES`] and a WAVE header whose rate or channels are out of bounds, and leaves
+/// the file at its start.
+pub(crate) fn open_file(path: &Path) -> Result<std::fs::File, AudioError> {
+    let unreadable = |source| AudioError::Unreadable { path: path.to_owned(), source };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
     let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    check_length(path, length)?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut file).take(HEAD_BYTES as u64).read_to_end(&mut head).map_err(unreadable)?;
+    check_wave_head(&head, path)?;
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    Ok(file)
+}
+
+fn check_length(path: &Path, length: u64) -> Result<(), AudioError> {
     if length == 0 {
         return Err(AudioError::Empty { path: path.to_owned() });
     }
-    decode_stream(MediaSourceStream::new(Box::new(file), Default::default()), path, sink)
+    if length > MAX_RECORDING_BYTES {
+        return Err(AudioError::TooLarge { path: path.to_owned(), bytes: length });
+    }
+    Ok(())
+}
+
+/// The rate and channels a WAVE file's `fmt ` chunk states, checked before symphonia reads it:
+/// symphonia refuses some absurd values only as "not audio" (65,535 channels), and accepts others
+/// (a rate of 0, up to 26 channels).
+fn check_wave_head(head: &[u8], path: &Path) -> Result<(), AudioError> {
+    if head.get(..4) != Some(b"RIFF".as_slice()) || head.get(8..12) != Some(b"WAVE".as_slice()) {
+        return Ok(());
+    }
+    let mut at = 12usize;
+    while let Some(header) = head.get(at..at + 8) {
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let body = at + 8;
+        match &header[..4] {
+            b"fmt " => {
+                let Some(fmt) = head.get(body..body + 8) else { return Ok(()) };
+                let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+                let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+                return crate::probe::check_header(path, rate, Some(channels), None);
+            }
+            b"data" => return Ok(()),
+            // Chunks are padded to an even length.
+            _ => at = body.saturating_add(size).saturating_add(size & 1),
+        }
+    }
+    Ok(())
 }
 
 /// As [`decode`], for a file already read into memory (the importer reads each file once, to hash,
@@ -43,9 +95,8 @@ pub(crate) fn decode_bytes(
     path: &Path,
     sink: Option<&mut dyn PcmSink>,
 ) -> Result<ProbeInfo, AudioError> {
-    if bytes.is_empty() {
-        return Err(AudioError::Empty { path: path.to_owned() });
-    }
+    check_length(path, bytes.len() as u64)?;
+    check_wave_head(&bytes[..bytes.len().min(HEAD_BYTES)], path)?;
     let source = std::io::Cursor::new(bytes);
     decode_stream(MediaSourceStream::new(Box::new(source), Default::default()), path, sink)
 }
@@ -83,18 +134,27 @@ pub(crate) fn open_track<'s>(stream: MediaSourceStream<'s>, path: &Path) -> Resu
         .cloned()
         .ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
     let sample_rate = params.sample_rate.unwrap_or(0);
-    if sample_rate == 0 {
-        return Err(AudioError::InvalidHeader { path: path.to_owned(), detail: "sample rate 0".to_owned() });
-    }
+    // Some containers leave the channels to the first decoded packet.
+    let header_channels =
+        params.channels.as_ref().map(|c| u16::try_from(c.count()).unwrap_or(u16::MAX)).filter(|&c| c > 0);
+    // Before a decoder is made: it sizes its buffers from these.
+    crate::probe::check_header(path, sample_rate, header_channels, header_frames)?;
     let codecs = tingjian_codecs::codecs();
     let codec = codecs
         .get_audio_decoder(params.codec)
         .map(|registered| registered.codec.info.short_name.to_owned())
-        .ok_or_else(|| AudioError::UnsupportedCodec { path: path.to_owned(), detail: format!("{:?}", params.codec) })?;
-    let decoder = codecs
-        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
-        .map_err(|error| AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() })?;
-    let channels = params.channels.as_ref().map(|c| c.count() as u16).unwrap_or(0);
+        .ok_or_else(|| AudioError::UnsupportedCodec {
+            path: path.to_owned(),
+            codec: CodecProblem::Unknown { id: params.codec.to_string() },
+        })?;
+    let decoder =
+        codecs.make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true)).map_err(|error| {
+            AudioError::UnsupportedCodec {
+                path: path.to_owned(),
+                codec: CodecProblem::Refused { reason: error.to_string() },
+            }
+        })?;
+    let channels = header_channels.unwrap_or(0);
     Ok(OpenedTrack { format, decoder, track_id, header_frames, container, codec, sample_rate, channels })
 }
 
@@ -144,7 +204,21 @@ fn decode_stream(
                 if spec.rate() > 0 {
                     sample_rate = spec.rate();
                 }
-                channels = spec.channels().count() as u16;
+                channels = u16::try_from(spec.channels().count()).unwrap_or(u16::MAX);
+                // What decodes is held to the same bounds as what the header said.
+                crate::probe::check_header(path, sample_rate, Some(channels).filter(|&c| c > 0), None)?;
+                // A day of audio at most, and no more samples than the peaks and analytics are
+                // sized for, however little the file claimed.
+                let limit_ms = crate::probe::max_duration_ms(sample_rate, channels);
+                let decoded_ms = frames.saturating_mul(1000) / u64::from(sample_rate.max(1));
+                if decoded_ms > limit_ms || frames.saturating_mul(u64::from(channels)) > MAX_DECODED_SAMPLES {
+                    return Err(AudioError::TooLong {
+                        path: path.to_owned(),
+                        length_ms: decoded_ms,
+                        limit_ms,
+                        claimed: false,
+                    });
+                }
                 // The first MP3 and Vorbis packets decode to 0 frames; there is nothing to pass on.
                 if let Some(sink) = sink.as_deref_mut()
                     && buffer.frames() > 0
@@ -157,7 +231,10 @@ fn decode_stream(
             }
             Err(DecodeFailure::DecodeError(_)) | Err(DecodeFailure::IoError(_)) => damaged_packets += 1,
             Err(error) => {
-                return Err(AudioError::UnsupportedCodec { path: path.to_owned(), detail: error.to_string() });
+                return Err(AudioError::UnsupportedCodec {
+                    path: path.to_owned(),
+                    codec: CodecProblem::Refused { reason: error.to_string() },
+                });
             }
         }
     }

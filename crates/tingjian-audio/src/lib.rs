@@ -11,6 +11,11 @@
 //! encoder's 1,024-sample priming, so the audio of an M4A recording, and everything measured on
 //! it, comes 128 ms late (at 8 kHz), and the recording decodes 128–256 ms longer than it was
 //! (the priming plus the padding of the last AAC frame). MP3 delay and padding are trimmed.
+//!
+//! Headers are not trusted with memory: a file over [`MAX_RECORDING_BYTES`], a rate outside
+//! [`MIN_SAMPLE_RATE`]–[`MAX_SAMPLE_RATE`], more than [`MAX_CHANNELS`] channels, or a length (claimed
+//! or decoded) over [`max_duration_ms`] is refused with its reason before a decoder is made or the
+//! peaks grow past their bound.
 
 mod analyse;
 mod analytics;
@@ -25,5 +30,8 @@ pub use analytics::{
     Interval, TALK_OVER_MIN_MS,
 };
 pub use peaks::{FINEST_FRAMES_PER_BIN, LEVEL_COUNT, LEVEL_FACTOR, PEAK_SCALE, PeakLevel, Peaks, PeaksError};
-pub use probe::{AudioError, ProbeInfo, probe_file};
+pub use probe::{
+    AudioError, CodecProblem, MAX_CHANNELS, MAX_DECODED_SAMPLES, MAX_DURATION_MS, MAX_RECORDING_BYTES, MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE, ProbeInfo, en_bytes, en_duration, max_duration_ms, probe_file, zh_bytes, zh_duration,
+};
 pub use stream::{DecodedBlock, StreamingDecoder};

@@ -13,7 +13,6 @@
 //! before the target: slower for a long compressed call, but it can never land somewhere else
 //! than import measured.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::AudioDecoder;
@@ -22,7 +21,7 @@ use symphonia::core::formats::{FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::units::Timestamp;
 
-use crate::decode::{OpenedTrack, open_track};
+use crate::decode::{OpenedTrack, open_file, open_track};
 use crate::probe::AudioError;
 
 /// After this many damaged packets in a row the rest of the file is taken as unreadable, the way
@@ -80,10 +79,7 @@ impl DecodedBlock<'_> {
 impl StreamingDecoder {
     /// Opens a recording at its first frame.
     pub fn open(path: &Path) -> Result<Self, AudioError> {
-        let file = File::open(path).map_err(|source| AudioError::Unreadable { path: path.to_owned(), source })?;
-        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-            return Err(AudioError::Empty { path: path.to_owned() });
-        }
+        let file = open_file(path)?;
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
         let OpenedTrack { format, decoder, track_id, container, codec, sample_rate, channels, .. } =
             open_track(stream, path)?;

@@ -249,8 +249,11 @@ fn assert_levels_consistent(peaks: &Peaks, name: &str) {
     }
 }
 
+/// The peaks as the vault caches them are the `TJPK` blob of `to_bytes`: it reads back equal, and a
+/// cut one is refused rather than misread. (This crate has no vault; that the import stores this
+/// blob in the vault's cache and it reads back is checked in `tingjian-import`'s tests.)
 #[test]
-fn peaks_are_consistent_and_survive_the_vault() {
+fn peaks_are_consistent_and_round_trip_through_their_tjpk_blob() {
     let set = demo_set();
     for (call, analysis) in analysed() {
         let peaks = &analysis.peaks;

@@ -83,6 +83,7 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
         Vault::open_with_clock(vault_dir, actor, clock.clone())
     }
     .map_err(|e| UiError::from(&e))?;
+    let already_demo = demo_vault_state(&vault)?;
     // The demo's dates are anchored to the day the vault was made, not to today: running `demo`
     // again on a later day then finds the same complaints and changes nothing.
     let created: String = vault
@@ -104,6 +105,9 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
     })?;
 
     let mut setup = Vec::new();
+    if !already_demo {
+        setup.push(Event::DemoDataAdded { seed: DEMO_SEED });
+    }
     let mut people_added = 0;
     for (id, name, role, department) in PEOPLE {
         let known: Option<String> = vault
@@ -146,6 +150,41 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
         people_added,
         import,
         sampled,
+    })
+}
+
+/// Whether the vault is marked as a demo vault already; an error when it holds real work. A vault
+/// that `init` made and nothing has been recorded in since may become one, and so may a demo vault
+/// made before demo vaults were marked (its listening sessions name the demo's device).
+fn demo_vault_state(vault: &Vault) -> Result<bool, UiError> {
+    let database = |e: rusqlite::Error| UiError::from(&tingjian_vault::VaultError::from(e));
+    let status = vault.status().map_err(|e| UiError::from(&e))?;
+    if status.demo {
+        return Ok(true);
+    }
+    let only_created: bool = vault
+        .db()
+        .query_row("SELECT NOT EXISTS (SELECT 1 FROM events WHERE kind <> 'vault_created')", [], |row| row.get(0))
+        .map_err(database)?;
+    let earlier_demo: bool = vault
+        .db()
+        .query_row("SELECT EXISTS (SELECT 1 FROM listening_sessions WHERE device = ?1)", [DEMO_DEVICE], |row| {
+            row.get(0)
+        })
+        .map_err(database)?;
+    if only_created || earlier_demo {
+        return Ok(false);
+    }
+    Err(UiError {
+        code: ErrorCode::NotADemoVault,
+        message_zh: format!(
+            "{} 不是演示档案库：其中已有 {} 条记录（投诉 {} 件）。演示会加入虚构的人员和通话，只能用于新建的档案库：请换一个路径，例如 --vault ~/tingjian-demo",
+            status.vault_path, status.events, status.complaints_total
+        ),
+        message_en: format!(
+            "{} is not a demo vault: it already holds {} events ({} complaints). The demo adds made-up people and calls, so it only fills a new vault: choose another path, such as --vault ~/tingjian-demo",
+            status.vault_path, status.events, status.complaints_total
+        ),
     })
 }
 

@@ -142,8 +142,8 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
         liu.log_rectification_progress(&id, 0, "已按客流高峰排班", &[roster], true)?;
         liu.rectification_step(&id, CaseAction::SubmitForVerification)?;
         let from = clock.day(3);
-        let to = from;
-        clock.day(4);
+        let verified_on = clock.day(4);
+        let to = from.min(verified_on);
         as_person("li.min")?.rectification_step(
             &id,
             CaseAction::Verify {
@@ -165,8 +165,11 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
         liu.log_rectification_progress(&id, 1, "周末排班已调整", &[], true)?;
         liu.rectification_step(&id, CaseAction::SubmitForVerification)?;
         let from = clock.day(5);
-        let to = from.saturating_add(2.days());
-        clock.day(8);
+        // Two days of observation when the story has them; on a vault whose story is squeezed
+        // into today (made moments ago, or a quarter that has just begun) the period ends on the
+        // day of the verification, since only a finished period can be verified.
+        let verified_on = clock.day(8);
+        let to = from.saturating_add(2.days()).min(verified_on);
         as_person("li.min")?.rectification_step(
             &id,
             CaseAction::Verify {

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use serde::Serialize;
-use tingjian_core::UiError;
 use tingjian_core::listening::{ChannelMode, Coverage};
+use tingjian_core::{ErrorCode, UiError};
 use tingjian_review::{Listening, PlayerSettings};
 use tingjian_vault::{ListeningSessionReport, Vault};
 
@@ -66,9 +66,21 @@ pub fn play(vault: &mut Vault, request: &PlayRequest, out: Output) -> Result<Pla
             let _ = stderr.flush();
         }
         if let Some(problem) = update.problem {
-            // What was heard up to here is kept; the session ends saying why.
-            let _ = listening.close(vault, "device_lost");
-            return Err(problem);
+            if update.device_lost {
+                // What was heard up to here is kept; the session ends saying why.
+                let _ = listening.close(vault, "device_lost");
+                return Err(problem);
+            }
+            if problem.code == ErrorCode::AudioDamaged {
+                // A damaged stretch of the recording: playback goes on past it, and the listener
+                // is told, as the review screen tells them.
+                eprintln!("\n警告 / warning: {} / {}", problem.message_zh, problem.message_en);
+            } else {
+                // The vault could not take what was heard (it is kept for a later flush, but the
+                // command cannot finish its job): the session ends as stopped, with the error.
+                let _ = listening.close(vault, "stopped");
+                return Err(problem);
+            }
         }
         started |= update.playing;
         if update.ended {

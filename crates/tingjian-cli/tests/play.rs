@@ -46,18 +46,9 @@ fn vault_with_a_minute_long_call(dir: &Path) -> PathBuf {
     vault
 }
 
-/// Seconds of sound in a raw stereo float capture (either channel above a small threshold).
+/// Seconds of sound in the ALSA capture file.
 fn seconds_of_sound(capture: &Path) -> f64 {
-    let bytes = std::fs::read(capture).expect("read capture");
-    let loud = bytes
-        .chunks_exact(8)
-        .filter(|frame| {
-            let left = f32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
-            let right = f32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]);
-            left.abs() > 0.01 || right.abs() > 0.01
-        })
-        .count();
-    loud as f64 / f64::from(CAPTURE_RATE)
+    tingjian_sound_setups::seconds_of_sound(capture, CAPTURE_RATE)
 }
 
 #[test]

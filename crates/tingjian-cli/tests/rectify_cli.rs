@@ -1,13 +1,20 @@
 //! `tingjian rectify list|show` on a real vault: the board as JSON for other systems, late cases
 //! first, each filter, one case whole, and clear errors for what does not exist.
+//!
+//! The cases are made through the library on a fixed clock, at noon (Asia/Shanghai) twenty days
+//! before the test's day. The command has no clock but the real one, so lateness is asserted
+//! against the branch day each command ran on ([`on_one_day`]), never against a second reading of
+//! the clock that could fall on the other side of midnight.
 
 use std::path::Path;
+use std::process::Output;
 use std::sync::Arc;
 
+use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use tingjian_core::model::{Complaint, Person};
 use tingjian_core::rectification::CaseAction;
-use tingjian_core::time::FixedClock;
+use tingjian_core::time::{FixedClock, branch_zone, in_branch_zone};
 use tingjian_vault::{Event, RectificationRequest, Vault};
 
 mod common;
@@ -32,12 +39,38 @@ fn complaint(number: &str, department: &str) -> Complaint {
     }
 }
 
-/// Three cases made twenty days ago: one due ten days later (so late now), one due far ahead, one
-/// cancelled. Returns their ids in that order.
-fn vault_with_cases(dir: &Path) -> [String; 3] {
-    let then = Timestamp::now().checked_sub((20 * 24).hours()).expect("then");
-    let clock = Arc::new(FixedClock(then));
-    let mut vault = Vault::create_with_clock(dir, "li.min", clock).expect("create");
+/// The branch's day (Asia/Shanghai) by the real clock.
+fn branch_today() -> Date {
+    in_branch_zone(Timestamp::now()).date()
+}
+
+/// Runs a command and returns its output with the branch day it ran on: the day read before and
+/// after it is the same. A run that straddles midnight is run again (the commands here only read),
+/// so the day returned is the one the command judged lateness by.
+fn on_one_day(run: impl Fn() -> Output) -> (Output, Date) {
+    loop {
+        let before = branch_today();
+        let output = run();
+        if branch_today() == before {
+            return (output, before);
+        }
+    }
+}
+
+/// The cases [`vault_with_cases`] makes, and the late case's due date.
+struct Cases {
+    late: String,
+    ahead: String,
+    cancelled: String,
+    late_due: Date,
+}
+
+/// Three cases made on a fixed clock at noon twenty days before today: one due ten days after
+/// (so ten days late today), one due sixty days after, one cancelled.
+fn vault_with_cases(dir: &Path) -> Cases {
+    let made_on = branch_today().saturating_sub(20.days());
+    let noon = made_on.at(12, 0, 0, 0).to_zoned_datetime(branch_zone()).expect("noon in Shanghai").timestamp();
+    let mut vault = Vault::create_with_clock(dir, "li.min", Arc::new(FixedClock(noon))).expect("create");
     vault
         .record(vec![
             Event::PersonAdded {
@@ -52,8 +85,7 @@ fn vault_with_cases(dir: &Path) -> [String; 3] {
             Event::ComplaintRecorded { complaint: complaint("TS-2", "零售金融部") },
         ])
         .expect("record");
-    let today = tingjian_core::time::in_branch_zone(then).date();
-    let mut request = |number: &str, department: &str, days: i64| {
+    let mut request = |number: &str, department: &str, due: Date| {
         vault
             .require_rectification(&RectificationRequest {
                 complaint_number: number.to_owned(),
@@ -61,31 +93,40 @@ fn vault_with_cases(dir: &Path) -> [String; 3] {
                 what_must_change: "整改".to_owned(),
                 note_ids: vec![],
                 severity: "normal".to_owned(),
-                due_date: Some(today.saturating_add(days.days()).to_string()),
+                due_date: Some(due.to_string()),
             })
             .expect("case")
             .id
     };
-    let late = request("TS-1", "信用卡中心", 10);
-    let ahead = request("TS-2", "零售金融部", 60);
-    let cancelled = request("TS-2", "零售金融部", 30);
+    let late_due = made_on.saturating_add(10.days());
+    let late = request("TS-1", "信用卡中心", late_due);
+    let ahead = request("TS-2", "零售金融部", made_on.saturating_add(60.days()));
+    let cancelled = request("TS-2", "零售金融部", made_on.saturating_add(30.days()));
     vault.rectification_step(&cancelled, CaseAction::Cancel { reason: "重复".to_owned() }).expect("cancel");
-    [late, ahead, cancelled]
+    Cases { late, ahead, cancelled, late_due }
+}
+
+/// Whole days from `due` to `day`: how late a case due on `due` is on `day`.
+fn days_late(due: Date, day: Date) -> i64 {
+    i64::from(due.until(day).expect("span").get_days())
 }
 
 #[test]
 fn the_board_lists_late_cases_first_and_filters_like_the_app() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = temp.path().join("v");
-    let [late, ahead, cancelled] = vault_with_cases(&vault);
+    let Cases { late, ahead, cancelled, late_due } = vault_with_cases(&vault);
     let run = |args: &[&str]| tingjian_as(&vault, "it.feed", &[], args);
 
-    let all = json(&run(&["rectify", "list", "--json"]));
+    let (listed, day) = on_one_day(|| run(&["rectify", "list", "--json"]));
+    let all = json(&listed);
     let ids: Vec<&str> = all.as_array().expect("array").iter().map(|c| c["id"].as_str().expect("id")).collect();
     assert_eq!(ids[0], late, "the late case comes first");
     assert_eq!(ids.len(), 3);
+    assert_eq!(all[0]["due_date"], late_due.to_string());
     assert_eq!(all[0]["overdue"][0]["kind"], "case_overdue");
-    assert_eq!(all[0]["overdue"][0]["days_late"], 10);
+    // Ten days late on the day the cases were made for; a day more if midnight passed since.
+    assert_eq!(all[0]["overdue"][0]["days_late"], days_late(late_due, day));
     assert_eq!(all[0]["state"], "open");
 
     let overdue = json(&run(&["rectify", "list", "--overdue", "--json"]));
@@ -96,9 +137,10 @@ fn the_board_lists_late_cases_first_and_filters_like_the_app() {
     assert_eq!(by_department.as_array().map(Vec::len), Some(1));
     assert_eq!(by_department[0]["id"], ahead.as_str());
 
-    let text = run(&["rectify", "list"]);
+    let (text, day) = on_one_day(|| run(&["rectify", "list"]));
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("案件已逾期 10 天"), "{text}");
+    let label = format!("案件已逾期 {} 天", days_late(late_due, day));
+    assert!(text.contains(&label), "{label:?} in {text}");
 
     let bad = run(&["rectify", "list", "--state", "finished"]);
     assert!(!bad.status.success());
@@ -109,7 +151,7 @@ fn the_board_lists_late_cases_first_and_filters_like_the_app() {
 fn show_gives_one_case_whole_and_an_unknown_id_is_a_coded_error() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = temp.path().join("v");
-    let [_, _, cancelled] = vault_with_cases(&vault);
+    let Cases { cancelled, .. } = vault_with_cases(&vault);
     let shown = json(&tingjian_as(&vault, "it.feed", &[], &["rectify", "show", &cancelled, "--json"]));
     assert_eq!(shown["summary"]["state"], "cancelled");
     assert_eq!(shown["case"]["cancellation"]["reason"], "重复");
@@ -125,7 +167,7 @@ fn show_gives_one_case_whole_and_an_unknown_id_is_a_coded_error() {
 fn people_set_with_a_role_decide_who_may_take_which_step() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = temp.path().join("v");
-    let [late, _, _] = vault_with_cases(&vault);
+    let Cases { late, .. } = vault_with_cases(&vault);
     let it = |args: &[&str]| tingjian_as(&vault, "it.admin", &[], args);
 
     // Before chen is known, chen is a reviewer and may take no step.

@@ -130,6 +130,92 @@ fn the_same_seed_gives_the_same_sample_and_verify_says_it_matches() {
     assert!(tingjian(&vault, &["verify"]).status.success(), "the draws left a vault that verifies");
 }
 
+/// What the log holds for the quarter, oldest first: `sample_drawn` events with their seed,
+/// `sample_added_by_hand` events with the complaint and the reason.
+fn sampling_log(vault: &Path) -> Vec<String> {
+    let out = std::process::Command::new("sqlite3")
+        .arg(vault.join("vault.sqlite"))
+        .arg(
+            "SELECT kind || ' ' || CASE kind
+               WHEN 'sample_drawn' THEN json_extract(payload, '$.draw.seed')
+               ELSE json_extract(payload, '$.complaint_number') || ' ' || json_extract(payload, '$.reason') END
+             FROM events WHERE kind IN ('sample_drawn', 'sample_added_by_hand') ORDER BY seq;",
+        )
+        .output()
+        .expect("the sqlite3 tool is installed (make installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_redraw_with_another_seed_replaces_the_sample_and_the_call_added_by_hand_while_the_log_keeps_both() {
+    let (_temp, vault, policy) = vault_with_quarter();
+    let policy = policy.to_str().expect("utf8");
+    let add_ts002 = |reason: &str| {
+        let added = tingjian(
+            &vault,
+            &["sample", "add", "--quarter", "2026Q4", "--complaint", "TS002", "--reviewer", "vp", "--reason", reason],
+        );
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    };
+    let redraw = |seed: &str| {
+        let again = tingjian(&vault, &["sample", "draw", "--quarter", "2026Q4", "--seed", seed, "--json"]);
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        json(&again)
+    };
+    let drawn = tingjian(&vault, &["sample", "draw", "--quarter", "2026Q4", "--policy", policy, "--seed", "3"]);
+    assert!(drawn.status.success(), "{}", String::from_utf8_lossy(&drawn.stderr));
+    let first = sample_of(&vault);
+    // TS002 is outside seed 3's sample; the coordinator adds it by hand.
+    assert!(!first.iter().any(|(n, _)| n == "TS002"), "seed 3 leaves TS002 out: {first:?}");
+    let reason = "客户第三次来电，消保中心要求加听";
+    add_ts002(reason);
+    assert_eq!(sample_of(&vault).len(), first.len() + 1);
+
+    // Still in planning, the quarter is drawn again with another seed, which does not draw TS002.
+    let redrawn = redraw("11");
+    assert_eq!(redrawn["draw"]["seed"], "11");
+    let second = sample_of(&vault);
+    assert_eq!(second.len(), 4, "the policy's four calls, nothing kept from before: {second:?}");
+    assert_ne!(second, first, "seed 11 draws another sample than seed 3");
+    // The call added by hand is gone from the current sample, and no row is left marked as added
+    // by hand.
+    assert!(!second.iter().any(|(n, _)| n == "TS002"), "{second:?}");
+    let rows = redrawn["assignments"].as_array().expect("assignments");
+    assert!(rows.iter().all(|a| a["added_by_hand"].is_null() && a["selected_by"] != "by_hand"), "{redrawn}");
+    assert!(rows.iter().any(|a| a["complaint_number"] == "TS005"), "the regulator-forwarded call is still drawn");
+
+    // The log keeps the first draw and the addition, in order, before the redraw.
+    assert_eq!(
+        sampling_log(&vault),
+        ["sample_drawn 3".to_owned(), format!("sample_added_by_hand TS002 {reason}"), "sample_drawn 11".to_owned()]
+    );
+
+    // `sample verify` re-runs the new draw (seed 11) and finds the sample equal to it: nothing
+    // missing, nothing extra, no call listed as added by hand.
+    let verified = tingjian(&vault, &["sample", "verify", "--quarter", "2026Q4", "--json"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
+    let report = json(&verified);
+    assert_eq!(report["matches"], true, "{report}");
+    assert_eq!(report["seed"], "11");
+    assert_eq!(report["draw_event_seq"], redrawn["draw"]["event_seq"]);
+    for list in ["missing", "extra", "reassigned", "altered", "added_by_hand"] {
+        assert_eq!(report["verification"][list], serde_json::json!([]), "{list}: {report}");
+    }
+
+    // Added by hand again, then a redraw whose seed does draw TS002: it stays, as drawn.
+    add_ts002("再次加听");
+    let redrawn = redraw("4");
+    let rows = redrawn["assignments"].as_array().expect("assignments");
+    let kept = rows.iter().find(|a| a["complaint_number"] == "TS002").expect("seed 4 draws TS002");
+    assert!(kept["added_by_hand"].is_null() && kept["selected_by"] != "by_hand", "{kept}");
+    assert_eq!(rows.len(), 4, "{redrawn}");
+    assert_eq!(sampling_log(&vault).len(), 5, "every draw and addition stays in the log");
+    let verified = tingjian(&vault, &["sample", "verify", "--quarter", "2026Q4", "--json"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
+    assert!(tingjian(&vault, &["verify"]).status.success(), "the redraws left a vault that verifies");
+}
+
 #[test]
 fn verify_finds_an_assignment_edited_with_sqlite3() {
     let (_temp, vault, policy) = vault_with_quarter();

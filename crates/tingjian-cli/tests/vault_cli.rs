@@ -131,13 +131,18 @@ fn reimporting_the_same_data_changes_nothing() {
 #[test]
 fn the_append_only_guard_refuses_a_plain_edit() {
     let (_temp, vault) = populated_vault();
-    let status = Command::new("sqlite3")
+    let edit = Command::new("sqlite3")
         .arg(vault.join("vault.sqlite"))
         .arg("UPDATE events SET actor = 'mallory' WHERE seq = 2;")
         .output()
         .expect("sqlite3");
-    assert!(!status.status.success() || String::from_utf8_lossy(&status.stderr).contains("append-only"));
-    assert!(verify(&vault).0);
+    // Both: the tool fails, and it fails because of the guard (not, say, a missing table).
+    let stderr = String::from_utf8_lossy(&edit.stderr);
+    assert!(!edit.status.success(), "the edit must fail: {stderr}");
+    assert!(stderr.contains("audit events are append-only"), "the guard refused it: {stderr}");
+    let (ok, report, code) = verify(&vault);
+    assert!(ok, "nothing was changed: {report}");
+    assert_eq!(code, 0);
 }
 
 #[test]
@@ -155,7 +160,9 @@ fn editing_an_event_payload_is_found_and_named() {
     let (kind, seq) = first_problem(&report);
     assert_eq!(kind, "event_edited");
     assert!(seq > 0);
-    let text = String::from_utf8_lossy(&tingjian(&vault, &["verify"]).stdout).to_string();
+    let plain = tingjian(&vault, &["verify"]);
+    assert_eq!(plain.status.code(), Some(2), "a finding exits 2 without --json too");
+    let text = String::from_utf8_lossy(&plain.stdout).to_string();
     assert!(text.contains(&format!("#{seq}")), "the text names the event: {text}");
 }
 
@@ -273,6 +280,7 @@ fn a_vault_path_that_is_a_file_is_a_clear_error_and_the_file_is_untouched() {
         assert_eq!(error_code(&output), "VAULT_NOT_A_DIRECTORY");
     }
     let text = tingjian(&file, &["status"]);
+    assert_eq!(text.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&text.stderr);
     assert!(stderr.contains("是一个文件") && stderr.contains("is a file"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "keep me");
@@ -289,7 +297,13 @@ fn a_vault_from_a_newer_schema_is_refused_and_left_unchanged() {
     assert_eq!(error_code(&output), "VAULT_SCHEMA_TOO_NEW");
     assert_eq!(std::fs::read(&db).expect("read"), before, "the vault file must not change");
     let text = tingjian(&vault, &["verify"]);
-    assert!(String::from_utf8_lossy(&text.stderr).contains("999"));
+    assert_eq!(text.status.code(), Some(1), "an error, not a verify finding");
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        stderr.contains("错误 [VAULT_SCHEMA_TOO_NEW]") && stderr.contains("error [VAULT_SCHEMA_TOO_NEW]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("999"), "{stderr}");
 }
 
 #[test]

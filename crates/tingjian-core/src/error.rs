@@ -42,6 +42,8 @@ pub enum ErrorCode {
     AudioDeviceUnavailable,
     /// The sound output device went away during playback; opening a player again may work.
     AudioDeviceLost,
+    /// Part of a recording cannot be decoded: playback skips it and goes on.
+    AudioDamaged,
     /// The quarter's state does not allow this (a draw once the quarter is open, anything once it
     /// is closed, a transition out of order).
     QuarterLocked,
@@ -56,6 +58,8 @@ pub enum ErrorCode {
     /// A rectification case's state does not allow what was asked (submitting a closed case,
     /// verifying one still in progress, submitting while an action is not done).
     TransitionRefused,
+    /// `tingjian demo` was asked to add synthetic data to a vault that holds real work.
+    NotADemoVault,
     /// A bug: something that should not happen did.
     Internal,
 }

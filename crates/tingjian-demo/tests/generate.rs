@@ -1,11 +1,12 @@
 //! Generates a whole set once and checks it the way its users will rely on it: files ffprobe agrees
 //! with, an export that parses, ground-truth speech intervals that match the audio, and a second
-//! run that reuses the set.
+//! run that reuses the set: no file of it is written again.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use jiff::civil::date;
 use tingjian_demo::{DemoCall, DemoOptions, DemoSet, generate};
@@ -68,14 +69,23 @@ fn read_export(path: &Path) -> Vec<csv::StringRecord> {
     reader.records().collect::<Result<Vec<_>, _>>().expect("rows parse")
 }
 
-fn modified(set: &DemoSet) -> BTreeMap<String, SystemTime> {
-    set.calls
+/// Which file a path is: its inode and modification time. A file written again gets a new inode
+/// (the generator writes through a temporary file and a rename), and a new directory of
+/// recordings is renamed into place, so a run that made anything again changes these.
+fn identity(path: &Path) -> (u64, SystemTime) {
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (meta.ino(), meta.modified().expect("mtime"))
+}
+
+/// The identity of every recording and of the recordings directory.
+fn recordings(set: &DemoSet) -> BTreeMap<String, (u64, SystemTime)> {
+    let mut files: BTreeMap<String, (u64, SystemTime)> = set
+        .calls
         .iter()
-        .map(|call| {
-            let path = set.recordings_dir.join(&call.file_name);
-            (call.file_name.clone(), std::fs::metadata(path).and_then(|m| m.modified()).expect("mtime"))
-        })
-        .collect()
+        .map(|call| (call.file_name.clone(), identity(&set.recordings_dir.join(&call.file_name))))
+        .collect();
+    files.insert("recordings/".to_owned(), identity(&set.recordings_dir));
+    files
 }
 
 /// RMS in dBFS of one channel of an interleaved stereo WAV over the given millisecond ranges.
@@ -138,10 +148,7 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let opts = options();
 
-    let started = Instant::now();
     let set = generate(dir.path(), &opts).expect("generate");
-    let cold = started.elapsed();
-    eprintln!("cold generation: {cold:?}");
 
     // The calls and their files.
     assert!(set.calls.len() >= 14, "{} calls", set.calls.len());
@@ -211,15 +218,16 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     }
     let first_csv = std::fs::read(&set.export_csv).expect("csv bytes");
 
-    // A second run reuses everything.
-    let before = modified(&set);
-    let started = Instant::now();
+    // A second run reuses everything: not one file, not the recordings directory, not the export
+    // nor the manifest is written again.
+    let manifest = dir.path().join("demo-set.json");
+    let before = recordings(&set);
+    let (export_before, manifest_before) = (identity(&set.export_csv), identity(&manifest));
     let again = generate(dir.path(), &opts).expect("generate again");
-    let cached = started.elapsed();
-    eprintln!("cached generation: {cached:?}");
-    assert!(cached < Duration::from_secs(2), "{cached:?}");
     assert_eq!(again, set);
-    assert_eq!(modified(&again), before, "recordings untouched");
+    assert_eq!(recordings(&again), before, "recordings untouched");
+    assert_eq!(identity(&again.export_csv), export_before, "the export is not rewritten");
+    assert_eq!(identity(&manifest), manifest_before, "the manifest is not rewritten");
     assert_eq!(std::fs::read(&again.export_csv).expect("csv"), first_csv);
     let litter: Vec<_> = std::fs::read_dir(dir.path())
         .expect("list out dir")
@@ -231,10 +239,9 @@ fn a_generated_set_is_complete_consistent_and_reused() {
 
     // New dates rewrite the export only, and going back gives the same bytes as before.
     let later = DemoOptions { until: date(2026, 12, 31), ..opts };
-    let started = Instant::now();
     let moved = generate(dir.path(), &later).expect("generate with new dates");
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(modified(&moved), before, "recordings untouched");
+    assert_eq!(recordings(&moved), before, "recordings untouched");
+    assert_ne!(identity(&moved.export_csv), export_before, "the export is written again");
     let moved_csv = std::fs::read(&moved.export_csv).expect("csv");
     assert_ne!(moved_csv, first_csv);
     let moved_rows = read_export(&moved.export_csv);
@@ -247,6 +254,7 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     let back = generate(dir.path(), &opts).expect("generate with the first dates");
     assert_eq!(std::fs::read(&back.export_csv).expect("csv"), first_csv, "same options, same export");
     assert_eq!(back, set);
+    assert_eq!(recordings(&back), before, "recordings untouched");
 
     // A damaged recording makes the set incomplete: it is made again, identical to the first time.
     let contents = |s: &DemoSet| -> BTreeMap<String, Vec<u8>> {
@@ -260,6 +268,11 @@ fn a_generated_set_is_complete_consistent_and_reused() {
     std::fs::write(&victim, b"RIFF").expect("damage a recording");
     let remade = generate(dir.path(), &opts).expect("generate after damage");
     assert_eq!(remade, set);
+    assert_ne!(
+        identity(&remade.recordings_dir),
+        before["recordings/"],
+        "the recordings were made again, into a new directory"
+    );
     assert!(contents(&remade) == original, "the audio is deterministic");
     assert_eq!(std::fs::read(&remade.export_csv).expect("csv"), first_csv);
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use tingjian_audio::{Analysis, AudioError};
+use tingjian_audio::{Analysis, AudioError, MAX_RECORDING_BYTES};
 use tingjian_vault::VaultError;
 
 /// What the analysis stage found for one file.
@@ -30,10 +30,30 @@ pub enum Intake {
 /// recordings' bytes whatever the folder holds.
 const READ_AHEAD: usize = 4;
 
+/// Reads a file whole, unless it is larger than a recording may be; such a file is refused from
+/// its size alone, without being read.
+fn read_capped(path: &Path) -> Result<Vec<u8>, Intake> {
+    use std::io::Read;
+    let unreadable = |source| Intake::Unreadable(VaultError::Io { path: path.to_owned(), source });
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    let too_large = |bytes| Intake::Rejected(AudioError::TooLarge { path: path.to_owned(), bytes });
+    if size > MAX_RECORDING_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // The file may grow after it was measured; never read more than the bound.
+    file.take(MAX_RECORDING_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_RECORDING_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 fn take(path: &Path, known: &HashSet<String>) -> Intake {
-    let bytes: Arc<[u8]> = match std::fs::read(path) {
+    let bytes: Arc<[u8]> = match read_capped(path) {
         Ok(bytes) => bytes.into(),
-        Err(source) => return Intake::Unreadable(VaultError::Io { path: path.to_owned(), source }),
+        Err(refused) => return refused,
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
     if known.contains(&hash) {

@@ -7,7 +7,7 @@
 mod intake;
 mod manifest;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,9 @@ use tingjian_vault::{COMPLAINT_COLUMN_COUNT, Event, Vault, VaultError, complaint
 use ts_rs::TS;
 
 pub use manifest::{
-    ColumnMapping, ColumnPreview, ExportPreview, ManifestError, field_names, preview_manifest, read_manifest,
+    ColumnMapping, ColumnPreview, ExportLimit, ExportPreview, MAX_EXPORT_BYTES, MAX_EXPORT_CELLS, MAX_EXPORT_COLUMNS,
+    MAX_EXPORT_ROWS, MAX_EXPORT_TEXT_BYTES, MAX_EXPORT_UNPACKED_BYTES, ManifestError, field_names, preview_manifest,
+    read_manifest,
 };
 
 /// The vault setting that holds the saved column mapping.
@@ -61,7 +63,9 @@ pub struct ImportReport {
     pub links_added: u64,
     pub rejected: Vec<Rejected>,
     pub warnings: Vec<Rejected>,
-    /// Complaints whose 录音文件 names no recording that was found.
+    /// Complaints whose 录音文件 names no recording that was found. Each one that names a file
+    /// also has a warning naming the file and why it was not linked (not in the folder, not
+    /// imported, or matching several files).
     pub complaints_without_recording: Vec<String>,
     /// Recordings no complaint names.
     pub recordings_without_complaint: Vec<String>,
@@ -181,25 +185,24 @@ pub fn import(
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
+    // What an import killed earlier left half-written; this one would otherwise write beside it.
+    vault.clean_partial_files();
     let mut report = ImportReport::default();
     let saved = saved_mapping(vault)?;
     let mapping = options.mapping.clone().unwrap_or_else(|| saved.clone());
-    let rows = read_manifest(manifest, &mapping, &mut report.rejected, &mut report.warnings)?;
-    let files = list_files(recordings)?;
+    let rows = manifest::read_manifest_rows(manifest, &mapping, &mut report.rejected, &mut report.warnings)?;
+    let files = list_files(recordings, &mut report.warnings)?;
     let total = files.len() as u64 + 1;
     progress(ImportProgress { done: 0, total });
 
     // Recordings first, so that links can be made in the same pass as the complaints.
-    let mut hash_by_name: HashMap<String, String> = HashMap::new();
+    let mut hash_by_relative: HashMap<String, String> = HashMap::new();
     let mut known = known_recordings(vault)?;
     let snapshot = known.clone();
     let finished = intake::for_each_in_order(&files, &snapshot, options.cancel.as_deref(), |index, intake| {
-        let (relative, path) = &files[index];
+        let (relative, _) = &files[index];
         if let Some(hash) = store_recording(vault, &mut known, relative, intake, &mut report)? {
-            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                hash_by_name.insert(name.to_owned(), hash.clone());
-            }
-            hash_by_name.insert(relative.clone(), hash);
+            hash_by_relative.insert(relative.clone(), hash);
         }
         progress(ImportProgress { done: index as u64 + 1, total });
         Ok::<(), VaultError>(())
@@ -214,25 +217,33 @@ pub fn import(
     if options.save_mapping && mapping != saved {
         events.push(Event::ImportMappingSaved { mapping: mapping.clone() });
     }
-    let mut named: BTreeMap<String, ()> = BTreeMap::new();
+    let export_name = manifest.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
+    let folder = Folder::new(&files);
+    let mut named: HashSet<String> = HashSet::new();
     // Recordings whose file name holds a complaint number under the link pattern.
     let mut hash_by_number: HashMap<String, (String, String)> = HashMap::new();
     for (relative, path) in &files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if let (Some(number), Some(hash)) = (options.number_in(name), hash_by_name.get(relative)) {
+        if let (Some(number), Some(hash)) = (options.number_in(name), hash_by_relative.get(relative)) {
             hash_by_number.entry(number).or_insert_with(|| (relative.clone(), hash.clone()));
         }
     }
-    for complaint in rows {
-        let by_column = hash_by_name
-            .get(complaint.recording_file.trim())
-            .map(|hash| (complaint.recording_file.trim().to_owned(), hash.clone()));
-        let found = by_column.or_else(|| hash_by_number.get(&complaint.number).cloned());
+    for (row, complaint) in rows {
+        let written = complaint.recording_file.trim();
+        let by_column = if written.is_empty() { None } else { Some(folder.find(written, &hash_by_relative)) };
+        let found = match &by_column {
+            Some(Match::Linked { relative, hash }) => Some((relative.clone(), hash.clone())),
+            _ => hash_by_number.get(&complaint.number).cloned(),
+        };
         let wanted_hash = found.as_ref().map(|(_, hash)| hash.clone());
-        if let Some((name, _)) = found {
-            named.insert(name, ());
+        if let Some((relative, _)) = found {
+            named.insert(relative);
         } else {
             report.complaints_without_recording.push(complaint.number.clone());
+            if let Some(unlinked) = by_column {
+                let source = format!("{export_name}:{row}");
+                report.warnings.push(unlinked.warning(source, &complaint.number, written));
+            }
         }
         match existing.get(&complaint.number) {
             Some((stored, _)) if stored == &complaint => report.complaints_unchanged += 1,
@@ -253,9 +264,8 @@ pub fn import(
             events.push(Event::RecordingLinked { complaint_number: complaint.number.clone(), recording_hash: hash });
         }
     }
-    for (relative, path) in &files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if hash_by_name.contains_key(relative) && !named.contains_key(relative) && !named.contains_key(name) {
+    for (relative, _) in &files {
+        if hash_by_relative.contains_key(relative) && !named.contains(relative) {
             report.recordings_without_complaint.push(relative.clone());
         }
     }
@@ -263,7 +273,7 @@ pub fn import(
     // and the log shows that someone looked.
     let manifest_blake3 = tingjian_vault::ContentStore::hash_file(manifest).map(|(hash, _)| hash).unwrap_or_default();
     events.push(Event::ImportFinished {
-        source: manifest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
+        source: export_name,
         complaints_added: report.complaints_added + report.complaints_updated,
         recordings_added: report.recordings_added,
         links_added: report.links_added,
@@ -276,26 +286,204 @@ pub fn import(
     Ok(report)
 }
 
-fn list_files(root: &Path) -> Result<Vec<(String, PathBuf)>, ImportError> {
+/// Lists the recordings folder. Links to files are read like files; links to folders are not
+/// followed (two links to `.` would keep a walk going for ever) but listed in `warnings`, so a
+/// coordinator who linked a folder in knows to import it directly. On Unix a folder reached twice
+/// (a bind mount of its parent) is walked once.
+fn list_files(root: &Path, warnings: &mut Vec<Rejected>) -> Result<Vec<(String, PathBuf)>, ImportError> {
     let mut out = Vec::new();
+    let mut links = Vec::new();
+    let mut walked = HashSet::new();
     let mut pending = vec![root.to_owned()];
+    let relative_of = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
     while let Some(dir) = pending.pop() {
+        if !first_visit(&dir, &mut walked) {
+            continue;
+        }
         let entries =
             std::fs::read_dir(&dir).map_err(|source| ImportError::RecordingsFolder { path: dir.clone(), source })?;
         for entry in entries {
             let entry = entry.map_err(|source| ImportError::RecordingsFolder { path: dir.clone(), source })?;
             let path = entry.path();
-            if path.is_dir() {
+            let file_type =
+                entry.file_type().map_err(|source| ImportError::RecordingsFolder { path: path.clone(), source })?;
+            if file_type.is_dir() {
                 pending.push(path);
-            } else if path.is_file() {
-                let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                out.push((relative, path));
+            } else if file_type.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(target) if target.is_dir() => links.push(Rejected {
+                        source: relative_of(&path),
+                        reason_zh: "这是指向文件夹的链接，未进入（链接可能形成循环）；如需导入其中的录音，请直接选择它指向的文件夹"
+                            .to_owned(),
+                        reason_en: "a link to a folder, not followed (links can loop); to import the recordings in it, choose the folder it points to"
+                            .to_owned(),
+                    }),
+                    Ok(target) if target.is_file() => out.push((relative_of(&path), path)),
+                    // A link to a device or a pipe is not a recording.
+                    Ok(_) => {}
+                    // A broken link: reading it fails, and it is rejected with the reason.
+                    Err(_) => out.push((relative_of(&path), path)),
+                }
+            } else if file_type.is_file() {
+                out.push((relative_of(&path), path));
             }
         }
     }
     // A stable order makes the audit log of two identical imports identical.
     out.sort();
+    links.sort_by(|a, b| a.source.cmp(&b.source));
+    warnings.extend(links);
     Ok(out)
+}
+
+/// False when the folder was walked already (the same device and inode, where the system says).
+#[cfg(unix)]
+fn first_visit(dir: &Path, walked: &mut HashSet<(u64, u64)>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(dir) {
+        Ok(meta) => walked.insert((meta.dev(), meta.ino())),
+        Err(_) => true,
+    }
+}
+
+#[cfg(not(unix))]
+fn first_visit(_dir: &Path, _walked: &mut HashSet<(u64, u64)>) -> bool {
+    true
+}
+
+/// The recordings folder's files, to find the one an export's 录音文件 names. Recorders and
+/// complaint systems write that column as the recorder saw the file: a Windows path
+/// (`D:\录音\2026Q4\a.m4a`), a relative one (`录音/a.wav`), another letter case, no extension.
+/// The rules, in order (the first that finds any file decides):
+///
+/// 1. the file's name is the column's last path part (split on both `/` and `\`), exactly;
+/// 2. the same, ignoring letter case;
+/// 3. the file's name without its extension is that part, ignoring letter case.
+///
+/// Several files found by a rule are narrowed to those whose folders match most of the column's
+/// folders, from the innermost out. Several left with different bytes are ambiguous: the complaint
+/// is not linked and the warning names them. Nothing is guessed.
+struct Folder<'a> {
+    files: Vec<FolderFile<'a>>,
+}
+
+struct FolderFile<'a> {
+    relative: &'a str,
+    name: String,
+    name_lower: String,
+    stem_lower: String,
+    /// The folders above the file inside the recordings folder, lower case, outermost first.
+    folders_lower: Vec<String>,
+}
+
+/// What the 录音文件 column of one complaint found in the folder.
+#[derive(Debug)]
+enum Match {
+    Linked {
+        relative: String,
+        hash: String,
+    },
+    /// The file is there but was not imported (it is among the rejected files).
+    NotImported {
+        relative: String,
+    },
+    Missing,
+    Ambiguous(Vec<String>),
+}
+
+impl<'a> Folder<'a> {
+    fn new(files: &'a [(String, PathBuf)]) -> Self {
+        let files = files
+            .iter()
+            .map(|(relative, _)| {
+                let mut parts: Vec<&str> = relative.split('/').collect();
+                let name = parts.pop().unwrap_or_default().to_owned();
+                let stem = Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or(&name).to_lowercase();
+                FolderFile {
+                    relative: relative.as_str(),
+                    name_lower: name.to_lowercase(),
+                    name,
+                    stem_lower: stem,
+                    folders_lower: parts.iter().map(|p| p.to_lowercase()).collect(),
+                }
+            })
+            .collect();
+        Folder { files }
+    }
+
+    fn find(&self, written: &str, hashes: &HashMap<String, String>) -> Match {
+        let parts: Vec<&str> = written.split(['/', '\\']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        let Some((&base, folders)) = parts.split_last() else { return Match::Missing };
+        let base_lower = base.to_lowercase();
+        let folders_lower: Vec<String> = folders.iter().map(|f| f.to_lowercase()).collect();
+        let rules: [&dyn Fn(&FolderFile) -> bool; 3] =
+            [&|f| f.name == base, &|f| f.name_lower == base_lower, &|f| f.stem_lower == base_lower];
+        for rule in rules {
+            let found: Vec<&FolderFile> = self.files.iter().filter(|f| rule(f)).collect();
+            if found.is_empty() {
+                continue;
+            }
+            let shared = |f: &FolderFile| {
+                f.folders_lower.iter().rev().zip(folders_lower.iter().rev()).take_while(|(a, b)| a == b).count()
+            };
+            let best = found.iter().map(|f| shared(f)).max().unwrap_or(0);
+            let closest: Vec<&str> = found.iter().filter(|f| shared(f) == best).map(|f| f.relative).collect();
+            let first = closest[0].to_owned();
+            let hash = hashes.get(&first);
+            if closest.len() == 1 {
+                return match hash {
+                    Some(hash) => Match::Linked { relative: first, hash: hash.clone() },
+                    None => Match::NotImported { relative: first },
+                };
+            }
+            // The same bytes under several names are one recording.
+            if let Some(hash) = hash
+                && closest.iter().all(|relative| hashes.get(*relative) == Some(hash))
+            {
+                return Match::Linked { relative: first, hash: hash.clone() };
+            }
+            return Match::Ambiguous(closest.into_iter().map(str::to_owned).collect());
+        }
+        Match::Missing
+    }
+}
+
+impl Match {
+    /// Why the complaint on `source` was not linked to the file its 录音文件 column names.
+    fn warning(self, source: String, number: &str, written: &str) -> Rejected {
+        let (reason_zh, reason_en) = match self {
+            Match::Linked { .. } | Match::Missing => (
+                format!("投诉 {number} 的录音文件“{written}”不在录音文件夹中，请找到该文件后再导入一次"),
+                format!(
+                    "recording file \"{written}\" of complaint {number} is not in the recordings folder; find it and import again"
+                ),
+            ),
+            Match::NotImported { relative } => (
+                format!("投诉 {number} 的录音文件“{written}”（{relative}）未能导入，原因见拒收列表"),
+                format!(
+                    "recording file \"{written}\" of complaint {number} ({relative}) was not imported; the rejected files say why"
+                ),
+            ),
+            Match::Ambiguous(candidates) => {
+                const SHOWN: usize = 5;
+                let mut list = candidates.iter().take(SHOWN).cloned().collect::<Vec<_>>();
+                if candidates.len() > SHOWN {
+                    list.push(format!("… ({})", candidates.len()));
+                }
+                (
+                    format!(
+                        "投诉 {number} 的录音文件“{written}”对应多个不同的文件（{}），未自动关联：请在导出中写明所在文件夹",
+                        list.join("、")
+                    ),
+                    format!(
+                        "recording file \"{written}\" of complaint {number} matches several different files ({}); not linked: write its folder in the export",
+                        list.join(", ")
+                    ),
+                )
+            }
+        };
+        Rejected { source, reason_zh, reason_en }
+    }
 }
 
 fn known_recordings(vault: &Vault) -> Result<HashSet<String>, VaultError> {
@@ -347,13 +535,20 @@ fn store_recording(
         return Ok(Some(hash));
     }
     let info = &analysis.info;
-    if info.truncated() {
+    if let Some(promised) = info.header_frames.filter(|_| info.truncated()) {
+        let rate = u64::from(info.sample_rate.max(1));
+        let (decoded_ms, promised_ms) = (info.frames * 1000 / rate, promised.saturating_mul(1000) / rate);
         report.warnings.push(Rejected {
             source: relative.to_owned(),
-            reason_zh: format!("录音可能被截断：解码 {} 帧，文件头声明 {:?} 帧", info.frames, info.header_frames),
+            reason_zh: format!(
+                "录音可能被截断：文件头声明时长 {}，实际只能解码出 {}",
+                zh_length(promised_ms),
+                zh_length(decoded_ms)
+            ),
             reason_en: format!(
-                "recording may be truncated: {} frames decoded, header says {:?}",
-                info.frames, info.header_frames
+                "recording may be truncated: the header says it lasts {}, only {} decode",
+                en_length(promised_ms),
+                en_length(decoded_ms)
             ),
         });
     }
@@ -375,4 +570,14 @@ fn store_recording(
     known.insert(hash.clone());
     report.recordings_added += 1;
     Ok(Some(hash))
+}
+
+/// A recording's length for a message: tenths of a second under a minute ("1.5 seconds"), words
+/// above ("2 minutes 5 seconds").
+fn en_length(ms: u64) -> String {
+    if ms < 60_000 { format!("{:.1} seconds", ms as f64 / 1000.0) } else { tingjian_audio::en_duration(ms) }
+}
+
+fn zh_length(ms: u64) -> String {
+    if ms < 60_000 { format!("{:.1} 秒", ms as f64 / 1000.0) } else { tingjian_audio::zh_duration(ms) }
 }

@@ -5,11 +5,111 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::{Date, DateTime, Time};
+use tingjian_audio::{en_bytes, zh_bytes};
 use tingjian_core::model::Complaint;
 use tingjian_core::time::branch_zone;
 use tingjian_core::{Coded, ErrorCode};
 
 use crate::Rejected;
+
+/// The largest export file read: 512 MiB, hundreds of times a branch's quarter.
+pub const MAX_EXPORT_BYTES: u64 = 512 << 20;
+/// The most an XLSX export may unpack to (the sum of the sizes its ZIP directory declares; the ZIP
+/// reader holds every part to its declared size). A spreadsheet unpacks to a few times its size,
+/// so an honest file under [`MAX_EXPORT_BYTES`] stays well under it; a ZIP bomb does not.
+pub const MAX_EXPORT_UNPACKED_BYTES: u64 = 1 << 30;
+/// The most rows an export may have: what Excel itself allows.
+pub const MAX_EXPORT_ROWS: u64 = 1_048_576;
+/// The most columns an export may have (A to IV); an export has fourteen or so.
+pub const MAX_EXPORT_COLUMNS: u64 = 256;
+/// The most cells held while an export is read (each row counts up to its last filled cell):
+/// a million rows of sixteen columns.
+pub const MAX_EXPORT_CELLS: u64 = 16_777_216;
+/// The most text the cells of an export may hold in all. A spreadsheet can repeat one shared
+/// string in every cell, so its text is not bounded by its size.
+pub const MAX_EXPORT_TEXT_BYTES: u64 = 512 << 20;
+
+/// Which bound an export passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportLimit {
+    /// The file is this many bytes.
+    FileBytes(u64),
+    /// The spreadsheet's parts unpack to this many bytes.
+    Unpacked(u64),
+    /// There is data in this row (counting from 1).
+    Row(u64),
+    /// There is data in this cell of a spreadsheet (e.g. `XFD1048576`).
+    Cell(String),
+    /// This row (counting from 1) of a CSV export has this many fields.
+    Columns { row: u64, columns: u64 },
+    /// More cells than [`MAX_EXPORT_CELLS`].
+    Cells,
+    /// More text than [`MAX_EXPORT_TEXT_BYTES`].
+    Text,
+}
+
+impl ExportLimit {
+    fn en(&self, path: &Path) -> String {
+        let path = path.display();
+        match self {
+            ExportLimit::FileBytes(bytes) => format!(
+                "the complaint export {path} is {}, more than the {} Tingjian reads; export one quarter at a time",
+                en_bytes(*bytes),
+                en_bytes(MAX_EXPORT_BYTES)
+            ),
+            ExportLimit::Unpacked(bytes) => format!(
+                "the spreadsheet {path} unpacks to {}, more than the {} Tingjian reads; it is damaged or made to exhaust memory",
+                en_bytes(*bytes),
+                en_bytes(MAX_EXPORT_UNPACKED_BYTES)
+            ),
+            ExportLimit::Row(row) => format!(
+                "the complaint export {path} has data in row {row}, beyond the {MAX_EXPORT_ROWS} rows Tingjian reads"
+            ),
+            ExportLimit::Cell(cell) => format!(
+                "the complaint export {path} has data in cell {cell}, beyond the {MAX_EXPORT_COLUMNS} columns (A to IV) Tingjian reads"
+            ),
+            ExportLimit::Columns { row, columns } => format!(
+                "row {row} of the complaint export {path} has {columns} columns, more than the {MAX_EXPORT_COLUMNS} Tingjian reads"
+            ),
+            ExportLimit::Cells => {
+                format!("the complaint export {path} has more than {MAX_EXPORT_CELLS} cells, the most Tingjian reads")
+            }
+            ExportLimit::Text => format!(
+                "the cells of the complaint export {path} hold more than {} of text, the most Tingjian reads",
+                en_bytes(MAX_EXPORT_TEXT_BYTES)
+            ),
+        }
+    }
+
+    fn zh(&self, path: &Path) -> String {
+        let path = path.display();
+        match self {
+            ExportLimit::FileBytes(bytes) => format!(
+                "投诉导出文件 {path} 大小为 {}，超过上限 {}：请按季度分别导出",
+                zh_bytes(*bytes),
+                zh_bytes(MAX_EXPORT_BYTES)
+            ),
+            ExportLimit::Unpacked(bytes) => format!(
+                "表格 {path} 解压后为 {}，超过上限 {}：文件已损坏，或是为耗尽内存而构造的",
+                zh_bytes(*bytes),
+                zh_bytes(MAX_EXPORT_UNPACKED_BYTES)
+            ),
+            ExportLimit::Row(row) => {
+                format!("投诉导出文件 {path} 的第 {row} 行有数据，超出上限 {MAX_EXPORT_ROWS} 行")
+            }
+            ExportLimit::Cell(cell) => {
+                format!("投诉导出文件 {path} 的单元格 {cell} 有数据，超出上限 {MAX_EXPORT_COLUMNS} 列（A 至 IV 列）")
+            }
+            ExportLimit::Columns { row, columns } => {
+                format!("投诉导出文件 {path} 的第 {row} 行有 {columns} 列，超过上限 {MAX_EXPORT_COLUMNS} 列")
+            }
+            ExportLimit::Cells => format!("投诉导出文件 {path} 的单元格超过上限 {MAX_EXPORT_CELLS} 个"),
+            ExportLimit::Text => {
+                format!("投诉导出文件 {path} 的单元格文字总量超过上限 {}", zh_bytes(MAX_EXPORT_TEXT_BYTES))
+            }
+        }
+    }
+}
 
 /// Why the export as a whole could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +120,12 @@ pub enum ManifestError {
     UnknownEncoding { path: PathBuf },
     #[error("cannot read the spreadsheet {path}: {reason}")]
     Spreadsheet { path: PathBuf, reason: String },
+    #[error(
+        "the complaint export {path} is {kind}; Tingjian reads exports as XLSX or CSV: save it as .xlsx or .csv and import that"
+    )]
+    UnsupportedSpreadsheet { path: PathBuf, kind: &'static str },
+    #[error("{}", .limit.en(.path))]
+    TooLarge { path: PathBuf, limit: ExportLimit },
     #[error("the complaint export {path} has no header row with a {column} column in its first {searched} rows")]
     MissingColumn { path: PathBuf, column: &'static str, searched: usize },
 }
@@ -38,11 +144,33 @@ impl Coded for ManifestError {
             ManifestError::UnknownEncoding { path } => {
                 format!("投诉导出文件 {} 既不是 UTF-8 也不是 GBK/GB18030 文本", path.display())
             }
-            ManifestError::Spreadsheet { path, reason } => format!("无法读取表格 {}：{reason}", path.display()),
+            ManifestError::Spreadsheet { path, reason } => {
+                format!("无法读取表格 {}（文件已损坏，或不是 XLSX 表格）：{reason}", path.display())
+            }
+            ManifestError::UnsupportedSpreadsheet { path, kind } => format!(
+                "投诉导出文件 {} 是{}：听见只读取 XLSX 或 CSV 格式的导出，请另存为 .xlsx 或 .csv 后再导入",
+                path.display(),
+                kind_zh(kind)
+            ),
+            ManifestError::TooLarge { path, limit } => limit.zh(path),
             ManifestError::MissingColumn { path, column, searched } => {
                 format!("投诉导出文件 {} 的前 {searched} 行中找不到含“{column}”列的表头", path.display())
             }
         }
+    }
+}
+
+/// Spreadsheet formats read no further: calamine builds the whole sheet of an XLS or ODS file
+/// when it opens it, sized from what the file says, so a hostile one could not be checked first.
+const XLS: &str = "an Excel 97–2003 workbook (.xls)";
+const XLSB: &str = "an Excel binary workbook (.xlsb)";
+const ODS: &str = "an OpenDocument spreadsheet (.ods)";
+
+fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        XLS => "旧版 Excel 97–2003 表格（.xls）",
+        XLSB => "Excel 二进制表格（.xlsb）",
+        _ => "OpenDocument 表格（.ods）",
     }
 }
 
@@ -119,25 +247,235 @@ fn field_of(header: &str) -> Option<Field> {
     FIELDS.iter().find(|(_, names)| names.iter().any(|n| *n == header)).map(|(field, _)| *field)
 }
 
-/// The export as rows of text cells, whatever its format.
+/// The export as rows of text cells, whatever its format. Each row holds its cells up to its last
+/// filled one; every bound above is checked as the cells are read, before they are kept.
 fn read_cells(path: &Path) -> Result<Vec<Vec<String>>, ManifestError> {
-    let bytes = std::fs::read(path).map_err(|source| ManifestError::Unreadable { path: path.to_owned(), source })?;
-    // XLSX files are ZIP archives; the content decides, not the extension.
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return read_spreadsheet(path);
+    let unreadable = |source| ManifestError::Unreadable { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_EXPORT_BYTES {
+        return Err(ManifestError::TooLarge { path: path.to_owned(), limit: ExportLimit::FileBytes(size) });
+    }
+    let mut bytes = Vec::new();
+    // The file may grow after it was measured; never read more than the bound.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_EXPORT_BYTES + 1), &mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_EXPORT_BYTES {
+        let limit = ExportLimit::FileBytes(bytes.len() as u64);
+        return Err(ManifestError::TooLarge { path: path.to_owned(), limit });
+    }
+    // The content decides, not the extension.
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(ManifestError::UnsupportedSpreadsheet { path: path.to_owned(), kind: XLS });
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(path, bytes);
     }
     let text = decode_text(&bytes).ok_or_else(|| ManifestError::UnknownEncoding { path: path.to_owned() })?;
+    drop(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
+    let mut cells = Cells::new(path);
+    for (index, record) in reader.records().enumerate() {
+        let row = index as u64 + 1;
+        cells.check_row(row)?;
         match record {
-            Ok(record) => rows.push(record.iter().map(str::to_owned).collect()),
+            Ok(record) => {
+                // Fields after the last filled one carry nothing (some exports pad every row).
+                let width = record
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, field)| !field.is_empty())
+                    .last()
+                    .map_or(0, |(last, _)| last + 1);
+                if width as u64 > MAX_EXPORT_COLUMNS {
+                    let limit = ExportLimit::Columns { row, columns: width as u64 };
+                    return Err(ManifestError::TooLarge { path: path.to_owned(), limit });
+                }
+                let mut values = Vec::with_capacity(width);
+                for field in record.iter().take(width) {
+                    cells.count(1, field.len())?;
+                    values.push(field.to_owned());
+                }
+                cells.rows.push(values);
+            }
             // A malformed line still takes a row number, so later rows keep theirs; it is
             // rejected when it turns out to have no complaint number.
-            Err(_) => rows.push(Vec::new()),
+            Err(_) => cells.rows.push(Vec::new()),
         }
     }
-    Ok(rows)
+    Ok(cells.rows)
+}
+
+/// Rows of cells being read, with what they hold counted against the bounds.
+struct Cells<'p> {
+    path: &'p Path,
+    rows: Vec<Vec<String>>,
+    cells: u64,
+    text: u64,
+}
+
+impl<'p> Cells<'p> {
+    fn new(path: &'p Path) -> Self {
+        Cells { path, rows: Vec::new(), cells: 0, text: 0 }
+    }
+
+    fn too_large(&self, limit: ExportLimit) -> ManifestError {
+        ManifestError::TooLarge { path: self.path.to_owned(), limit }
+    }
+
+    /// `row` counts from 1.
+    fn check_row(&self, row: u64) -> Result<(), ManifestError> {
+        if row > MAX_EXPORT_ROWS { Err(self.too_large(ExportLimit::Row(row))) } else { Ok(()) }
+    }
+
+    fn count(&mut self, cells: u64, text: usize) -> Result<(), ManifestError> {
+        self.cells += cells;
+        self.text += text as u64;
+        if self.cells > MAX_EXPORT_CELLS {
+            return Err(self.too_large(ExportLimit::Cells));
+        }
+        if self.text > MAX_EXPORT_TEXT_BYTES {
+            return Err(self.too_large(ExportLimit::Text));
+        }
+        Ok(())
+    }
+
+    /// Puts a filled cell at `row`, `column` (both from 0), after checking the bounds.
+    fn put(&mut self, row: u32, column: u32, value: String) -> Result<(), ManifestError> {
+        if u64::from(row) >= MAX_EXPORT_ROWS || u64::from(column) >= MAX_EXPORT_COLUMNS {
+            let cell = format!("{}{}", column_letters(column), u64::from(row) + 1);
+            return Err(self.too_large(ExportLimit::Cell(cell)));
+        }
+        let (row, column) = (row as usize, column as usize);
+        if self.rows.len() <= row {
+            self.rows.resize_with(row + 1, Vec::new);
+        }
+        let width = self.rows[row].len();
+        let added = (column + 1).saturating_sub(width) as u64;
+        self.count(added, value.len())?;
+        let cells = &mut self.rows[row];
+        if cells.len() <= column {
+            cells.resize_with(column + 1, String::new);
+        }
+        cells[column] = value;
+        Ok(())
+    }
+}
+
+/// A spreadsheet column's letters: 0 → A, 25 → Z, 26 → AA, 16383 → XFD.
+fn column_letters(column: u32) -> String {
+    let mut n = u64::from(column) + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let digit = ((n - 1) % 26) as u8;
+        letters.push(char::from(b'A' + digit));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// The names and declared unpacked sizes of a ZIP archive's entries, from its central directory
+/// (ZIP64 included), or `None` when the directory cannot be read.
+fn zip_entries(bytes: &[u8]) -> Option<Vec<(String, u64)>> {
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
+    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    let u64_at = |at: usize| bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    // The end-of-directory record: 22 bytes and a comment of at most 65,535 at the end.
+    let last = bytes.len().checked_sub(22)?;
+    let end = (last.saturating_sub(65_535)..=last).rev().find(|&at| u32_at(at) == Some(0x0605_4b50))?;
+    let mut count = u16_at(end + 10)?;
+    let mut offset = u32_at(end + 16)?;
+    if count == 0xFFFF || offset == 0xFFFF_FFFF {
+        let locator = end.checked_sub(20)?;
+        if u32_at(locator)? != 0x0706_4b50 {
+            return None;
+        }
+        let record = usize::try_from(u64_at(locator + 8)?).ok()?;
+        if u32_at(record)? != 0x0606_4b50 {
+            return None;
+        }
+        count = u64_at(record + 32)?;
+        offset = u64_at(record + 48)?;
+    }
+    let mut at = usize::try_from(offset).ok()?;
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        if u32_at(at)? != 0x0201_4b50 {
+            return None;
+        }
+        let mut size = u32_at(at + 24)?;
+        let (name_len, extra_len, comment_len) =
+            (u16_at(at + 28)? as usize, u16_at(at + 30)? as usize, u16_at(at + 32)? as usize);
+        let name = bytes.get(at + 46..at + 46 + name_len)?;
+        if size == 0xFFFF_FFFF {
+            // The ZIP64 extra field (id 1) holds the real size, first.
+            let mut field = at + 46 + name_len;
+            let extra_end = field + extra_len;
+            while field + 4 <= extra_end {
+                let (id, len) = (u16_at(field)?, u16_at(field + 2)? as usize);
+                if id == 1 {
+                    size = u64_at(field + 4)?;
+                    break;
+                }
+                field += 4 + len;
+            }
+        }
+        entries.push((String::from_utf8_lossy(name).into_owned(), size));
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Some(entries)
+}
+
+/// Reads the first sheet of an XLSX workbook cell by cell (calamine's streaming reader), so that
+/// nothing is ever sized from the sheet's declared dimensions: a 1.5 KB file with cells in A1 and
+/// XFD1048576 would otherwise make a range of 17 billion cells.
+fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Vec<String>>, ManifestError> {
+    use calamine::Reader;
+    let spreadsheet_error = |reason: String| ManifestError::Spreadsheet { path: path.to_owned(), reason };
+    let entries =
+        zip_entries(&bytes).ok_or_else(|| spreadsheet_error("its ZIP directory cannot be read".to_owned()))?;
+    let unpacked = entries.iter().fold(0u64, |sum, (_, size)| sum.saturating_add(*size));
+    if unpacked > MAX_EXPORT_UNPACKED_BYTES {
+        return Err(ManifestError::TooLarge { path: path.to_owned(), limit: ExportLimit::Unpacked(unpacked) });
+    }
+    let has = |name: &str| entries.iter().any(|(entry, _)| entry.eq_ignore_ascii_case(name));
+    if !has("xl/workbook.xml") {
+        if has("xl/workbook.bin") {
+            return Err(ManifestError::UnsupportedSpreadsheet { path: path.to_owned(), kind: XLSB });
+        }
+        if has("content.xml") {
+            return Err(ManifestError::UnsupportedSpreadsheet { path: path.to_owned(), kind: ODS });
+        }
+    }
+    let mut workbook = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes))
+        .map_err(|e| spreadsheet_error(e.to_string()))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| spreadsheet_error("no worksheet".to_owned()))?;
+    let mut reader = workbook.worksheet_cells_reader(&sheet).map_err(|e| spreadsheet_error(e.to_string()))?;
+    let mut cells = Cells::new(path);
+    while let Some(cell) = reader.next_cell().map_err(|e| spreadsheet_error(e.to_string()))? {
+        let (row, column) = cell.get_position();
+        let value = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        // Cells with only a format carry nothing, wherever they are.
+        if !value.is_empty() {
+            cells.put(row, column, value)?;
+        }
+    }
+    Ok(cells.rows)
+}
+
+/// A spreadsheet cell as the text a complaint field holds.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Int(value) => value.to_string(),
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
+        Data::Float(value) => value.to_string(),
+        Data::Bool(value) => if *value { "是" } else { "否" }.to_owned(),
+        Data::DateTime(value) => excel_serial_to_text(value.as_f64()).unwrap_or_else(|| value.as_f64().to_string()),
+        // As Excel shows it: #DIV/0!, #N/A, #REF!.
+        Data::Error(error) => error.to_string(),
+    }
 }
 
 /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (a superset of GBK
@@ -149,39 +487,6 @@ fn decode_text(bytes: &[u8]) -> Option<String> {
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     (!had_errors).then(|| text.into_owned())
-}
-
-fn read_spreadsheet(path: &Path) -> Result<Vec<Vec<String>>, ManifestError> {
-    use calamine::{Data, Reader};
-    let spreadsheet_error = |reason: String| ManifestError::Spreadsheet { path: path.to_owned(), reason };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| spreadsheet_error(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| spreadsheet_error("no worksheet".to_owned()))?
-        .map_err(|e| spreadsheet_error(e.to_string()))?;
-    let mut rows = Vec::new();
-    // Rows above the used range (empty in the sheet) still count for row numbers.
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    rows.extend(std::iter::repeat_n(Vec::new(), first_row));
-    for row in range.rows() {
-        rows.push(
-            row.iter()
-                .map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
-                    Data::Int(value) => value.to_string(),
-                    Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
-                    Data::Float(value) => value.to_string(),
-                    Data::Bool(value) => if *value { "是" } else { "否" }.to_owned(),
-                    Data::DateTime(value) => {
-                        excel_serial_to_text(value.as_f64()).unwrap_or_else(|| value.as_f64().to_string())
-                    }
-                    Data::Error(error) => format!("#{error:?}"),
-                })
-                .collect(),
-        );
-    }
-    Ok(rows)
 }
 
 /// An Excel date serial (days since 1899-12-30, the fraction being the time of day) as the
@@ -249,7 +554,18 @@ pub fn preview_manifest(path: &Path, sample: usize, mapping: &ColumnMapping) -> 
                 field: mapped_field(header, mapping).map(|f| standard_name(f).to_owned()),
             })
             .collect(),
-        rows: data.iter().take(sample).map(|row| (*row).clone()).collect(),
+        // Rows are kept only up to their last filled cell; the preview shows one text per column.
+        rows: data
+            .iter()
+            .take(sample)
+            .map(|row| {
+                let mut row = (*row).clone();
+                if row.len() < rows[header_index].len() {
+                    row.resize(rows[header_index].len(), String::new());
+                }
+                row
+            })
+            .collect(),
         total_rows: data.len() as u32,
         fields: field_names(),
     })
@@ -263,6 +579,17 @@ pub fn read_manifest(
     rejected: &mut Vec<Rejected>,
     warnings: &mut Vec<Rejected>,
 ) -> Result<Vec<Complaint>, ManifestError> {
+    Ok(read_manifest_rows(path, mapping, rejected, warnings)?.into_iter().map(|(_, complaint)| complaint).collect())
+}
+
+/// As [`read_manifest`], with each complaint's row number (as a spreadsheet shows it), so that
+/// later findings about a complaint can name its row.
+pub(crate) fn read_manifest_rows(
+    path: &Path,
+    mapping: &ColumnMapping,
+    rejected: &mut Vec<Rejected>,
+    warnings: &mut Vec<Rejected>,
+) -> Result<Vec<(usize, Complaint)>, ManifestError> {
     let rows = read_cells(path)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
 
@@ -281,7 +608,7 @@ pub fn read_manifest(
         });
     }
 
-    let mut out: Vec<Complaint> = Vec::new();
+    let mut out: Vec<(usize, Complaint)> = Vec::new();
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     for (index, row) in rows.iter().enumerate().skip(header_index + 1) {
         let row_number = index + 1;
@@ -349,7 +676,7 @@ pub fn read_manifest(
             summary: field(Field::Summary),
         };
         match seen.get(&number) {
-            Some(&(first_row, position)) if out[position] == complaint => {
+            Some(&(first_row, position)) if out[position].1 == complaint => {
                 warnings.push(reject(
                     format!("与第 {first_row} 行重复（内容相同），只导入一次"),
                     format!("repeats row {first_row} with the same content; imported once"),
@@ -363,7 +690,7 @@ pub fn read_manifest(
             }
             None => {
                 seen.insert(number, (row_number, out.len()));
-                out.push(complaint);
+                out.push((row_number, complaint));
             }
         }
     }

@@ -164,7 +164,7 @@ fn broken_recordings_are_rejected_with_reasons_and_good_ones_still_import() {
     let reason_of = |name: &str| reasons.iter().find(|(s, _)| s == name).map(|(_, r)| r.clone()).unwrap_or_default();
     assert!(reason_of("empty.wav").contains("empty"), "{reasons:?}");
     assert!(reason_of("notes.txt.wav").contains("not a recognised audio file"), "{reasons:?}");
-    assert!(reason_of("zero-rate.wav").contains("sample rate 0"), "{reasons:?}");
+    assert!(reason_of("zero-rate.wav").contains("the sample rate is 0 Hz"), "{reasons:?}");
     assert_eq!(report.rejected.len(), 3, "{reasons:?}");
     assert!(
         report.warnings.iter().any(|w| w.source == "cut.wav" && w.reason_en.contains("truncated")),

@@ -10,6 +10,7 @@ use cpal::{BufferSize, ErrorKind, SampleFormat, StreamConfig, SupportedBufferSiz
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::callback_scope::audio_callback;
 use crate::error::PlaybackError;
 use crate::render::{Consumed, Marker, RenderControl, Renderer};
 
@@ -213,13 +214,13 @@ fn build_stream(
     match format {
         SampleFormat::I16 => device.build_output_stream::<i16, _, _>(
             *config,
-            move |data, info| renderer.render(data, info),
+            move |data, info| audio_callback(|| renderer.render(data, info)),
             on_error,
             None,
         ),
         _ => device.build_output_stream::<f32, _, _>(
             *config,
-            move |data, info| renderer.render(data, info),
+            move |data, info| audio_callback(|| renderer.render(data, info)),
             on_error,
             None,
         ),

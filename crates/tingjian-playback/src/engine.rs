@@ -13,6 +13,7 @@ use tingjian_core::analytics::Interval;
 use tingjian_core::listening::{ChannelMode, HeardSpan};
 
 use crate::device::{DeviceFailure, OpenedOutput};
+use crate::error::PlaybackError;
 use crate::render::{Consumed, Marker, RenderControl, SoundRequest};
 use crate::resample::RateConverter;
 use crate::stretch::{StretchPiece, TimeStretch};
@@ -25,22 +26,38 @@ const IDLE_WAIT: Duration = Duration::from_millis(4);
 /// How long `play` waits at most for the ring to fill before starting, so that a device taking
 /// audio faster than real time does not run dry at the start.
 const PREFILL_LIMIT: Duration = Duration::from_millis(250);
-/// A device that reports errors and asks for no audio for this long is lost.
+/// A device that reports errors and asks for no audio for this long is opened again.
 const TROUBLE_LIMIT: Duration = Duration::from_millis(750);
+/// How long the engine waits before each attempt to open a failing device again. A sound server
+/// that is starting a stream on a loaded machine (ALSA's PulseAudio plugin answers EIO meanwhile)
+/// or restarting gets about three seconds before the device is declared lost.
+const REOPEN_BACKOFF: [Duration; 3] = [Duration::from_millis(200), Duration::from_millis(800), Duration::from_secs(2)];
 /// Heard runs closer than this (in source time) are one span: the rounding of frame positions
 /// through resampling and stretching must not cut a continuous listen into pieces.
 const SPAN_JOIN_SECONDS: f64 = 0.005;
 
 pub(crate) enum Command {
-    Load { source: Box<LoadedSource> },
-    Play { sent: Instant },
+    Load {
+        source: Box<LoadedSource>,
+    },
+    Play {
+        sent: Instant,
+    },
     Pause,
-    Seek { ms: u64, sent: Instant },
+    Seek {
+        ms: u64,
+        sent: Instant,
+    },
     Speed(f64),
     RewindOnResume(u64),
     SkipSilence(Option<u64>),
     StopAt(Option<u64>),
-    Device(DeviceFailure),
+    /// A failure reported by the stream opened as number `stream` (failures of a stream that
+    /// has since been replaced are ignored).
+    Device {
+        stream: u64,
+        failure: DeviceFailure,
+    },
     Shutdown,
 }
 
@@ -202,8 +219,15 @@ struct Playing {
     reported_damage: u64,
 }
 
+/// Opens the output device again; its argument is the number of the new stream, which the
+/// stream's failure reports carry.
+pub(crate) type Reopen = Box<dyn FnMut(u64) -> Result<OpenedOutput, PlaybackError> + Send>;
+
 pub(crate) struct Engine {
     commands: Receiver<Command>,
+    reopen: Reopen,
+    /// The number of the stream in use: 0 for the first, one more for each reopening.
+    stream_number: u64,
     events: Sender<PlayerEvent>,
     shared: Arc<Shared>,
     control: Arc<RenderControl>,
@@ -236,10 +260,13 @@ impl Engine {
         events: Sender<PlayerEvent>,
         shared: Arc<Shared>,
         rewind_ms: u64,
+        reopen: Reopen,
     ) -> Self {
         let control = Arc::clone(&shared.control);
         Engine {
             commands,
+            reopen,
+            stream_number: 0,
             events,
             shared,
             control,
@@ -330,8 +357,9 @@ impl Engine {
                 self.shared.lock().stop_at_ms = ms;
                 self.refresh_segment_end();
             }
-            Command::Device(DeviceFailure::Lost(detail)) => self.device_lost(detail),
-            Command::Device(DeviceFailure::Trouble(detail)) => {
+            Command::Device { stream, .. } if stream != self.stream_number || self.stream.is_none() => {}
+            Command::Device { failure: DeviceFailure::Lost(detail), .. } => self.recover(detail),
+            Command::Device { failure: DeviceFailure::Trouble(detail), .. } => {
                 if self.trouble.is_none() {
                     let requested = self.control.frames_requested.load(Ordering::Relaxed);
                     self.trouble = Some((Instant::now(), requested, detail));
@@ -698,7 +726,7 @@ impl Engine {
         }
     }
 
-    /// A device with errors that still asks for audio is fine; one that stopped is lost.
+    /// A device with errors that still asks for audio is fine; one that stopped is opened again.
     fn check_trouble(&mut self) {
         let Some((since, requested, _)) = &self.trouble else { return };
         if self.control.frames_requested.load(Ordering::Relaxed) > *requested {
@@ -706,7 +734,64 @@ impl Engine {
         } else if since.elapsed() >= TROUBLE_LIMIT
             && let Some((_, _, detail)) = self.trouble.take()
         {
-            self.device_lost(detail);
+            self.recover(detail);
+        }
+    }
+
+    /// The device failed: opens it again (after a short wait, a few times) and carries on where
+    /// playback was, playing again if it was playing; declares it lost only when every attempt
+    /// fails. What the old stream reported as played is taken in first, so the heard spans go on
+    /// without a gap or an overlap.
+    fn recover(&mut self, detail: String) {
+        let was_playing = self.control.playing.load(Ordering::Acquire);
+        self.control.resuming.store(was_playing, Ordering::Release);
+        self.control.playing.store(false, Ordering::Release);
+        self.drain_reports();
+        // Dropping the stream stops cpal's thread; its rings go with it.
+        self.stream = None;
+        let mut last_error = detail;
+        for wait in REOPEN_BACKOFF {
+            std::thread::sleep(wait);
+            self.stream_number += 1;
+            match (self.reopen)(self.stream_number) {
+                Ok(output) => {
+                    self.install(output);
+                    let resume_at = self.position_frames;
+                    if self.playing.is_some() {
+                        self.seek_to_frame(resume_at);
+                        if was_playing {
+                            self.play(Instant::now());
+                        }
+                    }
+                    self.control.resuming.store(false, Ordering::Release);
+                    return;
+                }
+                Err(error) => last_error = format!("{last_error}; reopening: {error}"),
+            }
+        }
+        self.control.resuming.store(false, Ordering::Release);
+        self.device_lost(last_error);
+    }
+
+    /// Takes a newly opened stream and its rings in place of the old ones.
+    fn install(&mut self, output: OpenedOutput) {
+        self.stream = Some(output.stream);
+        self.audio = output.audio;
+        self.markers = output.markers;
+        self.reports = output.reports;
+        self.queued_frames = 0;
+        self.trouble = None;
+        if output.rate != self.device_rate {
+            self.device_rate = output.rate;
+            if let Some(playing) = &mut self.playing {
+                match RateConverter::new(playing.rate, output.rate, 2) {
+                    Ok(converter) => playing.segment.converter = converter,
+                    Err(error) => {
+                        self.emit(PlayerEvent::DecodeProblem { detail: error.to_string() });
+                        self.playing = None;
+                    }
+                }
+            }
         }
     }
 

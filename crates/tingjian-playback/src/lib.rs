@@ -22,7 +22,11 @@
 //!   what was sent.
 //! - The cpal stream starts at the first `play` after the ring has been filled (a file sink takes
 //!   audio faster than real time), then keeps running: a pause plays silence without consuming.
+//! - **A failing device is opened again** (a sound server starting a stream on a loaded machine,
+//!   or restarting) a few times over about three seconds before it is declared lost; playback
+//!   goes on from the last frame the old stream reported as played.
 
+mod callback_scope;
 mod device;
 mod engine;
 mod error;
@@ -34,6 +38,7 @@ mod stretch;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use callback_scope::in_audio_callback;
 pub use device::OutputDeviceInfo;
 pub use error::PlaybackError;
 pub use player::{OpenOptions, PlayRange, Player, RangeOutcome};

@@ -110,10 +110,21 @@ impl Player {
         let control = Arc::new(RenderControl::new());
         let (commands, command_queue) = crossbeam_channel::unbounded();
         let (event_sink, events) = crossbeam_channel::bounded(EVENT_QUEUE);
-        let lost_sink = commands.clone();
-        let output = open_output(options.device.as_deref(), &control, options.buffer_ms.max(20), move |failure| {
-            let _ = lost_sink.send(Command::Device(failure));
-        })?;
+        // Each opening of the device reports its failures under its own number, so the engine can
+        // tell a failure of the stream in use from a late one of a stream it has replaced.
+        let open = {
+            let commands = commands.clone();
+            let control = Arc::clone(&control);
+            let device = options.device.clone();
+            let buffer_ms = options.buffer_ms.max(20);
+            move |stream: u64| {
+                let sink = commands.clone();
+                open_output(device.as_deref(), &control, buffer_ms, move |failure| {
+                    let _ = sink.send(Command::Device { stream, failure });
+                })
+            }
+        };
+        let output = open(0)?;
         wait_until_running(&control, output.rate);
         let (device_name, device_rate, device_channels) = (output.name.clone(), output.rate, output.channels);
         let shared = Arc::new(Shared {
@@ -124,7 +135,14 @@ impl Player {
                 ..SharedState::default()
             }),
         });
-        let engine = Engine::new(output, command_queue, event_sink, Arc::clone(&shared), options.rewind_on_resume_ms);
+        let engine = Engine::new(
+            output,
+            command_queue,
+            event_sink,
+            Arc::clone(&shared),
+            options.rewind_on_resume_ms,
+            Box::new(open),
+        );
         let engine = std::thread::Builder::new()
             .name("tingjian-playback".to_owned())
             .spawn(move || engine.run())
@@ -236,7 +254,10 @@ impl Player {
             // The callback marks the end before the engine thread has taken in its last reports;
             // until it has, the player still counts as playing, so a caller never sees it stopped
             // without having ended, nor ended with heard spans still on their way.
-            playing: control.playing.load(Ordering::Acquire) || (control.ended.load(Ordering::Acquire) && !state.ended),
+            // A device being opened again after a failure is still playing, from the caller's side.
+            playing: control.playing.load(Ordering::Acquire)
+                || control.resuming.load(Ordering::Acquire)
+                || (control.ended.load(Ordering::Acquire) && !state.ended),
             ended: state.ended,
             speed: state.speed as f32,
             volume: control.volume(),

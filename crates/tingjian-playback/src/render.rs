@@ -73,6 +73,9 @@ pub(crate) struct RenderControl {
     pub lost_reports: AtomicU64,
     /// Device frames asked for by the callback so far, playing or not: shows the device runs.
     pub frames_requested: AtomicU64,
+    /// Set while the engine opens a failing device again after playback was going: the player
+    /// still counts as playing then, so nobody takes the pause in the sound for a stop.
+    pub resuming: AtomicBool,
 }
 
 impl RenderControl {
@@ -91,6 +94,7 @@ impl RenderControl {
             seek_latency_nanos: AtomicU64::new(u64::MAX),
             lost_reports: AtomicU64::new(0),
             frames_requested: AtomicU64::new(0),
+            resuming: AtomicBool::new(false),
         }
     }
 

@@ -61,6 +61,8 @@ fn child_realtime() {
         "timing" => timing_child(&path),
         "skip" => skip_child(&path),
         "lost" => lost_child(&path),
+        "recover" => recover_child(&path),
+        "load" => load_child(&path),
         other => panic!("unknown action {other}"),
     }
 }
@@ -127,7 +129,8 @@ fn lost_child(path: &Path) {
     player.play();
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(signals.join("playing"), "").expect("signal playing");
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // The engine tries to open the device again for about three seconds before it gives up.
+    let deadline = Instant::now() + Duration::from_secs(15);
     let mut lost = None;
     while Instant::now() < deadline {
         if let Ok(PlayerEvent::DeviceLost { detail }) = events.recv_timeout(Duration::from_millis(50)) {
@@ -156,6 +159,84 @@ fn lost_child(path: &Path) {
         "reopened_position_ms": reopened.as_ref().ok(),
         "reopen_error": reopened.err().map(|e| e.to_string()),
     }));
+}
+
+/// Plays while the parent restarts the sound server under it (a server that goes away for a
+/// moment, or a stream the server drops while starting): playback must carry on by itself.
+fn recover_child(path: &Path) {
+    let signals = PathBuf::from(std::env::var("TJ_SIGNALS").expect("TJ_SIGNALS"));
+    let player = Player::open(None).expect("open the pulse device");
+    player.load(path, Vec::new()).expect("load");
+    let events = player.events();
+    player.play();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = player.status().position_ms;
+    std::fs::write(signals.join("playing"), "").expect("signal playing");
+    assert!(wait_for(&signals.join("restarted"), Duration::from_secs(20)), "the daemon was not restarted");
+    // Wait (generously) until playback has moved well past where it was when the server went.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut lost = None;
+    while Instant::now() < deadline && player.status().position_ms < before + 2500 && lost.is_none() {
+        if let Ok(PlayerEvent::DeviceLost { detail }) = events.recv_timeout(Duration::from_millis(50)) {
+            lost = Some(detail);
+        }
+    }
+    player.pause();
+    std::thread::sleep(Duration::from_millis(100));
+    let status = player.status();
+    print_result(&json!({
+        "before_ms": before,
+        "after_ms": status.position_ms,
+        "lost": lost.or(status.device_lost),
+        "heard": player.take_played(),
+    }));
+}
+
+/// Opens the device and plays while every core is busy with other work.
+fn load_child(path: &Path) {
+    let player = Player::open(None).expect("open the pulse device under load");
+    player.load(path, Vec::new()).expect("load");
+    player.play();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && player.status().position_ms < 2000 && player.status().device_lost.is_none() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    player.pause();
+    std::thread::sleep(Duration::from_millis(100));
+    let status = player.status();
+    print_result(
+        &json!({ "position_ms": status.position_ms, "lost": status.device_lost, "heard": player.take_played() }),
+    );
+}
+
+/// Busy processes, two per core, niced like nothing: a machine running a build or a virus scan.
+struct CpuLoad(Vec<std::process::Child>);
+
+impl CpuLoad {
+    fn start() -> CpuLoad {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        CpuLoad(
+            (0..cores * 2)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .spawn()
+                        .expect("start a busy process")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for CpuLoad {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 fn spans(result: &serde_json::Value) -> Vec<(i64, i64)> {
@@ -197,10 +278,13 @@ fn position_advances_in_real_time_and_spans_follow_pause_seek_and_rewind() {
     let first = result["first"].as_i64().expect("first");
     let second = result["second"].as_i64().expect("second");
     let third = result["third"].as_i64().expect("third");
-    assert!(near(first, 1000, 100), "paused at {first} ms after 1 s of play");
-    assert!(near(second - 4000, 600, 100), "paused at {second} ms after 600 ms from 4 s");
+    // The pauses are timed by the test's own clock, which a loaded machine delays by scheduling
+    // and the device's period: a quarter of a second either way still tells real-time playback
+    // (the call plays at its speed, not faster and not stalled) from anything else.
+    assert!(near(first, 1000, 250), "paused at {first} ms after 1 s of play");
+    assert!(near(second - 4000, 600, 250), "paused at {second} ms after 600 ms from 4 s");
     let resumed_from = second - 2000;
-    assert!(near(third - resumed_from, 400, 100), "paused at {third} ms after 400 ms from {resumed_from}");
+    assert!(near(third - resumed_from, 400, 250), "paused at {third} ms after 400 ms from {resumed_from}");
     let heard = spans(&result);
     assert_eq!(heard.len(), 3, "{result}");
     assert!(heard[0].0 == 0 && near(heard[0].1, first, 30), "{heard:?} vs {first}");
@@ -219,8 +303,10 @@ fn skip_silence_jumps_dead_air_and_the_jump_is_not_counted_as_heard() {
     let result = run_child("child_realtime", &child_env(&pulse, &alsa, &wav, "skip"));
     assert_eq!(result["ended"], true, "{result}");
     // 4 s minus 1.5 s of skipped dead air (the 300 ms gap is below the threshold and plays).
+    // Playing it all would take 4 s of wall time; with the dead air skipped it takes 2.5 s plus
+    // the device's start. Anything clearly under 4 s shows the jump; the spans below show where.
     let wall = result["wall_ms"].as_i64().expect("wall");
-    assert!((2500..=2900).contains(&wall), "took {wall} ms");
+    assert!((2400..=3500).contains(&wall), "took {wall} ms");
     let heard = spans(&result);
     assert_eq!(heard.len(), 2, "{result}");
     assert!(near(heard[0].0, 0, 5) && near(heard[0].1, 1000, 20), "{heard:?}");
@@ -237,10 +323,7 @@ fn a_lost_device_stops_cleanly_and_a_new_player_works_afterwards() {
     let alsa = AlsaConfig::pulse();
     let mut env = child_env(&pulse, &alsa, &wav, "lost");
     env.push(("TJ_SIGNALS".to_owned(), signals.display().to_string()));
-    let child = Command::new(std::env::current_exe().expect("exe"))
-        .args(["child_realtime", "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("TINGJIAN_PLAYBACK_CHILD", "1")
+    let child = child_command("child_realtime", &env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -251,12 +334,13 @@ fn a_lost_device_stops_cleanly_and_a_new_player_works_afterwards() {
     pulse.restart();
     std::fs::write(signals.join("restarted"), "").expect("signal restarted");
     let output = child.wait_with_output().expect("child output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(lost_reported, "child did not get past the loss: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let json = stdout.lines().find_map(|l| l.split_once("RESULT ").map(|(_, j)| j)).unwrap_or_else(|| {
-        panic!("no result: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    });
-    let result: serde_json::Value = serde_json::from_str(json).expect("json");
+    assert!(
+        lost_reported,
+        "child did not get past the loss: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result = result_of("child_realtime", &output);
     assert!(result["lost"].is_string(), "no DeviceLost event: {result}");
     assert_eq!(result["playing_after_loss"], false, "{result}");
     assert!(result["load_after_loss"].is_string(), "{result}");
@@ -265,4 +349,53 @@ fn a_lost_device_stops_cleanly_and_a_new_player_works_afterwards() {
     assert!(heard[0].1 >= 400 && heard[0].1 <= 1500, "heard until {} ms before the loss", heard[0].1);
     let reopened = result["reopened_position_ms"].as_i64().unwrap_or_else(|| panic!("reopen failed: {result}"));
     assert!(reopened >= 200, "the new player did not advance: {result}");
+}
+
+#[test]
+fn a_sound_server_that_restarts_while_playing_is_opened_again_and_playback_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = call_file(dir.path(), 10.0);
+    let signals = dir.path().join("signals");
+    std::fs::create_dir_all(&signals).expect("signals dir");
+    let mut pulse = PulseServer::start();
+    let alsa = AlsaConfig::pulse();
+    let mut env = child_env(&pulse, &alsa, &wav, "recover");
+    env.push(("TJ_SIGNALS".to_owned(), signals.display().to_string()));
+    let child = child_command("child_realtime", &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn child");
+    assert!(wait_for(&signals.join("playing"), Duration::from_secs(20)), "the child never played");
+    pulse.restart();
+    std::fs::write(signals.join("restarted"), "").expect("signal restarted");
+    let output = child.wait_with_output().expect("child output");
+    let result = result_of("child_realtime", &output);
+    assert!(result["lost"].is_null(), "the device was declared lost: {result}");
+    let before = result["before_ms"].as_i64().expect("before");
+    let after = result["after_ms"].as_i64().expect("after");
+    assert!(after >= before + 2500, "playback did not go on after the restart: {result}");
+    // What was heard runs from the start without a hole: the reopened stream carries on where
+    // the old one stopped (what the old one had queued but not played is played again).
+    let heard = spans(&result);
+    assert_eq!(heard.first().map(|s| s.0), Some(0), "{result}");
+    for pair in heard.windows(2) {
+        assert!(pair[1].0 <= pair[0].1 + 30, "a hole in what was heard: {heard:?}");
+    }
+    assert!(near(heard.last().expect("spans").1, after, 60), "{heard:?} vs {after}");
+}
+
+#[test]
+fn opening_and_playing_on_a_machine_busy_on_every_core_does_not_lose_the_device() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = call_file(dir.path(), 6.0);
+    let pulse = PulseServer::start();
+    let alsa = AlsaConfig::pulse();
+    let load = CpuLoad::start();
+    let result = run_child("child_realtime", &child_env(&pulse, &alsa, &wav, "load"));
+    drop(load);
+    assert!(result["lost"].is_null(), "the device was declared lost under load: {result}");
+    assert!(result["position_ms"].as_i64().expect("position") >= 2000, "{result}");
+    let heard = spans(&result);
+    assert_eq!(heard.first().map(|s| s.0), Some(0), "{result}");
 }

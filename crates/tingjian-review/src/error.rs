@@ -19,7 +19,7 @@ impl Coded for ReviewError {
             ReviewError::Vault(error) => error.code(),
             ReviewError::Audio(error) => error.code(),
             ReviewError::Playback(error) => error.code(),
-            ReviewError::DamagedAudio { .. } => ErrorCode::InvalidInput,
+            ReviewError::DamagedAudio { .. } => ErrorCode::AudioDamaged,
         }
     }
 

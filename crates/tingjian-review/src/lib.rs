@@ -12,6 +12,6 @@ mod waveform;
 
 pub use error::ReviewError;
 pub use player::{PlayerOpened, PlayerSettings, PlayerUpdate, SKIP_SILENCE_MIN_MS};
-pub use session::{FLUSH_EVERY, Listening};
+pub use session::{FLUSH_EVERY, Listening, LoadedRecording};
 pub use view::{ReviewView, open_review};
 pub use waveform::{Waveform, waveform};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tingjian_core::UiError;
 use tingjian_core::listening::HeardSpan;
 use tingjian_playback::{PlaybackError, Player, PlayerEvent};
-use tingjian_vault::{RecordingTarget, Vault};
+use tingjian_vault::{RecordingTarget, Vault, VaultError};
 
 use crate::{PlayerOpened, PlayerSettings, PlayerUpdate, ReviewError, SKIP_SILENCE_MIN_MS};
 
@@ -24,6 +24,39 @@ pub struct Listening {
     was_playing: bool,
     /// Spans taken from the player but not yet in the vault (the vault was busy).
     pending: Vec<HeardSpan>,
+    /// The player stopped, or reported more after stopping: flush at the next tick with the
+    /// vault rather than at the next interval.
+    flush_owed: bool,
+}
+
+/// A recording loaded into an opened output device, before its listening session starts. Opening
+/// a device can take seconds (a sound server starting a stream on a busy machine), so the app does
+/// it without holding the vault: [`Listening::load`] needs none, [`LoadedRecording::start`] does.
+#[derive(Debug)]
+pub struct LoadedRecording {
+    player: Player,
+    target: RecordingTarget,
+}
+
+impl LoadedRecording {
+    /// Starts the listening session: from here on what the device plays is evidence.
+    pub fn start(self, vault: &mut Vault) -> Result<(Listening, PlayerOpened), ReviewError> {
+        let LoadedRecording { player, target } = self;
+        let device_name = player.diagnostics().device_name;
+        let session_id = vault.start_listening(&target, &device_name)?;
+        let opened =
+            PlayerOpened { session_id: session_id.clone(), device: device_name, duration_ms: target.duration_ms };
+        let listening = Listening {
+            player,
+            session_id,
+            target,
+            last_flush: Instant::now(),
+            was_playing: false,
+            pending: Vec::new(),
+            flush_owed: false,
+        };
+        Ok((listening, opened))
+    }
 }
 
 impl Listening {
@@ -32,15 +65,14 @@ impl Listening {
     /// session it could not have played.
     pub fn open(vault: &mut Vault, query: &str, device: Option<&str>) -> Result<(Self, PlayerOpened), ReviewError> {
         let target = vault.find_recording(query)?;
+        Self::load(target, device)?.start(vault)
+    }
+
+    /// Opens the output device and loads the recording found by [`Vault::find_recording`].
+    pub fn load(target: RecordingTarget, device: Option<&str>) -> Result<LoadedRecording, ReviewError> {
         let player = Player::open(device)?;
         player.load(&target.path, target.dead_air.clone())?;
-        let device_name = player.diagnostics().device_name;
-        let session_id = vault.start_listening(&target, &device_name)?;
-        let opened =
-            PlayerOpened { session_id: session_id.clone(), device: device_name, duration_ms: target.duration_ms };
-        let listening =
-            Self { player, session_id, target, last_flush: Instant::now(), was_playing: false, pending: Vec::new() };
-        Ok((listening, opened))
+        Ok(LoadedRecording { player, target })
     }
 
     pub fn target(&self) -> &RecordingTarget {
@@ -78,7 +110,8 @@ impl Listening {
 
     /// Reads the player's state, flushing heard spans to `vault` when a flush is due (every
     /// [`FLUSH_EVERY`] while playing, and at once on pause or end). `vault` is `None` when it is
-    /// busy (an import holds it): the spans then wait for the next tick, and nothing is lost.
+    /// busy (an import holds it): the spans then wait for the next tick with the vault, and
+    /// nothing is lost.
     pub fn tick(&mut self, vault: Option<&mut Vault>) -> PlayerUpdate {
         let mut problem = None;
         let mut ended = false;
@@ -98,11 +131,19 @@ impl Listening {
             problem = Some(UiError::from(&failure));
         }
         let status = self.player.status();
-        let stopped = self.was_playing && !status.playing;
+        if self.was_playing && !status.playing {
+            self.flush_owed = true;
+        }
         self.was_playing = status.playing;
+        // The player says it has stopped a moment before it has taken in the device's last
+        // reports (a pause waits out the buffer the device is in): what arrives while it is
+        // stopped is written at once too, not a flush interval later.
+        if !status.playing && self.take_played() {
+            self.flush_owed = true;
+        }
         let (mut my_coverage, mut all_coverage) = (None, None);
         if let Some(vault) = vault
-            && (stopped || problem.is_some() || self.last_flush.elapsed() >= FLUSH_EVERY)
+            && (self.flush_owed || problem.is_some() || self.last_flush.elapsed() >= FLUSH_EVERY)
         {
             match self.flush(vault) {
                 Ok(true) => {
@@ -124,18 +165,37 @@ impl Listening {
         }
     }
 
-    /// Writes the spans heard since the last flush; true when something was written.
-    pub fn flush(&mut self, vault: &mut Vault) -> Result<bool, ReviewError> {
-        self.pending.extend(self.player.take_played().into_iter().map(|span| HeardSpan {
+    /// Moves the spans the player heard since the last call into `pending`; true when there were
+    /// any.
+    fn take_played(&mut self) -> bool {
+        let played = self.player.take_played();
+        let any = !played.is_empty();
+        self.pending.extend(played.into_iter().map(|span| HeardSpan {
             start_ms: span.start_ms,
             end_ms: span.end_ms,
             channel: span.channel,
         }));
+        any
+    }
+
+    /// Writes the spans heard since the last flush; true when something was written. When the
+    /// write fails for a reason that can pass (the database is locked by another program, the
+    /// disk is full), the spans stay pending for the next flush: a failed write loses nothing.
+    pub fn flush(&mut self, vault: &mut Vault) -> Result<bool, ReviewError> {
+        self.take_played();
         self.last_flush = Instant::now();
+        self.flush_owed = false;
         if self.pending.is_empty() {
             return Ok(false);
         }
-        vault.record_heard(&self.session_id, std::mem::take(&mut self.pending))?;
+        let spans = std::mem::take(&mut self.pending);
+        if let Err(error) = vault.record_heard(&self.session_id, spans.clone()) {
+            if matches!(error, VaultError::Database(_) | VaultError::Io { .. }) {
+                // The transaction failed, so nothing was written: try again at the next flush.
+                self.pending = spans;
+            }
+            return Err(error.into());
+        }
         Ok(true)
     }
 

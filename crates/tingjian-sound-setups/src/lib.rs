@@ -10,8 +10,8 @@
 //! ALSA reads its configuration once per process, so the environment these return is for a child
 //! process (the app, `tingjian play`, or a test re-running itself).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The capture sink's fixed format: what `plug` converts cpal's output to.
@@ -154,4 +154,61 @@ impl Drop for PulseServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Seconds of sound in a raw stereo float recording at `rate` (the capture file, or `parec`'s
+/// recording of a null sink's monitor): frames where either channel is above a small threshold.
+pub fn seconds_of_sound(raw: &Path, rate: u32) -> f64 {
+    let bytes = std::fs::read(raw).expect("read the raw recording");
+    let loud = bytes
+        .chunks_exact(8)
+        .filter(|frame| {
+            let left = f32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
+            let right = f32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]);
+            left.abs() > 0.01 || right.abs() > 0.01
+        })
+        .count();
+    loud as f64 / f64::from(rate)
+}
+
+/// Sound tests run their scenario in a child process, because ALSA reads its configuration once
+/// per process: the test binary runs itself with one ignored test selected, the sound set-up's
+/// environment, and this variable set, and reads the JSON the child prints on a `RESULT ` line.
+pub const CHILD_ENV: &str = "TINGJIAN_SOUND_TEST_CHILD";
+
+/// The command that runs the ignored test `scenario` of the current test binary as a child.
+pub fn child_command(scenario: &str, env: &[(String, String)]) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("current exe"));
+    command
+        .args([scenario, "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env(CHILD_ENV, "1");
+    command
+}
+
+/// Runs `scenario` in a child process with `env` and returns the JSON it printed.
+pub fn run_child(scenario: &str, env: &[(String, String)]) -> serde_json::Value {
+    let output = child_command(scenario, env).output().expect("run child");
+    result_of(scenario, &output)
+}
+
+/// The JSON a finished child printed on its `RESULT ` line; a child that printed none fails the
+/// test with both of its streams.
+pub fn result_of(scenario: &str, output: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stdout.lines().find_map(|l| l.split_once("RESULT ").map(|(_, json)| json)).unwrap_or_else(|| {
+        panic!("child {scenario} printed no result (status {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status)
+    });
+    serde_json::from_str(line).expect("child result json")
+}
+
+/// True in the child process; the scenario tests return at once otherwise.
+pub fn in_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
+
+/// What the child prints for its parent.
+pub fn print_result(value: &serde_json::Value) {
+    println!("RESULT {value}");
 }

@@ -334,6 +334,12 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![hash, name, bytes, case_id, seq],
             )?;
         }
+        Event::DemoDataAdded { .. } => {
+            tx.execute(
+                "UPDATE vault_info SET demo_since_seq = coalesce(demo_since_seq, ?1), event_seq = ?1 WHERE id = 1",
+                params![seq],
+            )?;
+        }
     }
     Ok(())
 }

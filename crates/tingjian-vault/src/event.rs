@@ -173,6 +173,13 @@ pub enum Event {
         name: String,
         bytes: u64,
     },
+    /// `tingjian demo` filled this vault with synthetic people and calls: from this event on it is
+    /// a demo vault, which the app shows and which no real quarter should be kept in. It is in
+    /// the chain so the mark cannot be removed without `verify` noticing.
+    DemoDataAdded {
+        /// The seed the synthetic calls were generated with.
+        seed: u64,
+    },
 }
 
 impl Event {
@@ -201,6 +208,7 @@ impl Event {
             Event::RectificationDrafted { .. } => "rectification_drafted",
             Event::RectificationStep { .. } => "rectification_step",
             Event::EvidenceStored { .. } => "evidence_stored",
+            Event::DemoDataAdded { .. } => "demo_data_added",
         }
     }
 }

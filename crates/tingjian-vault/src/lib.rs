@@ -34,7 +34,7 @@ pub use library::{
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
-pub use people::ROLES;
+pub use people::{IdUse, PERSON_ID_MAX_CHARS, ROLES, check_person_id};
 pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView, role_of,
@@ -79,6 +79,7 @@ impl Vault {
 
     /// As [`Vault::create`], with the clock the events are stamped from.
     pub fn create_with_clock(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Self, VaultError> {
+        let actor = check_person_id(actor, IdUse::Actor)?;
         reject_non_directory(dir)?;
         if dir.join(DATABASE_FILE).exists() {
             return Err(VaultError::AlreadyExists { path: dir.to_owned() });
@@ -105,6 +106,7 @@ impl Vault {
 
     /// As [`Vault::open`], with the clock the events are stamped from.
     pub fn open_with_clock(dir: &Path, actor: &str, clock: Arc<dyn Clock>) -> Result<Self, VaultError> {
+        let actor = check_person_id(actor, IdUse::Actor)?;
         reject_non_directory(dir)?;
         let db = dir.join(DATABASE_FILE);
         if !db.is_file() {
@@ -130,7 +132,11 @@ impl Vault {
             tx.commit()?;
         }
         std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
-        Ok(Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock })
+        let vault = Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock };
+        // What a process killed while storing a file left behind; failing to remove it costs
+        // nothing now, and `verify` names what stays.
+        vault.clean_partial_files();
+        Ok(vault)
     }
 
     /// Opens the vault in `dir`, creating it first when the directory holds none.
@@ -167,6 +173,42 @@ impl Vault {
     /// Where the waveform peaks of the recording with this hash are cached.
     pub fn peaks_path(&self, hash: &str) -> PathBuf {
         self.root.join(DERIVED_DIR).join("peaks").join(format!("{hash}.tjpk"))
+    }
+
+    /// Removes the temporary files (`.<hash>.<pid>.partial`) that the stores and the peaks cache
+    /// write before renaming, when they were left by an interrupted process: one that no longer
+    /// runs, or (process ids are reused, and not every system says which run) one that is over an
+    /// hour old. A file still being written by a running import is left alone. Returns the files
+    /// removed. Opening a vault does this, and so does every import.
+    pub fn clean_partial_files(&self) -> Vec<PathBuf> {
+        let mut removed = Vec::new();
+        for folder in self.temporary_folders() {
+            for path in files_in(&folder) {
+                if partial_left_over(&path) && std::fs::remove_file(&path).is_ok() {
+                    removed.push(path);
+                }
+            }
+        }
+        removed
+    }
+
+    /// The folders the stores and the peaks cache write temporary files in.
+    fn temporary_folders(&self) -> Vec<PathBuf> {
+        let mut folders = vec![self.root.join(DERIVED_DIR).join("peaks")];
+        for store in [AUDIO_DIR, EVIDENCE_DIR] {
+            let dir = self.root.join(store);
+            folders.push(dir.clone());
+            // The two-character fan-out folders, not links to elsewhere.
+            folders.extend(
+                std::fs::read_dir(&dir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|entry| entry.path()),
+            );
+        }
+        folders
     }
 
     /// Caches the waveform peaks of a recording (written to a temporary name and renamed, so a
@@ -216,6 +258,52 @@ impl Vault {
     pub fn verify(&self) -> Result<VerifyReport, VaultError> {
         verify::verify(self)
     }
+}
+
+/// True when `text` has the shape of a stored file's name: 64 lowercase hexadecimal characters
+/// (a BLAKE3 hash). Anything else (`..`, a path, a prefix) names no stored file.
+pub fn is_content_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The regular files directly in `folder` (none when it cannot be read).
+fn files_in(folder: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .map(|entry| entry.path())
+        .collect()
+}
+
+/// The process id in a temporary file's name (`.<hash>.<pid>.partial`), if it is one.
+pub(crate) fn partial_pid(name: &str) -> Option<u32> {
+    let (_, pid) = name.strip_prefix('.')?.strip_suffix(".partial")?.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
+/// How old a temporary file must be to count as left over even when a process with its id runs.
+const LEFT_OVER_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether the process `pid` runs, where the system can tell (Linux's `/proc`).
+fn process_runs(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    Some(proc.join(pid.to_string()).exists())
+}
+
+/// A temporary file of the stores that no running process will finish.
+pub(crate) fn partial_left_over(path: &Path) -> bool {
+    let Some(pid) = path.file_name().and_then(|n| n.to_str()).and_then(partial_pid) else { return false };
+    let old = std::fs::symlink_metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age > LEFT_OVER_AFTER);
+    old || process_runs(pid) == Some(false)
 }
 
 fn reject_non_directory(dir: &Path) -> Result<(), VaultError> {

@@ -9,16 +9,90 @@ use crate::{Event, Vault, VaultError};
 /// The roles the vault knows; anyone else acting is a reviewer.
 pub const ROLES: &[&str] = &["president", "coordinator", "department_head", "reviewer"];
 
+/// The longest id a person may act or be known by, in characters (an account name, an employee
+/// number, a name in pinyin).
+pub const PERSON_ID_MAX_CHARS: usize = 64;
+
+/// Characters that change how text around them is shown without being seen: bidirectional
+/// overrides and isolates (which can make `evil` read as `live`), zero-width characters, line and
+/// paragraph separators, the byte-order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// An id as a message can quote it: characters that cannot be seen are written as `U+000A`, and a
+/// long one is cut.
+fn quoted_id(id: &str) -> String {
+    let mut out = String::new();
+    for (index, c) in id.chars().enumerate() {
+        if index == PERSON_ID_MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || invisible(c) {
+            out.push_str(&format!("U+{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Who an id is for, so the refusal says where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdUse {
+    /// The person acting through a vault handle (`--as`, `TINGJIAN_USER`, the OS account name).
+    Actor,
+    /// A person being added or changed (`people set ID`).
+    Person,
+}
+
+/// Checks an id a person acts or is known by and returns it without surrounding white space: not
+/// empty, at most [`PERSON_ID_MAX_CHARS`] characters, no control or invisible characters. A
+/// person's id (which commands take as one word) also has no white space inside; an actor's may
+/// (an OS account name can have a space), though only ids without one can be given a role.
+pub fn check_person_id(id: &str, used_as: IdUse) -> Result<&str, VaultError> {
+    let trimmed = id.trim();
+    let (whose_zh, whose_en) = match used_as {
+        IdUse::Actor => (
+            "操作人标识（来自 --as、TINGJIAN_USER 或系统账户名）",
+            "the acting person's id (from --as, TINGJIAN_USER or the OS account name)",
+        ),
+        IdUse::Person => ("人员标识", "person id"),
+    };
+    let refuse = |zh: String, en: String| {
+        VaultError::refused(
+            format!("{whose_zh}“{}”无效：{zh}", quoted_id(id)),
+            format!("{whose_en} \"{}\" is not valid: {en}", quoted_id(id)),
+        )
+    };
+    if trimmed.is_empty() {
+        return Err(refuse("不能为空".to_owned(), "it is empty".to_owned()));
+    }
+    let length = trimmed.chars().count();
+    if length > PERSON_ID_MAX_CHARS {
+        return Err(refuse(
+            format!("最长 {PERSON_ID_MAX_CHARS} 个字符，现有 {length} 个"),
+            format!("it has {length} characters, at most {PERSON_ID_MAX_CHARS} are allowed"),
+        ));
+    }
+    if let Some(c) = trimmed.chars().find(|&c| c.is_control() || invisible(c)) {
+        let code = format!("U+{:04X}", u32::from(c));
+        return Err(refuse(
+            format!("含有控制字符或不可见字符 {code}"),
+            format!("it holds the control or invisible character {code}"),
+        ));
+    }
+    if used_as == IdUse::Person && trimmed.chars().any(char::is_whitespace) {
+        return Err(refuse("不能含空格".to_owned(), "it has spaces".to_owned()));
+    }
+    Ok(trimmed)
+}
+
 impl Vault {
     /// Adds a person, or changes an existing person's name, role or department.
     pub fn set_person(&mut self, person: Person) -> Result<Person, VaultError> {
-        let id = person.id.trim();
-        if id.is_empty() || id.chars().any(char::is_whitespace) {
-            return Err(VaultError::refused(
-                format!("人员标识“{}”无效：不能为空，也不能含空格", person.id),
-                format!("person id \"{}\" is empty or has spaces", person.id),
-            ));
-        }
+        let id = check_person_id(&person.id, IdUse::Person)?;
         if !ROLES.contains(&person.role.as_str()) {
             return Err(VaultError::refused(
                 format!("角色“{}”无效，应为 {}", person.role, ROLES.join(" / ")),

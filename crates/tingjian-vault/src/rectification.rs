@@ -319,6 +319,7 @@ impl Vault {
     ) -> Result<RectificationView, VaultError> {
         let mut events = Vec::new();
         let mut evidence = Vec::new();
+        let mut copied = Vec::new();
         for path in files {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let size = std::fs::metadata(path).map_err(|source| VaultError::Io { path: path.clone(), source })?.len();
@@ -337,6 +338,9 @@ impl Vault {
                 });
             }
             let stored = self.evidence().put(path)?;
+            if stored.newly_stored {
+                copied.push(stored.hash.clone());
+            }
             events.push(Event::EvidenceStored {
                 case_id: case_id.to_owned(),
                 hash: stored.hash.clone(),
@@ -349,7 +353,14 @@ impl Vault {
             case_id: case_id.to_owned(),
             step: CaseAction::LogProgress { action, text: text.to_owned(), evidence, marks_done },
         });
-        self.record(events)?;
+        if let Err(error) = self.record(events) {
+            // The step was refused, so no event refers to the files copied for it: they go again,
+            // rather than stay in the store as files nobody recorded (which `verify` reports).
+            for hash in copied {
+                let _ = std::fs::remove_file(self.evidence().path_of(&hash));
+            }
+            return Err(error);
+        }
         self.rectification_view(case_id)
     }
 

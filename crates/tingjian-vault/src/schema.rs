@@ -319,6 +319,10 @@ const MIGRATIONS: &[&str] = &[
         event_seq INTEGER NOT NULL
     );
     "#,
+    // 9: a demo vault is marked by the event that first filled it with demo data.
+    r#"
+    ALTER TABLE vault_info ADD COLUMN demo_since_seq INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -29,6 +29,8 @@ pub struct VaultStatus {
     #[ts(type = "number")]
     pub events: u64,
     pub head_hash: Option<String>,
+    /// The vault holds the demo's synthetic data (`tingjian demo`), not a real quarter.
+    pub demo: bool,
     pub last_event_at: Option<String>,
     /// This quarter's complaints per responsible department, most complaints first.
     pub departments: Vec<DepartmentCount>,
@@ -59,8 +61,10 @@ pub fn status(vault: &Vault) -> Result<VaultStatus, VaultError> {
         };
         Ok(value.max(0) as u64)
     };
-    let vault_id: String = db
-        .query_row("SELECT vault_id FROM vault_info WHERE id = 1", [], |row| row.get(0))
+    let (vault_id, demo): (String, bool) = db
+        .query_row("SELECT vault_id, demo_since_seq IS NOT NULL FROM vault_info WHERE id = 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?
         .unwrap_or_default();
     let quarter_state: Option<String> =
@@ -85,6 +89,7 @@ pub fn status(vault: &Vault) -> Result<VaultStatus, VaultError> {
     Ok(VaultStatus {
         vault_path: vault.root().display().to_string(),
         vault_id,
+        demo,
         schema_version: schema::user_version(db)?,
         current_quarter: q.clone(),
         current_quarter_starts_on: quarter.first_day().to_string(),

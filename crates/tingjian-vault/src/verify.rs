@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value;
 use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use tingjian_core::Coded;
 use ts_rs::TS;
 
 use crate::event::{self, Event, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
@@ -24,7 +25,8 @@ pub enum ProblemKind {
     EventReordered,
     /// An event does not link to the one before it: the one before was replaced.
     EventChainBroken,
-    /// An event's payload is not a Tingjian event.
+    /// An event's payload is not a Tingjian event, or replaying it fails: the rules refuse it
+    /// (a rectification step they would not allow) or its effect cannot be applied.
     EventUnreadable,
     /// A domain row differs from what the log says.
     RowChanged,
@@ -40,6 +42,9 @@ pub enum ProblemKind {
     EvidenceMissing,
     /// An evidence file no longer has the bytes it was attached with.
     EvidenceAltered,
+    /// A file in `audio/` or `evidence/` that is not a stored recording or evidence file: left by
+    /// an interrupted process, or put there by hand. The finding names it (`key`).
+    StrayFile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -79,6 +84,8 @@ pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
     problems.extend(audio_problems);
     let (_, evidence_problems) = check_stored_files(vault, StoredKind::Evidence)?;
     problems.extend(evidence_problems);
+    problems.extend(stray_files(vault, StoredKind::Recording)?);
+    problems.extend(stray_files(vault, StoredKind::Evidence)?);
     Ok(VerifyReport {
         ok: problems.is_empty(),
         events_checked: events.len() as u64,
@@ -253,7 +260,7 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
             problems.push(problem(
                 ProblemKind::EventUnreadable,
                 Some(seq),
-                format!("事件 #{seq}（{}）无法重放：{error}", e.kind),
+                format!("事件 #{seq}（{}）无法重放：{}", e.kind, error.message_zh()),
                 format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
             ));
         }
@@ -389,4 +396,93 @@ fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<Verif
         });
     }
     Ok((rows.len() as u64, problems))
+}
+
+/// A file whose name is a hash and that was written this recently may be one an import or an
+/// evidence step stored a moment before recording its event (in another process, while this
+/// verify reads its snapshot); it is judged on the next run.
+const JUST_STORED: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Every file in the store's folder that is not the file of a stored recording (or evidence
+/// file), named by its path inside the vault: leftovers of an interrupted process and anything put
+/// there by hand. Links are reported, never followed. Temporary files a running process is still
+/// writing are not strays.
+fn stray_files(vault: &Vault, kind: StoredKind) -> Result<Vec<VerifyProblem>, VaultError> {
+    let (folder, sql, table, what_zh, what_en) = match kind {
+        StoredKind::Recording => (crate::AUDIO_DIR, "SELECT hash FROM recordings", "recordings", "录音", "recording"),
+        StoredKind::Evidence => {
+            (crate::EVIDENCE_DIR, "SELECT hash FROM evidence_files", "evidence_files", "证据文件", "evidence file")
+        }
+    };
+    let mut statement = vault.db().prepare(sql)?;
+    let stored: std::collections::HashSet<String> =
+        statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    let root = vault.root();
+    let mut strays = Vec::new();
+    let mut pending = vec![root.join(folder)];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else { continue };
+            if file_type.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let in_place = dir.file_name().is_some_and(|fan_out| name.get(..2) == fan_out.to_str())
+                && dir.parent() == Some(root.join(folder).as_path());
+            if file_type.is_file() && in_place && crate::is_content_hash(&name) {
+                if stored.contains(&name) {
+                    continue;
+                }
+                let recent = entry
+                    .metadata()
+                    .and_then(|meta| meta.modified())
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_none_or(|age| age < JUST_STORED);
+                if recent {
+                    continue;
+                }
+            }
+            if file_type.is_file() && crate::partial_pid(&name).is_some() && !crate::partial_left_over(&path) {
+                continue;
+            }
+            strays.push(path);
+        }
+    }
+    strays.sort();
+    let total = strays.len();
+    let mut problems: Vec<VerifyProblem> = strays
+        .iter()
+        .take(MAX_ROW_PROBLEMS_PER_TABLE)
+        .map(|path| {
+            let shown = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            VerifyProblem {
+                kind: ProblemKind::StrayFile,
+                event_seq: None,
+                table: Some(table.to_owned()),
+                key: Some(shown.clone()),
+                message_zh: format!(
+                    "档案库中的 {shown} 不是任何{what_zh}的存档文件（中断的操作留下的，或被人放进去的）；核实后可移走"
+                ),
+                message_en: format!(
+                    "{shown} in the vault is not the file of any stored {what_en} (left by an interrupted process, or put there by hand); check it and move it out"
+                ),
+            }
+        })
+        .collect();
+    if total > MAX_ROW_PROBLEMS_PER_TABLE {
+        let more = total - MAX_ROW_PROBLEMS_PER_TABLE;
+        problems.push(VerifyProblem {
+            kind: ProblemKind::StrayFile,
+            event_seq: None,
+            table: Some(table.to_owned()),
+            key: None,
+            message_zh: format!("{folder} 文件夹中另有 {more} 个不属于任何{what_zh}的文件"),
+            message_en: format!("{more} more files in the {folder} folder are not the file of any stored {what_en}"),
+        });
+    }
+    Ok(problems)
 }

@@ -124,6 +124,7 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE imports DROP COLUMN rejected;
              ALTER TABLE imports DROP COLUMN warnings;
              ALTER TABLE people DROP COLUMN department;
+             ALTER TABLE vault_info DROP COLUMN demo_since_seq;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");

@@ -1,5 +1,6 @@
-//! Listening sessions as evidence: what is recorded, how coverage is derived, what survives a crash,
-//! and that a tampered span is found by verify.
+//! Listening sessions as evidence: what is recorded, how coverage is derived, how a session that
+//! was never ended reads back, and that a tampered span is found by verify. (A real crash — the
+//! `tingjian play` process killed mid-call — is tested in crates/tingjian-cli/tests/realtime.rs.)
 
 use tingjian_core::listening::{ChannelMode, HeardSpan};
 use tingjian_core::{Coded, ErrorCode};
@@ -57,15 +58,16 @@ fn a_session_records_who_heard_what_and_coverage_is_the_union() {
 }
 
 #[test]
-fn an_interrupted_session_keeps_what_was_flushed() {
+fn a_session_never_ended_reads_back_as_interrupted_with_its_flushed_spans() {
     let temp = tempfile::tempdir().expect("tempdir");
     let (mut vault, _) = vault_with_a_call(temp.path(), "wang.hang");
     let target = vault.find_recording("TS-1").expect("target");
     let session = vault.start_listening(&target, "default").expect("start");
     vault.record_heard(&session, vec![span(0, 4_000)]).expect("flush");
-    // The process dies here: nothing ends the session.
+    // The vault is closed without `end_listening` (a clean close, not a crash: the killed
+    // process is tested with the real command in tingjian-cli/tests/realtime.rs).
     drop(vault);
-    let vault = Vault::open(&temp.path().join("v"), "wang.hang").expect("reopen after the crash");
+    let vault = Vault::open(&temp.path().join("v"), "wang.hang").expect("reopen");
     let report = vault.listening_session(&session).expect("report");
     assert_eq!(report.ended_at, None, "an interrupted session shows as interrupted");
     assert_eq!(report.coverage.heard_ms, 4_000);

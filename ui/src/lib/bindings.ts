@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -153,13 +153,17 @@ current_quarter: string, current_quarter_starts_on: string, current_quarter_ends
 /**
  * The quarter's state, or `None` when it has not been set up in this vault.
  */
-quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in_quarter: number, complaints_total: number, recordings_total: number, events: number, head_hash: string | null, last_event_at: string | null, 
+quarter_state: QuarterState | null, complaints_in_quarter: number, recordings_in_quarter: number, complaints_total: number, recordings_total: number, events: number, head_hash: string | null, 
+/**
+ * The vault holds the demo's synthetic data (`tingjian demo`), not a real quarter.
+ */
+demo: boolean, last_event_at: string | null, 
 /**
  * This quarter's complaints per responsible department, most complaints first.
  */
 departments: Array<DepartmentCount>, };
 
-export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered";
+export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered" | "stray_file";
 
 export type VerifyProblem = { kind: ProblemKind, 
 /**
@@ -171,7 +175,9 @@ export type VerifyReport = { ok: boolean, events_checked: number, recordings_che
 
 export type ImportReport = { complaints_added: number, complaints_updated: number, complaints_unchanged: number, recordings_added: number, recordings_unchanged: number, links_added: number, rejected: Array<Rejected>, warnings: Array<Rejected>, 
 /**
- * Complaints whose 录音文件 names no recording that was found.
+ * Complaints whose 录音文件 names no recording that was found. Each one that names a file
+ * also has a warning naming the file and why it was not linked (not in the folder, not
+ * imported, or matching several files).
  */
 complaints_without_recording: Array<string>, 
 /**

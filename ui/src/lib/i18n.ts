@@ -208,6 +208,8 @@ const zh = {
   "chain.recheck.hint": "重新校验（快捷键 R）",
   "chain.event": "事件 #{seq}",
   "vault.path": "档案库位置",
+  "demo.badge": "演示数据",
+  "demo.badge.hint": "此档案库由 tingjian demo 生成：人员和通话都是虚构的，仅供试用，不要在这里记录真实的季度工作。",
   "vault.loading": "正在打开档案库…",
   "error.title": "无法打开档案库",
   "error.code": "错误代码",
@@ -680,6 +682,9 @@ const en: Record<MessageKey, string> = {
   "chain.recheck.hint": "Verify again (shortcut R)",
   "chain.event": "Event #{seq}",
   "vault.path": "Vault",
+  "demo.badge": "Demo data",
+  "demo.badge.hint":
+    "Made by tingjian demo: the people and calls in this vault are made up, for trying Tingjian out. Keep no real quarter here.",
   "vault.loading": "Opening the vault…",
   "error.title": "The vault cannot be opened",
   "error.code": "Error code",
@@ -1005,6 +1010,10 @@ const advice: Record<ErrorCode, Record<Locale, string>> = {
     "zh-CN": "声音设备已断开。已听部分已记录；接好设备后重新打开录音即可继续。",
     en: "The sound device went away. What you heard is recorded; reconnect it and open the recording again.",
   },
+  AUDIO_DAMAGED: {
+    "zh-CN": "录音有一段已损坏，播放时自动跳过；跳过的部分不计入已听。可请录音系统重新导出该文件。",
+    en: "A stretch of the recording is damaged and is skipped; it does not count as heard. Ask for the file to be exported again.",
+  },
   RECORDING_NOT_FOUND: {
     "zh-CN": "请检查投诉编号，或在投诉库中选择有录音的投诉。",
     en: "Check the complaint number, or pick a complaint with a recording in the library.",
@@ -1036,6 +1045,10 @@ const advice: Record<ErrorCode, Record<Locale, string>> = {
   TRANSITION_REFUSED: {
     "zh-CN": "整改案件当前的状态或您的角色不允许这一步，请按案件页显示的下一步操作。",
     en: "The case's state or your role does not allow this step; follow the next step the case page shows.",
+  },
+  NOT_A_DEMO_VAULT: {
+    "zh-CN": "演示数据只能放进新的档案库：请换一个路径再运行 tingjian demo。",
+    en: "Demo data only goes into a new vault: run tingjian demo with another path.",
   },
   INTERNAL: { "zh-CN": "程序内部错误，请重启听见。", en: "An internal error; restart Tingjian." },
 };

@@ -6,7 +6,9 @@
 
 #![allow(dead_code, unused_imports)]
 
-pub use tingjian_sound_setups::{AlsaConfig, CAPTURE_RATE, PulseServer};
+pub use tingjian_sound_setups::{
+    AlsaConfig, CAPTURE_RATE, PulseServer, child_command, in_child, print_result, result_of, run_child,
+};
 
 use std::path::Path;
 use std::process::Command;
@@ -110,31 +112,4 @@ pub fn sounding(plane: &[f64], threshold: f64) -> Option<(usize, usize)> {
 pub fn zero_crossing_frequency(plane: &[f64], rate: u32) -> f64 {
     let crossings = plane.windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count();
     crossings as f64 * f64::from(rate) / plane.len() as f64
-}
-
-/// Runs the ignored test `scenario` of this binary in a child process with `env`, and returns
-/// the JSON it printed on its `RESULT ` line.
-pub fn run_child(scenario: &str, env: &[(String, String)]) -> serde_json::Value {
-    let exe = std::env::current_exe().expect("current exe");
-    let output = Command::new(exe)
-        .args([scenario, "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("TINGJIAN_PLAYBACK_CHILD", "1")
-        .output()
-        .expect("run child");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().find_map(|l| l.split_once("RESULT ").map(|(_, json)| json)).unwrap_or_else(|| {
-        panic!("child {scenario} printed no result (status {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status)
-    });
-    serde_json::from_str(line).expect("child result json")
-}
-
-/// True in the child process; the scenario tests return at once otherwise.
-pub fn in_child() -> bool {
-    std::env::var_os("TINGJIAN_PLAYBACK_CHILD").is_some()
-}
-
-pub fn print_result(value: &serde_json::Value) {
-    println!("RESULT {value}");
 }
