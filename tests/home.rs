@@ -40,7 +40,7 @@ async fn home_shows_the_demo_vault_in_chinese_and_switches_to_english() -> Resul
     assert_eq!(lang, "zh-CN");
     app.screenshot("home-zh").await?;
 
-    app.find("[data-testid=lang-toggle]").await?.click().await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     let body = app.body_text().await?;
     assert!(body.contains("Verified") && body.contains("Complaints this quarter"), "{body}");

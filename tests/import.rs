@@ -3,7 +3,8 @@
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
-use tingjian_e2e::{App, Error, WAIT, demo_data_dir, demo_vault, sqlite, tingjian};
+use serde_json::{Value, json};
+use tingjian_e2e::{App, Error, WAIT, demo_data_dir, demo_vault, scripted_chooser, sqlite, tingjian};
 
 /// The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks),
 /// without a leading byte-order mark and without blank lines.
@@ -69,11 +70,18 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     assert_eq!(text.lines().count(), records.len(), "one line per row");
     let bad_rows = [demo_records.len() + 1, demo_records.len() + 2].map(|row| format!("complaints-e2e.csv:{row}"));
 
-    let mut app = App::launch(&vault).await?;
-    app.wait_for("[data-testid=nav-import]", WAIT).await?.click().await?;
-    app.wait_for("[data-testid=import-manifest]", WAIT).await?.send_keys(export.to_str().unwrap_or("")).await?;
-    app.find("[data-testid=import-recordings]").await?.send_keys(recordings.to_str().unwrap_or("")).await?;
-    app.find("[data-testid=import-preview]").await?.click().await?;
+    // The file chooser answers the two Browse… buttons with the export and the folder, in turn.
+    let (export_text, recordings_text) =
+        (export.to_str().ok_or("utf-8 path")?.to_owned(), recordings.to_str().ok_or("utf-8 path")?.to_owned());
+    let env = scripted_chooser(temp.path(), &[json!(export_text), json!(recordings_text)])?;
+    let mut app = App::launch_with_env(&vault, &env).await?;
+    app.click("[data-testid=nav-import]").await?;
+    app.click("[data-testid=import-pick-manifest]").await?;
+    app.wait_for_value("[data-testid=import-manifest]", &export_text, WAIT).await?;
+    app.click("[data-testid=import-pick-recordings]").await?;
+    app.wait_for_value("[data-testid=import-recordings]", &recordings_text, WAIT).await?;
+    refuses_paths_not_chosen(&mut app, &vault, &export_text).await?;
+    app.click("[data-testid=import-preview]").await?;
     let mapping = app.wait_for("[data-testid=import-mapping]", WAIT).await?.text().await?;
     assert!(
         mapping.contains(&format!("表头在第 1 行，共 {data_rows} 行数据")),
@@ -89,7 +97,7 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     app.wait_for("[data-testid=save-mapping]", WAIT).await?;
     app.screenshot("import-preview-zh").await?;
 
-    app.find("[data-testid=import-start]").await?.click().await?;
+    app.click("[data-testid=import-start]").await?;
     app.wait_for("[data-testid=import-report]", WAIT).await?;
 
     // The report lists exactly the two bad rows as rejected, by file and row.
@@ -107,7 +115,7 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     assert_eq!(rejected, bad_rows, "the rows the report rejects");
     // Every other row of the export is a complaint in the vault, and the report says so.
     let expected = data_rows - rejected.len() as u64;
-    let status: serde_json::Value = serde_json::from_slice(&tingjian(&vault, &["status", "--json"]).stdout)?;
+    let status: Value = serde_json::from_slice(&tingjian(&vault, &["status", "--json"]).stdout)?;
     assert_eq!(status["complaints_total"].as_u64(), Some(expected), "complaints in the vault");
     assert_eq!(sqlite(&vault, "SELECT rejected FROM imports"), rejected.len().to_string(), "the import's record");
     let complaints = app.text_of("[data-testid=import-summary-complaints]").await?;
@@ -116,7 +124,7 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     assert!(recorded.contains(&format!("新增 {}", status["recordings_total"])), "{recorded}");
     app.screenshot("import-report-zh").await?;
 
-    app.find("[data-testid=import-to-library]").await?.click().await?;
+    app.click("[data-testid=import-to-library]").await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     wait_for_said(&mut app, &format!("共 {expected} 件")).await?;
     // The table draws only the rows in view (and a few more); End goes to the last complaint.
@@ -144,6 +152,47 @@ async fn the_wizard_imports_the_demo_export_and_the_library_lists_and_filters_it
     );
     assert!(sqlite(&vault, "SELECT value FROM settings WHERE key = 'import_mapping';").contains("\"投诉摘要\":null"));
     app.close().await
+}
+
+/// What a compromised page could try once the export is chosen, calling the commands itself: every
+/// path it was not given by the file chooser for that use is refused with `PATH_NOT_CHOSEN`, and
+/// nothing is recorded.
+async fn refuses_paths_not_chosen(app: &mut App, vault: &std::path::Path, export: &str) -> Result<(), Error> {
+    let events = sqlite(vault, "SELECT count(*) FROM events");
+    let import = |manifest: &str, recordings: &str| {
+        json!({
+            "request": { "manifest": manifest, "recordings": recordings, "link_pattern": null, "mapping": null,
+                         "save_mapping": false },
+            // A channel the page makes, as `Channel` in @tauri-apps/api does.
+            "onProgress": "__CHANNEL__:0",
+        })
+    };
+    let attempts: [(&str, &str, Value); 6] = [
+        ("reading a file never chosen", "preview_export", json!({ "path": "/etc/passwd", "mapping": null })),
+        (
+            "reading a file next to the chosen one",
+            "preview_export",
+            json!({ "path": format!("{export}/../../../etc/passwd"), "mapping": null }),
+        ),
+        ("importing from a folder never chosen", "import_files", import(export, "/etc")),
+        ("the chosen export as the recordings folder", "import_files", import(export, export)),
+        ("a file never chosen as the export", "import_files", import("/etc/passwd", export)),
+        (
+            "the chosen export as evidence",
+            "log_rectification_progress",
+            json!({ "caseId": "RC-0001", "action": 0, "text": "", "files": [export], "marksDone": false }),
+        ),
+    ];
+    for (what, command, args) in attempts {
+        let answer = app.invoke_from_page(command, args).await?;
+        let code = answer.as_ref().err().and_then(|error| error["code"].as_str());
+        assert_eq!(code, Some("PATH_NOT_CHOSEN"), "{what} ({command}): {answer:?}");
+    }
+    // The chosen export itself is previewed: the check refuses only what was not chosen.
+    let preview = app.invoke_from_page("preview_export", json!({ "path": export, "mapping": null })).await?;
+    assert!(preview.is_ok_and(|preview| preview["total_rows"].as_u64() > Some(0)), "the chosen export is read");
+    assert_eq!(sqlite(vault, "SELECT count(*) FROM events"), events, "a refused command records nothing");
+    Ok(())
 }
 
 /// Waits until the library's count says `said`.
@@ -198,7 +247,7 @@ async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_th
     let all: u64 = sqlite(&vault, "SELECT count(*) FROM complaints").parse()?;
     let mut app = App::launch(&vault).await?;
     app.resize(1280, 800).await?;
-    app.wait_for("[data-testid=nav-library]", WAIT).await?.click().await?;
+    app.click("[data-testid=nav-library]").await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     wait_for_rows(&mut app, all, &format!("共 {all} 件")).await?;
     assert_eq!(overflowing(&mut app).await?, Vec::<String>::new(), "nothing overflows at 1280×800");
@@ -238,7 +287,7 @@ async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_th
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     assert_eq!(Some(app.text_of("#review-title").await?), first);
     // Back in the library, the search is still there.
-    app.find("[data-testid=review-back]").await?.click().await?;
+    app.click("[data-testid=review-back]").await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     wait_for_rows(&mut app, truth, &format!("共 {truth} 件")).await?;
     let search = app.client.find(Locator::Css("[data-testid=library-search]")).await?;
@@ -254,7 +303,7 @@ async fn the_library_finds_a_two_character_chinese_word_and_opens_a_call_from_th
     wait_for_rows(&mut app, all, &format!("共 {all} 件")).await?;
     assert_eq!(overflowing(&mut app).await?, Vec::<String>::new(), "nothing overflows at 1920×1080");
     app.screenshot("library-zh-1920").await?;
-    app.find("[data-testid=lang-toggle]").await?.click().await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     app.resize(1280, 800).await?;
     wait_for_rows(&mut app, all, &format!("{all} in all")).await?;

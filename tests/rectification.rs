@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use fantoccini::Locator;
-use tingjian_e2e::{App, Error, WAIT, demo_vault, sound_env, sqlite, tingjian};
+use serde_json::json;
+use tingjian_e2e::{App, Error, WAIT, demo_vault, scripted_chooser, sound_env, sqlite, tingjian};
 use tingjian_sound_setups::AlsaConfig;
 
 /// The departments of the demo that have a head, and who the head is.
@@ -20,25 +21,21 @@ const NOTE: &str = "坐席没有说明年费减免条件";
 /// The app as `person`, without a sound card (this test plays nothing; the review screen still
 /// shows the call and where a note is).
 async fn launch_as(vault: &Path, alsa: &AlsaConfig, person: &str) -> Result<App, Error> {
+    launch_choosing(vault, alsa, person, Vec::new()).await
+}
+
+/// As [`launch_as`], with more environment: `chooser`, the answers the file chooser gives
+/// (`scripted_chooser`), since a test cannot click through a GTK dialog.
+async fn launch_choosing(
+    vault: &Path,
+    alsa: &AlsaConfig,
+    person: &str,
+    chooser: Vec<(String, String)>,
+) -> Result<App, Error> {
     let mut env = sound_env(None, alsa);
     env.push(("TINGJIAN_USER".to_owned(), person.to_owned()));
+    env.extend(chooser);
     App::launch_with_env(vault, &env).await
-}
-
-async fn click(app: &mut App, css: &str) -> Result<(), Error> {
-    let element = app.wait_for(css, WAIT).await?;
-    if let Err(error) = element.click().await {
-        return Err(app.failure(&format!("clicking {css}: {error}")).await);
-    }
-    Ok(())
-}
-
-async fn type_into(app: &mut App, css: &str, text: &str) -> Result<(), Error> {
-    let element = app.wait_for(css, WAIT).await?;
-    if let Err(error) = element.send_keys(text).await {
-        return Err(app.failure(&format!("typing into {css}: {error}")).await);
-    }
-    Ok(())
 }
 
 /// Waits until `css`'s text satisfies `test` (`what` says what that means), and returns it.
@@ -64,8 +61,8 @@ async fn wait_for_state(app: &mut App, state: &str) -> Result<String, Error> {
 
 /// Opens the case from the board (the 整改 tab), as anyone finds it there.
 async fn open_from_board(app: &mut App, case_id: &str) -> Result<(), Error> {
-    click(app, "[data-testid=nav-rectification]").await?;
-    click(app, &format!("[data-testid=rect-row][data-case='{case_id}'] td")).await?;
+    app.click("[data-testid=nav-rectification]").await?;
+    app.click(&format!("[data-testid=rect-row][data-case='{case_id}'] td")).await?;
     app.wait_for("[data-testid=case-header]", WAIT).await?;
     Ok(())
 }
@@ -131,45 +128,46 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     // The president reviews the call: a note at a moment of it, then rectification required of
     // the department with that note attached.
     let mut app = launch_as(&vault, &alsa, "wang.jianguo").await?;
-    click(&mut app, "[data-testid=nav-library]").await?;
-    type_into(&mut app, "[data-testid=library-search]", &number).await?;
-    click(&mut app, &format!("[data-testid='listen-{number}']")).await?;
+    app.click("[data-testid=nav-library]").await?;
+    app.type_into("[data-testid=library-search]", &number).await?;
+    app.click(&format!("[data-testid='listen-{number}']")).await?;
     // Clicking the middle of the waveform moves the playhead there (no sound card: nothing plays).
-    click(&mut app, "[data-testid=waveform]").await?;
+    app.click("[data-testid=waveform]").await?;
     wait_for_text(&mut app, "[data-testid=position]", "the playhead to move where the waveform was clicked", |t| {
         !t.starts_with("0:00 ")
     })
     .await?;
-    click(&mut app, "[data-testid=note-add]").await?;
-    type_into(&mut app, "[data-testid=note-input]", &format!("{NOTE}\u{E007}")).await?;
+    app.click("[data-testid=note-add]").await?;
+    app.type_into("[data-testid=note-input]", &format!("{NOTE}\u{E007}")).await?;
     let jump = format!("//li[@data-testid='note-item'][contains(., '{NOTE}')]//button[@data-testid='note-jump']");
     let note_time = app.wait_for_xpath(&jump, WAIT).await?.text().await?;
     assert_ne!(note_time, "0:00");
-    click(&mut app, "[data-testid=rectify-open]").await?;
+    app.click("[data-testid=rectify-open]").await?;
     let chosen = app.wait_for("[data-testid=rectify-department]", WAIT).await?.prop("value").await?;
     assert_eq!(chosen.as_deref(), Some(department.as_str()), "the complaint's department is proposed");
-    type_into(&mut app, "[data-testid=rectify-what]", WHAT).await?;
-    app.find_xpath(&format!("//label[contains(., '{NOTE}')]/input[@data-testid='rectify-note']"))
-        .await?
-        .click()
-        .await?;
-    click(&mut app, "[data-testid=rectify-submit]").await?;
+    app.type_into("[data-testid=rectify-what]", WHAT).await?;
+    app.click_xpath(&format!("//label[contains(., '{NOTE}')]/input[@data-testid='rectify-note']")).await?;
+    app.click("[data-testid=rectify-submit]").await?;
     app.wait_for_xpath(&format!("//*[@data-testid='rectification-item'][contains(., '{WHAT}')]"), WAIT).await?;
     app.close().await?;
     let case_id = sqlite(&vault, &format!("SELECT id FROM rectification_cases WHERE what_must_change = '{WHAT}'"));
     assert!(!case_id.is_empty(), "the case is in the vault");
     assert_eq!(sqlite(&vault, &format!("SELECT state FROM rectification_cases WHERE id = '{case_id}'")), "open");
 
-    // The department head: the home card lists the case; it opens the case page.
-    let mut app = launch_as(&vault, &alsa, head).await?;
+    // The department head: the home card lists the case; it opens the case page. The evidence
+    // file the head will choose is the file chooser's one answer.
+    let evidence = temp.path().join("年费告知话术-签到表.csv");
+    std::fs::write(&evidence, "姓名,日期,培训内容\n陈静,2026-11-03,年费告知话术\n张伟,2026-11-03,年费告知话术\n")?;
+    let evidence_text = evidence.to_str().ok_or("utf-8 path")?.to_owned();
+    let chooser = scripted_chooser(temp.path(), &[json!([evidence_text])])?;
+    let mut app = launch_choosing(&vault, &alsa, head, chooser).await?;
     let card =
         wait_for_text(&mut app, "[data-testid=rect-home]", "the home card to list the case", |t| t.contains(&number))
             .await?;
     assert!(card.contains("我的整改") && card.contains(&department), "{card}");
     scroll_to(&mut app, "[data-testid=rect-home]").await?;
     app.screenshot("rectification-home-head-zh").await?;
-    click(&mut app, &format!("[data-testid=rect-home-case][data-case='{case_id}'] [data-testid=rect-home-open]"))
-        .await?;
+    app.click(&format!("[data-testid=rect-home-case][data-case='{case_id}'] [data-testid=rect-home-open]")).await?;
     assert_eq!(wait_for_state(&mut app, "open").await?, "已下发");
     let next = app.text_of("[data-testid=case-next]").await?;
     assert!(next.contains("总结反思") && next.contains("整改措施"), "the page says what to do: {next}");
@@ -180,21 +178,21 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     // "Listen here" opens the call at the noted moment; back returns to the case.
     let note = app.wait_for("[data-testid=case-note]", WAIT).await?.text().await?;
     assert!(note.contains(NOTE) && note.contains(&note_time), "{note}");
-    click(&mut app, "[data-testid=case-note-listen]").await?;
+    app.click("[data-testid=case-note-listen]").await?;
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     assert_eq!(app.text_of("#review-title").await?, number);
     wait_for_text(&mut app, "[data-testid=position]", &format!("the playhead to be at the note's {note_time}"), |t| {
         t.starts_with(&format!("{note_time} "))
     })
     .await?;
-    click(&mut app, "[data-testid=review-back]").await?;
+    app.click("[data-testid=review-back]").await?;
     wait_for_state(&mut app, "open").await?;
 
     // The answer: reflection, root cause, two actions (the owner and due date come filled in).
-    type_into(&mut app, "[data-testid=answer-reflection]", "办卡环节只讲权益不讲收费，客户不知道年费规则。").await?;
-    type_into(&mut app, "[data-testid=answer-category]", "告知不充分").await?;
-    type_into(&mut app, "[data-testid=answer-root-cause]", "营销话术缺少年费告知，培训也没有覆盖").await?;
-    click(&mut app, "[data-testid=answer-add-row]").await?;
+    app.type_into("[data-testid=answer-reflection]", "办卡环节只讲权益不讲收费，客户不知道年费规则。").await?;
+    app.type_into("[data-testid=answer-category]", "告知不充分").await?;
+    app.type_into("[data-testid=answer-root-cause]", "营销话术缺少年费告知，培训也没有覆盖").await?;
+    app.click("[data-testid=answer-add-row]").await?;
     let measures = app.client.find_all(Locator::Css("[data-testid=action-measure]")).await?;
     let criteria = app.client.find_all(Locator::Css("[data-testid=action-criterion]")).await?;
     assert_eq!((measures.len(), criteria.len()), (2, 2));
@@ -203,7 +201,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     measures[1].send_keys("全员培训并抽查录音").await?;
     criteria[1].send_keys("培训签到表和抽查记录").await?;
     app.screenshot("rectification-answer-zh").await?;
-    click(&mut app, "[data-testid=answer-submit]").await?;
+    app.click("[data-testid=answer-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "in_progress").await?, "整改中");
     assert_eq!(app.client.find_all(Locator::Css("[data-testid=case-action]")).await?.len(), 2);
     let answer = app.text_of("[data-testid=case-answer]").await?;
@@ -211,7 +209,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
 
     // Submitting before the actions are done is refused, with the rules' own message; nothing changes.
     let events_before = sqlite(&vault, "SELECT count(*) FROM events");
-    click(&mut app, "[data-testid=submit-verification]").await?;
+    app.click("[data-testid=submit-verification]").await?;
     app.wait_for_attribute("[data-testid=step-error]", "data-code", "TRANSITION_REFUSED", WAIT).await?;
     let refused = app.text_of("[data-testid=step-error]").await?;
     assert!(refused.contains("未完成") && refused.contains("修订办卡话术"), "{refused}");
@@ -219,13 +217,24 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     assert_eq!(sqlite(&vault, &format!("SELECT state FROM rectification_cases WHERE id = '{case_id}'")), "in_progress");
     assert_eq!(sqlite(&vault, "SELECT count(*) FROM events"), events_before, "a refusal records nothing");
 
-    // Progress on each action, the first with an evidence file (its path typed), each marked done.
-    let evidence = temp.path().join("年费告知话术-签到表.csv");
-    std::fs::write(&evidence, "姓名,日期,培训内容\n陈静,2026-11-03,年费告知话术\n张伟,2026-11-03,年费告知话术\n")?;
-    type_into(&mut app, "[data-testid=progress-text]", "新话术已修订并下发全部网点").await?;
-    type_into(&mut app, "[data-testid=progress-files]", evidence.to_str().ok_or("utf-8 path")?).await?;
-    click(&mut app, "[data-testid=progress-done]").await?;
-    click(&mut app, "[data-testid=progress-submit]").await?;
+    // A compromised page cannot log as evidence a file the head never chose: calling the command
+    // itself with another path is refused with its code, and nothing is recorded.
+    let refused = app
+        .invoke_from_page(
+            "log_rectification_progress",
+            json!({ "caseId": case_id, "action": 0, "text": "E2E", "files": ["/etc/passwd"], "marksDone": false }),
+        )
+        .await?;
+    assert_eq!(refused.as_ref().err().and_then(|e| e["code"].as_str()), Some("PATH_NOT_CHOSEN"), "{refused:?}");
+    assert_eq!(sqlite(&vault, "SELECT count(*) FROM events"), events_before, "a refusal records nothing");
+
+    // Progress on each action, the first with an evidence file (chosen with the file chooser), each
+    // marked done.
+    app.type_into("[data-testid=progress-text]", "新话术已修订并下发全部网点").await?;
+    app.click("[data-testid=progress-pick]").await?;
+    app.wait_for_value("[data-testid=progress-files]", &evidence_text, WAIT).await?;
+    app.click("[data-testid=progress-done]").await?;
+    app.click("[data-testid=progress-submit]").await?;
     let file = wait_for_text(&mut app, "[data-testid=case-evidence]", "the evidence file to be listed", |t| {
         t.contains("年费告知话术-签到表.csv")
     })
@@ -239,11 +248,11 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     // The form now proposes the action still open.
     let proposed = app.find("[data-testid=progress-action]").await?.prop("value").await?;
     assert_eq!(proposed.as_deref(), Some("1"), "the next undone action is proposed");
-    type_into(&mut app, "[data-testid=progress-text]", "全员培训完成，抽查 20 笔录音均已告知").await?;
-    click(&mut app, "[data-testid=progress-done]").await?;
-    click(&mut app, "[data-testid=progress-submit]").await?;
+    app.type_into("[data-testid=progress-text]", "全员培训完成，抽查 20 笔录音均已告知").await?;
+    app.click("[data-testid=progress-done]").await?;
+    app.click("[data-testid=progress-submit]").await?;
     wait_for_text(&mut app, "[data-testid=case-actions]", "both actions to be done", |t| t.contains("2/2")).await?;
-    click(&mut app, "[data-testid=submit-verification]").await?;
+    app.click("[data-testid=submit-verification]").await?;
     assert_eq!(wait_for_state(&mut app, "pending_verification").await?, "待验证");
     app.close().await?;
 
@@ -264,7 +273,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     assert_eq!(leading_number(&awaiting), Some(waiting_too_long), "the home card's 待验证超期: {awaiting}");
     scroll_to(&mut app, "[data-testid=rect-home]").await?;
     app.screenshot("rectification-home-coordinator-zh").await?;
-    click(&mut app, "[data-testid=nav-rectification]").await?;
+    app.click("[data-testid=nav-rectification]").await?;
     let row = format!("[data-testid=rect-row][data-case='{case_id}']");
     let line = wait_for_text(&mut app, &row, "the case's row to say 待验证", |t| t.contains("待验证")).await?;
     assert!(line.contains(&number) && line.contains("2/2"), "{line}");
@@ -276,7 +285,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     check_layout(&mut app, "the board").await?;
     app.screenshot("rectification-board-zh").await?;
     // The count of a state filters the board to it: its rows, and only those.
-    click(&mut app, "[data-testid=rect-count-pending_verification]").await?;
+    app.click("[data-testid=rect-count-pending_verification]").await?;
     app.wait_until("the board to show only the cases pending verification", WAIT, async |app| {
         let others =
             app.client.find_all(Locator::Css("[data-testid=rect-row]:not([data-state=pending_verification])")).await?;
@@ -289,21 +298,21 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     })
     .await?;
     app.wait_for(&row, WAIT).await?;
-    click(&mut app, "[data-testid=rect-count-all]").await?;
-    click(&mut app, "[data-testid=lang-toggle]").await?;
+    app.click("[data-testid=rect-count-all]").await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     wait_for_text(&mut app, "[data-testid=rect-board]", "the board in English", |t| t.contains("Pending verification"))
         .await?;
     app.screenshot("rectification-board-en").await?;
-    click(&mut app, "[data-testid=lang-toggle]").await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "zh-CN", WAIT).await?;
 
-    click(&mut app, &format!("{row} td")).await?;
+    app.click(&format!("{row} td")).await?;
     wait_for_state(&mut app, "pending_verification").await?;
-    click(&mut app, "[data-testid=verify-not_effective]").await?;
-    type_into(&mut app, "[data-testid=verify-criteria]", "观察期内无同类投诉").await?;
-    type_into(&mut app, "[data-testid=verify-finding]", "观察期内仍有一起同类投诉，话术执行不到位").await?;
-    click(&mut app, "[data-testid=verify-submit]").await?;
+    app.click("[data-testid=verify-not_effective]").await?;
+    app.type_into("[data-testid=verify-criteria]", "观察期内无同类投诉").await?;
+    app.type_into("[data-testid=verify-finding]", "观察期内仍有一起同类投诉，话术执行不到位").await?;
+    app.click("[data-testid=verify-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "in_progress").await?, "整改中", "not effective reopens the case");
     let checks = app.text_of("[data-testid=case-verifications]").await?;
     assert!(checks.contains("无效") && checks.contains("仍有一起同类投诉"), "{checks}");
@@ -313,14 +322,14 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     let mut app = launch_as(&vault, &alsa, head).await?;
     open_from_board(&mut app, &case_id).await?;
     assert_eq!(wait_for_state(&mut app, "in_progress").await?, "整改中");
-    click(&mut app, "[data-testid=submit-verification]").await?;
+    app.click("[data-testid=submit-verification]").await?;
     wait_for_state(&mut app, "pending_verification").await?;
     app.close().await?;
     let mut app = launch_as(&vault, &alsa, "li.min").await?;
     open_from_board(&mut app, &case_id).await?;
-    click(&mut app, "[data-testid=verify-effective]").await?;
-    type_into(&mut app, "[data-testid=verify-criteria]", "复查观察期内无同类投诉，抽查录音均已告知年费").await?;
-    click(&mut app, "[data-testid=verify-submit]").await?;
+    app.click("[data-testid=verify-effective]").await?;
+    app.type_into("[data-testid=verify-criteria]", "复查观察期内无同类投诉，抽查录音均已告知年费").await?;
+    app.click("[data-testid=verify-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "closed").await?, "已关闭");
     assert!(absent(&app, "[data-testid=case-forms]").await?, "a closed case offers no step");
     let history = app.text_of("[data-testid=case-history]").await?;
@@ -352,39 +361,39 @@ async fn the_center_drafts_a_case_by_hand_issues_it_and_cancels_it_only_with_a_r
     const WHAT_BY_HAND: &str = "E2E：理财双录抽查发现漏录，须补录并复核同期业务";
 
     let mut app = launch_as(&vault, &alsa, "li.min").await?;
-    click(&mut app, "[data-testid=nav-rectification]").await?;
-    click(&mut app, "[data-testid=rect-new]").await?;
+    app.click("[data-testid=nav-rectification]").await?;
+    app.click("[data-testid=rect-new]").await?;
     // A number the vault does not know is refused with its code and advice.
-    type_into(&mut app, "[data-testid=rect-new-number]", "TS0000000000").await?;
-    click(&mut app, "[data-testid=rect-new-department] option[value='零售金融部']").await?;
-    type_into(&mut app, "[data-testid=rect-new-what]", WHAT_BY_HAND).await?;
-    click(&mut app, "[data-testid=rect-new-submit]").await?;
+    app.type_into("[data-testid=rect-new-number]", "TS0000000000").await?;
+    app.click("[data-testid=rect-new-department] option[value='零售金融部']").await?;
+    app.type_into("[data-testid=rect-new-what]", WHAT_BY_HAND).await?;
+    app.click("[data-testid=rect-new-submit]").await?;
     app.wait_for_attribute("[data-testid=rect-new-error]", "data-code", "COMPLAINT_NOT_FOUND", WAIT).await?;
     app.find("[data-testid=rect-new-number]").await?.clear().await?;
-    type_into(&mut app, "[data-testid=rect-new-number]", &number).await?;
-    app.find_xpath("//*[@data-testid='rect-new-form']//button[normalize-space(.)='严重']").await?.click().await?;
-    click(&mut app, "[data-testid=rect-new-submit]").await?;
+    app.type_into("[data-testid=rect-new-number]", &number).await?;
+    app.click_xpath("//*[@data-testid='rect-new-form']//button[normalize-space(.)='严重']").await?;
+    app.click("[data-testid=rect-new-submit]").await?;
 
     // The draft's page: the center issues it (the due date defaults to 30 days on).
     assert_eq!(wait_for_state(&mut app, "draft").await?, "草稿");
     assert_eq!(app.text_of("[data-testid=case-what]").await?, WHAT_BY_HAND);
-    click(&mut app, "[data-testid=open-submit]").await?;
+    app.click("[data-testid=open-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "open").await?, "已下发");
     let due = app.text_of("[data-testid=case-due]").await?;
     assert_eq!(due.len(), 10, "a due date is set when issued: {due}");
 
     // Cancelling needs a reason: the button waits for one; then the case is cancelled, kept whole.
-    click(&mut app, "[data-testid=cancel-show]").await?;
+    app.click("[data-testid=cancel-show]").await?;
     let cancel = app.wait_for("[data-testid=cancel-submit]", WAIT).await?;
     assert!(cancel.attr("disabled").await?.is_some(), "no reason, no cancel");
-    type_into(&mut app, "[data-testid=cancel-reason]", "与另一案件重复，合并处理").await?;
-    click(&mut app, "[data-testid=cancel-submit]").await?;
+    app.type_into("[data-testid=cancel-reason]", "与另一案件重复，合并处理").await?;
+    app.click("[data-testid=cancel-submit]").await?;
     assert_eq!(wait_for_state(&mut app, "cancelled").await?, "已撤销");
     let cancelled = app.text_of("[data-testid=case-cancellation]").await?;
     assert!(cancelled.contains("与另一案件重复") && cancelled.contains("李敏"), "{cancelled}");
     assert!(absent(&app, "[data-testid=case-forms]").await?, "a cancelled case offers no step");
 
-    click(&mut app, "[data-testid=lang-toggle]").await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     assert_eq!(app.text_of("[data-testid=case-state]").await?, "Cancelled");
     check_layout(&mut app, "the cancelled case in English").await?;
@@ -392,7 +401,7 @@ async fn the_center_drafts_a_case_by_hand_issues_it_and_cancels_it_only_with_a_r
     app.screenshot("rectification-case-cancelled-en").await?;
 
     // Back on the board, the keyboard opens a case too: a row has the focus, Enter opens it.
-    click(&mut app, "[data-testid=case-back]").await?;
+    app.click("[data-testid=case-back]").await?;
     let id = sqlite(&vault, &format!("SELECT id FROM rectification_cases WHERE what_must_change = '{WHAT_BY_HAND}'"));
     let row = format!("[data-testid=rect-row][data-case='{id}']");
     app.wait_for(&row, WAIT).await?;

@@ -131,17 +131,17 @@ async fn a_reviewer_plays_a_call_and_the_vault_records_what_was_heard() -> Resul
     let alsa = AlsaConfig::pulse();
     let mut app = App::launch_with_env(&vault, &sound_env(Some(&pulse), &alsa)).await?;
 
-    app.wait_for("[data-testid=nav-library]", WAIT).await?.click().await?;
+    app.click("[data-testid=nav-library]").await?;
     let listen = app.wait_for("[data-testid^=listen-]", WAIT).await?;
     let number = listen.attr("data-testid").await?.unwrap_or_default().trim_start_matches("listen-").to_owned();
-    listen.click().await?;
+    app.click(&format!("[data-testid='listen-{number}']")).await?;
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     assert_eq!(app.text_of("#review-title").await?, number);
     assert_eq!(app.text_of(MY_COVERAGE).await?, "0%");
-    let play = app.wait_for("[data-testid=play-toggle]:not([disabled])", WAIT).await?;
+    app.wait_for("[data-testid=play-toggle]:not([disabled])", WAIT).await?;
     assert!(app.body_text().await?.contains("播放设备"), "the device in use is named");
 
-    play.click().await?;
+    app.click("[data-testid=play-toggle]:not([disabled])").await?;
     let started = Instant::now();
     // The playhead moves while playing: it leaves 0:00, then goes on to later moments.
     let early = app
@@ -169,7 +169,7 @@ async fn a_reviewer_plays_a_call_and_the_vault_records_what_was_heard() -> Resul
     app.screenshot("review-zh").await?;
 
     // Going back ends the session; the vault has it, with the seconds that were really played.
-    app.find("[data-testid=review-back]").await?.click().await?;
+    app.click("[data-testid=review-back]").await?;
     app.wait_for("[data-testid=library-table]", WAIT).await?;
     let ended = app
         .wait_until("the listening session to end in the vault", WAIT, async |_| {
@@ -211,8 +211,8 @@ async fn without_a_sound_device_the_review_screen_still_works_and_says_why() -> 
     let temp = tempfile::tempdir()?;
     let vault = demo_vault(temp.path());
     let mut app = App::launch_with_env(&vault, &sound_env(None, &AlsaConfig::no_card())).await?;
-    app.wait_for("[data-testid=nav-library]", WAIT).await?.click().await?;
-    app.wait_for("[data-testid^=listen-]", WAIT).await?.click().await?;
+    app.click("[data-testid=nav-library]").await?;
+    app.click("[data-testid^=listen-]").await?;
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     let shown = app.wait_for("[data-testid=player-problem]", WAIT).await?;
     let problem = shown.text().await?;
@@ -223,7 +223,7 @@ async fn without_a_sound_device_the_review_screen_still_works_and_says_why() -> 
     app.screenshot("review-no-device-zh").await?;
     // Trying again without a device says the same (a new message replaces the old one), and still
     // records nothing.
-    app.find("[data-testid=player-retry]").await?.click().await?;
+    app.click("[data-testid=player-retry]").await?;
     let again = app
         .wait_until("the problem to be shown anew after trying again", WAIT, async |app| {
             if shown.text().await.is_ok() {
@@ -239,7 +239,7 @@ async fn without_a_sound_device_the_review_screen_still_works_and_says_why() -> 
     assert!(app.find(PLAY).await?.attr("disabled").await?.is_some(), "play is still disabled");
     assert_eq!(sqlite(&vault, "SELECT COUNT(*) FROM listening_sessions WHERE person = 'e2e'"), "0");
 
-    app.find("[data-testid=lang-toggle]").await?.click().await?;
+    app.click("[data-testid=lang-toggle]").await?;
     app.wait_for_attribute("html", "lang", "en", WAIT).await?;
     app.wait_for_text("[data-testid=player-problem]", "the problem to be told in English", WAIT, |t| {
         t.contains("sound output device")
@@ -252,11 +252,11 @@ async fn without_a_sound_device_the_review_screen_still_works_and_says_why() -> 
 /// Opens the library and the review screen of the first complaint with a recording (or of
 /// `number`); returns the complaint's number.
 async fn open_review(app: &mut App, number: Option<&str>) -> Result<String, Error> {
-    app.wait_for("[data-testid=nav-library]", WAIT).await?.click().await?;
+    app.click("[data-testid=nav-library]").await?;
     let css = number.map_or("[data-testid^=listen-]".to_owned(), |n| format!("[data-testid='listen-{n}']"));
     let listen = app.wait_for(&css, WAIT).await?;
     let number = listen.attr("data-testid").await?.unwrap_or_default().trim_start_matches("listen-").to_owned();
-    listen.click().await?;
+    app.click(&format!("[data-testid='listen-{number}']")).await?;
     app.wait_for("[data-testid=waveform]", WAIT).await?;
     Ok(number)
 }
@@ -278,7 +278,7 @@ async fn a_reviewer_notes_a_moment_and_a_reflection_draft_survives_the_app_being
     let number = open_review(&mut app, None).await?;
 
     // Play: the playhead moves to a moment past the start.
-    app.wait_for("[data-testid=play-toggle]:not([disabled])", WAIT).await?.click().await?;
+    app.click("[data-testid=play-toggle]:not([disabled])").await?;
     let moved = app
         .wait_for_text(POSITION, "the playhead to reach 0:02", WAIT, |t| clock_seconds(t).is_some_and(|s| s >= 2))
         .await?;
@@ -308,14 +308,14 @@ async fn a_reviewer_notes_a_moment_and_a_reflection_draft_survives_the_app_being
         !t.starts_with(&format!("{note_time} "))
     })
     .await?;
-    app.find_xpath(MY_NOTE_JUMP).await?.click().await?;
+    app.click_xpath(MY_NOTE_JUMP).await?;
     app.wait_for_text(POSITION, &format!("the playhead to jump to the note at {note_time}"), WAIT, |t| {
         t.starts_with(&format!("{note_time} "))
     })
     .await?;
 
     // The reflection's draft saves as it is typed.
-    app.find("[data-testid=reflection-editor]").await?.send_keys(REFLECTION).await?;
+    app.type_into("[data-testid=reflection-editor]", REFLECTION).await?;
     app.wait_for_text("[data-testid=draft-status]", "the draft to be saved", WAIT, |t| t.contains("草稿已保存"))
         .await?;
     app.screenshot("review-notes-zh").await?;
@@ -333,8 +333,8 @@ async fn a_reviewer_notes_a_moment_and_a_reflection_draft_survives_the_app_being
     assert_eq!(app.find_xpath(MY_NOTE_JUMP).await?.text().await?, note_time);
 
     // Submitting asks once, then records the reflection and clears the draft.
-    app.find("[data-testid=reflection-submit]").await?.click().await?;
-    app.wait_for("[data-testid=reflection-confirm]", WAIT).await?.click().await?;
+    app.click("[data-testid=reflection-submit]").await?;
+    app.click("[data-testid=reflection-confirm]").await?;
     let submitted = app
         .wait_for_xpath("//*[@data-testid='reflection-item'][contains(., '一、坐席未先核实客户身份')]", WAIT)
         .await?
@@ -386,9 +386,9 @@ async fn revealing_personal_data_and_requiring_rectification_are_recorded() -> R
     // Personal data is masked until revealed with a reason; the reveal is an audit event.
     let masked = app.text_of("[data-testid=phone]").await?;
     assert!(masked.contains("****"), "{masked}");
-    app.find("[data-testid=reveal-open]").await?.click().await?;
-    app.wait_for("[data-testid=reveal-reason]", WAIT).await?.send_keys("回访客户核实诉求").await?;
-    app.find("[data-testid=reveal-confirm]").await?.click().await?;
+    app.click("[data-testid=reveal-open]").await?;
+    app.type_into("[data-testid=reveal-reason]", "回访客户核实诉求").await?;
+    app.click("[data-testid=reveal-confirm]").await?;
     app.wait_for("[data-testid=reveal-logged]", WAIT).await?;
     let phone = sqlite(&vault, &format!("SELECT phone FROM complaints WHERE number = '{number}'"));
     assert_eq!(app.text_of("[data-testid=phone]").await?, phone);
@@ -401,17 +401,14 @@ async fn revealing_personal_data_and_requiring_rectification_are_recorded() -> R
     );
 
     // A note, then rectification required of the department with that note attached.
-    app.find("[data-testid=note-add]").await?.click().await?;
-    app.wait_for("[data-testid=note-input]", WAIT).await?.send_keys("承诺回电但没有回电\u{E007}").await?;
+    app.click("[data-testid=note-add]").await?;
+    app.type_into("[data-testid=note-input]", "承诺回电但没有回电\u{E007}").await?;
     app.wait_for_xpath("//li[@data-testid='note-item'][contains(., '承诺回电但没有回电')]", WAIT).await?;
-    app.find("[data-testid=rectify-open]").await?.click().await?;
-    app.wait_for("[data-testid=rectify-what]", WAIT).await?.send_keys("回电承诺须登记并在 24 小时内回访").await?;
-    app.find_xpath("//label[contains(., '承诺回电但没有回电')]/input[@data-testid='rectify-note']")
-        .await?
-        .click()
-        .await?;
+    app.click("[data-testid=rectify-open]").await?;
+    app.type_into("[data-testid=rectify-what]", "回电承诺须登记并在 24 小时内回访").await?;
+    app.click_xpath("//label[contains(., '承诺回电但没有回电')]/input[@data-testid='rectify-note']").await?;
     app.screenshot("review-rectify-zh").await?;
-    app.find("[data-testid=rectify-submit]").await?.click().await?;
+    app.click("[data-testid=rectify-submit]").await?;
     let case = app
         .wait_for_xpath("//*[@data-testid='rectification-item'][contains(., '24 小时内回访')]", WAIT)
         .await?

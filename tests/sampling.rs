@@ -33,14 +33,14 @@ async fn a_policy_set_and_drawn_in_the_quarter_view_shows_on_the_reviewers_home_
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
 
     let mut app = App::launch(&vault).await?;
-    app.wait_for("[data-testid=nav-sampling]", WAIT).await?.click().await?;
+    app.click("[data-testid=nav-sampling]").await?;
     app.wait_for("[data-testid=policy-editor]", WAIT).await?;
     assert_eq!(app.text_of("[data-testid=sample-quarter-state]").await?, "尚未设置");
 
     // Two reviewers: the person at the keyboard as president (three calls at least), and a
     // vice-president who hears the rest.
     for _ in 0..2 {
-        app.find("[data-testid=reviewer-add]").await?.click().await?;
+        app.click("[data-testid=reviewer-add]").await?;
     }
     fill(&mut app, "[data-testid=reviewer-id]", 0, "e2e").await?;
     fill(&mut app, "[data-testid=reviewer-name]", 0, "测试行长").await?;
@@ -52,7 +52,7 @@ async fn a_policy_set_and_drawn_in_the_quarter_view_shows_on_the_reviewers_home_
     minimums[0].clear().await?;
     minimums[0].send_keys("3").await?;
 
-    app.find("[data-testid=sample-draw]").await?.click().await?;
+    app.click("[data-testid=sample-draw]").await?;
     let seed_line = app.wait_for("[data-testid=draw-seed]", WAIT).await?.text().await?;
     assert!(seed_line.contains("种子"), "the seed is shown: {seed_line}");
     app.wait_for("[data-testid=sample-row]", WAIT).await?;
@@ -69,13 +69,13 @@ async fn a_policy_set_and_drawn_in_the_quarter_view_shows_on_the_reviewers_home_
     assert_eq!(rows.len(), assignments.len());
     let mine: Vec<&serde_json::Value> = assignments.iter().filter(|a| a["reviewer_id"] == "e2e").collect();
     assert!(mine.len() >= 3, "the president's minimum is met: {mine:?}");
-    app.find("[data-testid=sample-verify]").await?.click().await?;
+    app.click("[data-testid=sample-verify]").await?;
     let verdict = app.wait_for("[data-testid=sample-verification]", WAIT).await?.text().await?;
     assert!(verdict.contains("复核一致"), "{verdict}");
     app.screenshot("sampling-zh").await?;
 
     // The reviewer's home screen: their calls this quarter, by due date.
-    app.find("[data-testid=nav-home]").await?.click().await?;
+    app.click("[data-testid=nav-home]").await?;
     app.wait_for("[data-testid=my-assignments]", WAIT).await?;
     let summary = app.text_of("[data-testid=my-assignments-summary]").await?;
     assert!(summary.contains(&format!("已分配 {} 通", mine.len())), "{summary}");
@@ -87,7 +87,7 @@ async fn a_policy_set_and_drawn_in_the_quarter_view_shows_on_the_reviewers_home_
     app.screenshot("home-assignments-zh").await?;
 
     // A row opens the review screen on that call.
-    app.find("[data-testid=my-assignment-open]").await?.click().await?;
+    app.click("[data-testid=my-assignment-open]").await?;
     app.wait_for("[data-testid=review-back]", WAIT).await?;
     let body = app.body_text().await?;
     assert!(body.contains(&first_number), "the review screen shows {first_number}");

@@ -54,17 +54,17 @@ async fn library_and_review_fit_both_window_sizes_in_both_languages() -> Result<
     app.wait_for("[data-testid=nav-library]", WAIT).await?;
     for lang in ["zh", "en"] {
         if lang == "en" {
-            app.find("[data-testid=lang-toggle]").await?.click().await?;
+            app.click("[data-testid=lang-toggle]").await?;
             app.wait_for_attribute("html", "lang", "en", WAIT).await?;
         }
         for (width, height) in SIZES {
             app.resize(width, height).await?;
-            app.find("[data-testid=nav-library]").await?.click().await?;
+            app.click("[data-testid=nav-library]").await?;
             app.wait_for("[data-testid=library-row]", WAIT).await?;
             check_layout(&mut app, &format!("library {lang} {width}×{height}")).await?;
             app.screenshot(&format!("library-{lang}-{width}x{height}")).await?;
 
-            app.wait_for(&format!("[data-testid='listen-{number}']"), WAIT).await?.click().await?;
+            app.click(&format!("[data-testid='listen-{number}']")).await?;
             app.wait_for("[data-testid=waveform]", WAIT).await?;
             app.wait_for("[data-testid=note-item]", WAIT).await?;
             app.wait_for("[data-testid=reflection-item]", WAIT).await?;

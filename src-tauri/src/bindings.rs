@@ -1,11 +1,34 @@
-//! TypeScript types for the UI, generated from the Rust types that cross the IPC boundary.
+//! TypeScript for the UI, generated from what crosses the IPC boundary: the Rust types, into
+//! `ui/src/lib/bindings.ts`, and the command names of `command_names.rs`, into
+//! `ui/src/lib/commands.ts`.
 //!
-//! `ui/src/lib/bindings.ts` is this module's output. The test below fails when the file is stale;
-//! `make bindings` (or `UPDATE_BINDINGS=1 cargo test -p tingjian-app bindings`) rewrites it.
+//! The tests below fail when either file is stale, or when `ui/src/lib/api.ts` does not call every
+//! command; `make bindings` (or `UPDATE_BINDINGS=1 cargo test -p tingjian-app bindings`) rewrites
+//! both files.
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use ts_rs::{Config, TS};
+
+    use crate::command_names::COMMAND_NAMES;
+
+    fn ui_file(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib").join(name)
+    }
+
+    /// Fails when the file in `ui/src/lib` differs from `fresh`; with `UPDATE_BINDINGS` set, writes
+    /// `fresh` into it instead.
+    fn check_or_update(name: &str, fresh: &str) {
+        let path = ui_file(name);
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, fresh).expect("write the generated file");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == fresh, "ui/src/lib/{name} is stale: run `make bindings` and commit the result");
+    }
 
     fn declaration<T: TS>(config: &Config) -> String {
         format!("export {}\n", T::decl(config))
@@ -62,6 +85,7 @@ mod tests {
             declaration::<tingjian_core::rectification::CaseState>(&config),
             declaration::<tingjian_core::rectification::Effectiveness>(&config),
             declaration::<tingjian_core::rectification::Role>(&config),
+            declaration::<tingjian_core::rectification::Severity>(&config),
             declaration::<tingjian_core::rectification::Actor>(&config),
             declaration::<tingjian_core::rectification::ActionKind>(&config),
             declaration::<tingjian_core::rectification::NewAction>(&config),
@@ -89,7 +113,6 @@ mod tests {
             declaration::<tingjian_review::PlayerUpdate>(&config),
             declaration::<tingjian_playback::OutputDeviceInfo>(&config),
             declaration::<tingjian_sampling::Severity>(&config),
-            declaration::<tingjian_sampling::Role>(&config),
             declaration::<tingjian_sampling::Reviewer>(&config),
             declaration::<tingjian_sampling::Dimension>(&config),
             declaration::<tingjian_sampling::Allocation>(&config),
@@ -125,13 +148,34 @@ mod tests {
 
     #[test]
     fn bindings_are_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
-        let fresh = generated();
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &fresh).expect("write bindings");
-            return;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == fresh, "ui/src/lib/bindings.ts is stale: run `make bindings` and commit the result");
+        check_or_update("bindings.ts", &generated());
+    }
+
+    /// The command names as a TypeScript union, which `call()` in `api.ts` takes as its parameter
+    /// type: a command that is misspelt there, or no longer declared, fails `svelte-check`.
+    fn command_names() -> String {
+        let members: Vec<String> = COMMAND_NAMES.iter().map(|name| format!("  | \"{name}\"")).collect();
+        format!(
+            "// Generated from src-tauri/src/command_names.rs by src-tauri/src/bindings.rs. Do not edit: run `make bindings`.\n\n\
+             /** The name of every command the app declares: the only names `call()` in api.ts accepts. */\n\
+             export type CommandName =\n{};\n",
+            members.join("\n")
+        )
+    }
+
+    #[test]
+    fn command_names_are_up_to_date() {
+        check_or_update("commands.ts", &command_names());
+    }
+
+    /// A command declared in Rust but called nowhere in the UI is a door left open for nothing; the
+    /// type check cannot see it, so this test does. Every call in `api.ts` has the form
+    /// `call<T>("name", …)`.
+    #[test]
+    fn api_calls_every_command() {
+        let api = std::fs::read_to_string(ui_file("api.ts")).expect("read ui/src/lib/api.ts");
+        let uncalled: Vec<&str> =
+            COMMAND_NAMES.iter().copied().filter(|name| !api.contains(&format!("(\"{name}\""))).collect();
+        assert!(uncalled.is_empty(), "ui/src/lib/api.ts calls none of these commands: {uncalled:?}");
     }
 }

@@ -1,13 +1,23 @@
 //! The commands the UI may invoke. Each is a one-liner over a library function; errors cross to the
 //! UI as [`UiError`] with a stable code.
+//!
+//! Files and folders come only from the app's own file chooser. The `pick_…` commands show the
+//! native dialog from Rust and record each chosen path as granted for one purpose (see [`Grants`]);
+//! the commands that read or write a path the webview sends back refuse any path not granted for
+//! their purpose with `PATH_NOT_CHOSEN`. A compromised page can therefore name only files the person
+//! chose for that very use, never `/etc/passwd` or `~/.ssh`. For the end-to-end tests, which cannot
+//! click through a GTK dialog, `TINGJIAN_SCRIPTED_CHOOSER` in the process's environment makes the
+//! chooser give listed answers instead (see [`Chooser`]); only whoever starts the process can set it.
 
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, State, WebviewWindow};
+use tauri_plugin_dialog::DialogExt;
 use tingjian_core::rectification::{Actor, CaseAction};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
@@ -22,11 +32,20 @@ use ts_rs::TS;
 /// The vault this window works on, or why it could not be opened (shown on the home screen).
 #[derive(Debug)]
 pub struct AppState {
+    /// The handle every change goes through; an import holds it for its whole run.
     vault: Mutex<Result<Vault, UiError>>,
+    /// A second handle on the same vault, for the commands that only read: SQLite's WAL lets it
+    /// read while the first one writes, so the library and the review screen never wait for an
+    /// import. Those commands get it as `&Vault`, which cannot record an event.
+    reader: Mutex<Result<Vault, UiError>>,
     /// The cancel flag of the import in progress, if one is running.
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The recording in the player, if one is loaded.
     player: Mutex<Option<OpenPlayer>>,
+    /// The paths the person chose in the app's file chooser, and what for.
+    grants: Grants,
+    /// What answers the file chooser: the desktop's dialog, or a test's script.
+    chooser: Chooser,
 }
 
 /// A loaded recording and the flag that stops the thread forwarding its updates to the UI.
@@ -50,8 +69,20 @@ fn internal(what: &str) -> UiError {
 
 impl AppState {
     pub fn open(dir: &Path, actor: &str) -> Self {
-        let vault = Vault::open_or_create(dir, actor).map_err(|e| UiError::from(&e));
-        Self { vault: Mutex::new(vault), import_cancel: Mutex::new(None), player: Mutex::new(None) }
+        let vault = Vault::open_or_create(dir, actor).map_err(UiError::from);
+        // Opened after the first handle has created or migrated the vault.
+        let reader = match &vault {
+            Ok(_) => Vault::open(dir, actor).map_err(UiError::from),
+            Err(error) => Err(error.clone()),
+        };
+        Self {
+            vault: Mutex::new(vault),
+            reader: Mutex::new(reader),
+            import_cancel: Mutex::new(None),
+            player: Mutex::new(None),
+            grants: Grants::default(),
+            chooser: Chooser::from_env(),
+        }
     }
 
     fn with_player(&self, f: impl FnOnce(&mut Listening)) -> Result<(), UiError> {
@@ -109,6 +140,18 @@ impl AppState {
         }
     }
 
+    /// Runs `f` on the reading handle of the vault (see [`AppState::reader`]).
+    fn read<T, E>(&self, f: impl FnOnce(&Vault) -> Result<T, E>) -> Result<T, UiError>
+    where
+        E: tingjian_core::Coded,
+    {
+        let guard = self.reader.lock().map_err(|_| internal("the vault lock is poisoned"))?;
+        match guard.as_ref() {
+            Ok(vault) => f(vault).map_err(UiError::from),
+            Err(error) => Err(error.clone()),
+        }
+    }
+
     /// Runs `f` on the open vault, turning both "no vault" and the function's error into a
     /// [`UiError`].
     fn with_vault<T, E>(&self, f: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, UiError>
@@ -117,27 +160,295 @@ impl AppState {
     {
         let mut guard = self.vault.lock().map_err(|_| internal("the vault lock is poisoned"))?;
         match guard.as_mut() {
-            Ok(vault) => f(vault).map_err(|e| UiError::from(&e)),
+            Ok(vault) => f(vault).map_err(UiError::from),
             Err(error) => Err(error.clone()),
         }
     }
 }
 
+// ---- the file chooser and what it grants ----
+
+/// What a path chosen in the app's file chooser may be used for. A path is granted for one
+/// purpose only, so a file chosen as the export cannot be passed off as evidence, nor a folder
+/// chosen for the recordings as the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Purpose {
+    /// Read as the complaint export (preview and import).
+    Export,
+    /// Walked as the folder of recordings to import.
+    Recordings,
+    /// Hashed and copied into the vault as a rectification's evidence.
+    Evidence,
+}
+
+impl Purpose {
+    /// What the path was chosen as, in Chinese and English, for the refusal's message.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Purpose::Export => ("投诉导出文件", "the complaint export"),
+            Purpose::Recordings => ("录音文件夹", "the recordings folder"),
+            Purpose::Evidence => ("证据文件", "an evidence file"),
+        }
+    }
+}
+
+/// The paths the person chose in the app's file chooser, each with the purpose it was chosen for.
+///
+/// The webview sends a chosen path back as the text it was given (it shows that text anyway), and
+/// the check is exact membership: the page can name only what is in this set, which is all an
+/// opaque token would allow as well. Paths are compared as paths (`a//b` is `a/b`), never resolved,
+/// so `chosen/../elsewhere` is not the chosen path. Grants last as long as the app runs: the
+/// wizard previews the export again after each change of mapping, then imports it.
+#[derive(Debug, Default)]
+struct Grants(Mutex<HashSet<(Purpose, PathBuf)>>);
+
+impl Grants {
+    fn grant(&self, purpose: Purpose, paths: &[PathBuf]) -> Result<(), UiError> {
+        let mut granted = self.0.lock().map_err(|_| internal("the chosen paths' lock is poisoned"))?;
+        granted.extend(paths.iter().map(|path| (purpose, path.clone())));
+        Ok(())
+    }
+
+    /// `Ok` when `path` was chosen for `purpose`, else `PATH_NOT_CHOSEN`.
+    fn check(&self, purpose: Purpose, path: &Path) -> Result<(), UiError> {
+        let granted = self.0.lock().map_err(|_| internal("the chosen paths' lock is poisoned"))?;
+        if granted.contains(&(purpose, path.to_path_buf())) {
+            return Ok(());
+        }
+        let (zh, en) = purpose.names();
+        Err(UiError {
+            code: ErrorCode::PathNotChosen,
+            message_zh: format!("“{}”不是在本程序的选择窗口中选定的{zh}，程序不会读写它", path.display()),
+            message_en: format!(
+                "{} was not chosen as {en} in the app's file chooser, so the app will not use it",
+                path.display()
+            ),
+        })
+    }
+}
+
+/// Which native dialog a pick shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialog {
+    /// One existing file.
+    File,
+    /// One or more existing files.
+    Files,
+    /// One folder.
+    Folder,
+    /// A file to write, existing or new.
+    Save,
+}
+
+/// One question to the file chooser.
+#[derive(Debug)]
+struct Pick {
+    dialog: Dialog,
+    /// The dialog's title, in the UI's language (the UI knows the language; Rust does not).
+    title: String,
+    /// The extensions offered, under the title as the filter's name; empty offers every file.
+    extensions: &'static [&'static str],
+    /// The name a save dialog proposes.
+    file_name: Option<&'static str>,
+}
+
+/// An answer of the chooser: the chosen paths, or `None` when the person cancelled.
+type Chosen = Option<Vec<PathBuf>>;
+
+/// What answers the app's file chooser.
+///
+/// `TINGJIAN_SCRIPTED_CHOOSER=<file>` in the app's environment makes it answer from `<file>`, a
+/// JSON array with one answer per dialog, in the order the dialogs are opened: a path (string),
+/// several paths (an array of strings, for a dialog that takes several files), or `null` (the
+/// person cancelled). The end-to-end tests use it because WebDriver cannot click through a GTK
+/// dialog. It does not weaken the check on paths from the webview: the page cannot set the
+/// process's environment, and whoever can start the app with it can read those files anyway.
+#[derive(Debug)]
+enum Chooser {
+    /// The desktop's own dialog (GTK on Linux).
+    Native,
+    /// A test's listed answers.
+    Scripted(Script),
+}
+
+/// The environment variable naming a scripted chooser's answers.
+const SCRIPTED_CHOOSER: &str = "TINGJIAN_SCRIPTED_CHOOSER";
+
+impl Chooser {
+    fn from_env() -> Self {
+        match std::env::var_os(SCRIPTED_CHOOSER) {
+            Some(file) if !file.is_empty() => {
+                let file = PathBuf::from(file);
+                // Said once at start, so a machine that has the variable set by mistake shows it.
+                eprintln!("{SCRIPTED_CHOOSER} is set: the file chooser answers from {}", file.display());
+                Chooser::Scripted(Script::read(file))
+            }
+            _ => Chooser::Native,
+        }
+    }
+
+    /// Shows `pick` and waits for the answer. It blocks, so it runs on a worker thread: the native
+    /// dialog itself runs on the main thread, which must stay free to show it.
+    fn choose(&self, window: &WebviewWindow, pick: &Pick) -> Result<Chosen, UiError> {
+        match self {
+            Chooser::Native => native_pick(window, pick),
+            Chooser::Scripted(script) => script.next(pick.dialog),
+        }
+    }
+}
+
+/// A scripted chooser's answers still to be given, from `file` (or why it could not be read).
+#[derive(Debug)]
+struct Script {
+    file: PathBuf,
+    answers: Mutex<Result<VecDeque<Chosen>, UiError>>,
+}
+
+impl Script {
+    /// The answers in `file`. A file that cannot be read makes every pick fail with the reason,
+    /// rather than the app refusing to start.
+    fn read(file: PathBuf) -> Self {
+        let answers = std::fs::read(&file)
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| serde_json::from_slice::<Vec<ScriptedAnswer>>(&bytes).map_err(|error| error.to_string()))
+            .map(|answers| answers.into_iter().map(ScriptedAnswer::into_chosen).collect())
+            .map_err(|reason| internal(&format!("the scripted chooser {} cannot be read ({reason})", file.display())));
+        Script { file, answers: Mutex::new(answers) }
+    }
+
+    /// The next answer, for a dialog of kind `dialog`. Running out of answers, or several paths
+    /// for a dialog that takes one, is the test's mistake, and says so.
+    fn next(&self, dialog: Dialog) -> Result<Chosen, UiError> {
+        let mut answers = self.answers.lock().map_err(|_| internal("the scripted chooser's lock is poisoned"))?;
+        let answers = answers.as_mut().map_err(|error| error.clone())?;
+        let Some(chosen) = answers.pop_front() else {
+            return Err(internal(&format!("the scripted chooser {} has no answer left", self.file.display())));
+        };
+        match &chosen {
+            Some(paths) if paths.len() != 1 && dialog != Dialog::Files => Err(internal(&format!(
+                "the scripted chooser {} gives {} paths to a dialog that takes one",
+                self.file.display(),
+                paths.len()
+            ))),
+            _ => Ok(chosen),
+        }
+    }
+}
+
+/// One answer in a scripted chooser's file.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ScriptedAnswer {
+    One(PathBuf),
+    Several(Vec<PathBuf>),
+    Cancelled,
+}
+
+impl ScriptedAnswer {
+    fn into_chosen(self) -> Chosen {
+        match self {
+            ScriptedAnswer::One(path) => Some(vec![path]),
+            ScriptedAnswer::Several(paths) => Some(paths),
+            ScriptedAnswer::Cancelled => None,
+        }
+    }
+}
+
+/// The desktop's dialog for `pick`, in front of `window`.
+fn native_pick(window: &WebviewWindow, pick: &Pick) -> Result<Chosen, UiError> {
+    let mut dialog = window.dialog().file().set_parent(window).set_title(&pick.title);
+    if !pick.extensions.is_empty() {
+        dialog = dialog.add_filter(&pick.title, pick.extensions);
+    }
+    if let Some(name) = pick.file_name {
+        dialog = dialog.set_file_name(name);
+    }
+    let chosen = match pick.dialog {
+        Dialog::File => dialog.blocking_pick_file().map(|path| vec![path]),
+        Dialog::Files => dialog.blocking_pick_files(),
+        Dialog::Folder => dialog.blocking_pick_folder().map(|path| vec![path]),
+        Dialog::Save => dialog.blocking_save_file().map(|path| vec![path]),
+    };
+    chosen
+        .map(|paths| {
+            paths
+                .into_iter()
+                .map(|path| {
+                    path.into_path().map_err(|error| internal(&format!("the dialog gave no file path ({error})")))
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+/// Asks the chooser on a worker thread.
+async fn choose(window: WebviewWindow, pick: Pick) -> Result<Chosen, UiError> {
+    tauri::async_runtime::spawn_blocking(move || window.state::<AppState>().chooser.choose(&window, &pick))
+        .await
+        .map_err(|_| internal("the file chooser's thread stopped"))?
+}
+
+/// Asks the chooser, grants what was chosen for `purpose`, and returns it as the UI shows it and
+/// sends it back. A path that is not UTF-8 cannot make that round trip, so it is refused here, with
+/// its name, rather than refused later as a path never chosen.
+async fn choose_for(window: WebviewWindow, purpose: Purpose, pick: Pick) -> Result<Option<Vec<String>>, UiError> {
+    let Some(paths) = choose(window.clone(), pick).await? else { return Ok(None) };
+    let shown = paths
+        .iter()
+        .map(|path| {
+            path.to_str().map(str::to_owned).ok_or_else(|| UiError {
+                code: ErrorCode::InvalidInput,
+                message_zh: format!("路径“{}”含有无法识别的字符，请把它改成正常的名字后再选择", path.display()),
+                message_en: format!("the path {} is not valid UTF-8; rename it, then choose it again", path.display()),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    window.state::<AppState>().grants.grant(purpose, &paths)?;
+    Ok(Some(shown))
+}
+
+/// The one path of a single-path answer.
+fn single(chosen: Option<Vec<String>>) -> Option<String> {
+    chosen.and_then(|paths| paths.into_iter().next())
+}
+
+/// Shows the file chooser for the complaint export; the file chosen may then be previewed and
+/// imported. `None` when the person cancels.
+#[tauri::command]
+pub async fn pick_export(window: WebviewWindow, title: String) -> Result<Option<String>, UiError> {
+    let pick = Pick { dialog: Dialog::File, title, extensions: &["csv", "xlsx", "txt"], file_name: None };
+    choose_for(window, Purpose::Export, pick).await.map(single)
+}
+
+/// Shows the folder chooser for the recordings; the folder chosen may then be imported from.
+#[tauri::command]
+pub async fn pick_recordings_folder(window: WebviewWindow, title: String) -> Result<Option<String>, UiError> {
+    let pick = Pick { dialog: Dialog::Folder, title, extensions: &[], file_name: None };
+    choose_for(window, Purpose::Recordings, pick).await.map(single)
+}
+
+/// Shows the file chooser for evidence (any type, several at once); the files chosen may then be
+/// logged with a rectification's progress. An empty list when the person cancels.
+#[tauri::command]
+pub async fn pick_evidence_files(window: WebviewWindow, title: String) -> Result<Vec<String>, UiError> {
+    let pick = Pick { dialog: Dialog::Files, title, extensions: &[], file_name: None };
+    Ok(choose_for(window, Purpose::Evidence, pick).await?.unwrap_or_default())
+}
+
 #[tauri::command]
 pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, UiError> {
-    state.with_vault(|vault| vault.status())
+    state.read(|vault| vault.status())
 }
 
 /// Verifies on a connection of its own, on a worker thread: on a large vault it reads for a while,
 /// and the rest of the app (the library, the player) must not wait for it.
 #[tauri::command]
 pub async fn verify_vault(state: State<'_, AppState>) -> Result<VerifyReport, UiError> {
-    let (root, actor) =
-        state.with_vault(|vault| Ok::<_, VaultError>((vault.root().to_owned(), vault.actor().to_owned())))?;
+    let (root, actor) = state.read(|vault| Ok::<_, VaultError>((vault.root().to_owned(), vault.actor().to_owned())))?;
     tauri::async_runtime::spawn_blocking(move || Vault::open(&root, &actor).and_then(|vault| vault.verify()))
         .await
         .map_err(|_| internal("the verify thread stopped"))?
-        .map_err(|e| UiError::from(&e))
+        .map_err(UiError::from)
 }
 
 /// One page of the library: `limit` rows from `offset`, and the total.
@@ -148,32 +459,36 @@ pub async fn complaint_page(
     offset: u32,
     limit: u32,
 ) -> Result<ComplaintPage, UiError> {
-    state.with_vault(|vault| vault.complaint_page(&query, offset, limit))
+    state.read(|vault| vault.complaint_page(&query, offset, limit))
 }
 
 #[tauri::command]
 pub async fn library_facets(state: State<'_, AppState>) -> Result<LibraryFacets, UiError> {
-    state.with_vault(|vault| vault.library_facets())
+    state.read(|vault| vault.library_facets())
 }
 
-/// The export's header and first rows under `mapping`, or under the vault's saved mapping.
+/// The export's header and first rows under `mapping`, or under the vault's saved mapping. `path`
+/// must have been chosen with `pick_export`.
 #[tauri::command]
 pub async fn preview_export(
     state: State<'_, AppState>,
     path: PathBuf,
     mapping: Option<ColumnMapping>,
 ) -> Result<ExportPreview, UiError> {
+    state.grants.check(Purpose::Export, &path)?;
     let mapping = match mapping {
         Some(mapping) => mapping,
-        None => state.with_vault(|vault| tingjian_import::saved_mapping(vault))?,
+        None => state.read(tingjian_import::saved_mapping)?,
     };
-    tingjian_import::preview_manifest(&path, 8, &mapping).map_err(|e| UiError::from(&e))
+    tingjian_import::preview_manifest(&path, 8, &mapping).map_err(UiError::from)
 }
 
 /// What the import wizard asks for.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ImportRequest {
+    /// The export, as `pick_export` returned it.
     pub manifest: String,
+    /// The recordings folder, as `pick_recordings_folder` returned it.
     pub recordings: String,
     pub link_pattern: Option<String>,
     /// The mapping as corrected in the preview; `None` uses the saved one.
@@ -183,15 +498,18 @@ pub struct ImportRequest {
 }
 
 /// Runs an import on a worker thread, reporting progress over `on_progress`; `cancel_import`
-/// stops it after the recording in hand.
+/// stops it after the recording in hand. The export and the folder must have been chosen with
+/// `pick_export` and `pick_recordings_folder`.
 #[tauri::command]
 pub async fn import_files(
     app: AppHandle,
     request: ImportRequest,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, UiError> {
-    let mut options =
-        ImportOptions::with_link_pattern(request.link_pattern.as_deref()).map_err(|e| UiError::from(&e))?;
+    let grants = &app.state::<AppState>().grants;
+    grants.check(Purpose::Export, Path::new(&request.manifest))?;
+    grants.check(Purpose::Recordings, Path::new(&request.recordings))?;
+    let mut options = ImportOptions::with_link_pattern(request.link_pattern.as_deref())?;
     let cancel = Arc::new(AtomicBool::new(false));
     options.cancel = Some(cancel.clone());
     options.mapping = request.mapping;
@@ -223,16 +541,26 @@ pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), UiError> {
     Ok(())
 }
 
-/// Writes the import's rejected inputs and warnings as CSV where the person chose to save them.
+/// Asks where to save the import's rejected inputs and warnings, writes them there as CSV, and
+/// returns the path written (`None` when the person cancels). The save dialog and the write are one
+/// command, so no path to write ever comes from the webview.
 #[tauri::command]
-pub async fn save_import_problems(path: PathBuf, report: ImportReport) -> Result<(), UiError> {
-    std::fs::write(&path, report.problems_csv()).map_err(|source| UiError::from(&VaultError::Io { path, source }))
+pub async fn save_import_problems(
+    window: WebviewWindow,
+    title: String,
+    report: ImportReport,
+) -> Result<Option<String>, UiError> {
+    let pick = Pick { dialog: Dialog::Save, title, extensions: &["csv"], file_name: Some("import-problems.csv") };
+    let Some(path) = choose(window, pick).await?.and_then(|paths| paths.into_iter().next()) else { return Ok(None) };
+    std::fs::write(&path, report.problems_csv())
+        .map_err(|source| UiError::from(VaultError::Io { path: path.clone(), source }))?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// A recording opened for review: what it is, its complaint, analytics and coverage so far.
 #[tauri::command]
 pub async fn open_review(state: State<'_, AppState>, query: String) -> Result<ReviewView, UiError> {
-    state.with_vault(|vault| tingjian_review::open_review(vault, &query).map(|(view, _)| view))
+    state.read(|vault| tingjian_review::open_review(vault, &query).map(|(view, _)| view))
 }
 
 /// The waveform of `[start_ms, end_ms)` for a view `width` pixels wide.
@@ -244,7 +572,7 @@ pub async fn review_waveform(
     end_ms: u64,
     width: u32,
 ) -> Result<Waveform, UiError> {
-    state.with_vault(|vault| tingjian_review::waveform(vault, &hash, start_ms, end_ms, width))
+    state.read(|vault| tingjian_review::waveform(vault, &hash, start_ms, end_ms, width))
 }
 
 /// Pins a note to a moment of the complaint's call, as the current person.
@@ -308,12 +636,12 @@ pub async fn rectification_board(
     state: State<'_, AppState>,
     filter: RectificationFilter,
 ) -> Result<Vec<RectificationSummary>, UiError> {
-    state.with_vault(|vault| vault.rectification_board(&filter))
+    state.read(|vault| vault.rectification_board(&filter))
 }
 
 #[tauri::command]
 pub async fn rectification_view(state: State<'_, AppState>, case_id: String) -> Result<RectificationView, UiError> {
-    state.with_vault(|vault| vault.rectification_view(&case_id))
+    state.read(|vault| vault.rectification_view(&case_id))
 }
 
 /// A step on a case by the current person; the core rules decide whether it is allowed.
@@ -326,7 +654,8 @@ pub async fn rectification_step(
     state.with_vault(|vault| vault.rectification_step(&case_id, step))
 }
 
-/// A progress entry with evidence files, which are hashed and copied into the vault.
+/// A progress entry with evidence files, which are hashed and copied into the vault. Each file must
+/// have been chosen with `pick_evidence_files`.
 #[tauri::command]
 pub async fn log_rectification_progress(
     state: State<'_, AppState>,
@@ -336,6 +665,9 @@ pub async fn log_rectification_progress(
     files: Vec<PathBuf>,
     marks_done: bool,
 ) -> Result<RectificationView, UiError> {
+    for file in &files {
+        state.grants.check(Purpose::Evidence, file)?;
+    }
     state.with_vault(|vault| vault.log_rectification_progress(&case_id, action, &text, &files, marks_done))
 }
 
@@ -350,25 +682,22 @@ pub async fn draft_rectification(
 /// The person using the app as the rectification rules see them (role, department).
 #[tauri::command]
 pub async fn rectification_actor(state: State<'_, AppState>) -> Result<Actor, UiError> {
-    state.with_vault(|vault| vault.rectification_actor())
+    state.read(|vault| vault.rectification_actor())
 }
 
 /// Opens a copy of an evidence file (checked against its hash) with the system's program for it.
+///
+/// The webview sends only the hash; the path opened is the copy the vault has just written and
+/// checked, so the window can never have the system open a path of its choosing. That is also why
+/// the window holds no opener permission: the opening happens here, in Rust.
 #[tauri::command]
 pub async fn open_evidence(state: State<'_, AppState>, hash: String) -> Result<(), UiError> {
     let dir = std::env::temp_dir().join("tingjian-evidence");
-    let copy = state.with_vault(|vault| vault.evidence_copy(&hash, &dir))?;
-    open_with_system(&copy)
-}
-
-/// Hands a file to the desktop's default program for its type.
-fn open_with_system(path: &Path) -> Result<(), UiError> {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
-    std::process::Command::new(opener)
-        .arg(path)
-        .spawn()
-        .map(|_| ())
-        .map_err(|source| UiError::from(&VaultError::Io { path: path.to_owned(), source }))
+    let copy = state.read(|vault| vault.evidence_copy(&hash, &dir))?;
+    // Detached: the viewer may outlive the app and leaves no zombie process behind. A launcher that
+    // fails at once (xdg-open with no program for the type) makes the next one be tried, and the
+    // last failure is reported.
+    open::that_detached(&copy).map_err(|source| UiError::from(VaultError::Io { path: copy, source }))
 }
 
 /// Loads a recording into the player and starts its listening session; the player's position,
@@ -383,8 +712,8 @@ pub async fn player_open(
     state.close_player("closed")?;
     // The device is opened without holding the vault: it can take seconds, and the review screen's
     // other requests (notes, the draft, the waveform) must not wait for it.
-    let target = state.with_vault(|vault| vault.find_recording(&query))?;
-    let loaded = Listening::load(target, None).map_err(|e| UiError::from(&e))?;
+    let target = state.read(|vault| vault.find_recording(&query))?;
+    let loaded = Listening::load(target, None)?;
     let (listening, opened) = state.with_vault(|vault| loaded.start(vault))?;
     let stop = Arc::new(AtomicBool::new(false));
     *state.player.lock().map_err(|_| internal("the player lock is poisoned"))? =
@@ -436,7 +765,7 @@ pub async fn sampling_policy(
     quarter: String,
 ) -> Result<Option<tingjian_sampling::Policy>, UiError> {
     let quarter = quarter_id(&quarter)?;
-    state.with_vault(|vault| vault.sampling_policy(quarter))
+    state.read(|vault| vault.sampling_policy(quarter))
 }
 
 #[tauri::command]
@@ -465,7 +794,7 @@ pub async fn verify_sample(
     quarter: String,
 ) -> Result<tingjian_vault::SampleVerification, UiError> {
     let quarter = quarter_id(&quarter)?;
-    state.with_vault(|vault| vault.verify_sample(quarter))
+    state.read(|vault| vault.verify_sample(quarter))
 }
 
 #[tauri::command]
@@ -474,7 +803,7 @@ pub async fn quarter_dashboard(
     quarter: String,
 ) -> Result<tingjian_vault::QuarterDashboard, UiError> {
     let quarter = quarter_id(&quarter)?;
-    state.with_vault(|vault| vault.quarter_dashboard(quarter))
+    state.read(|vault| vault.quarter_dashboard(quarter))
 }
 
 /// Opens (`open = true`) or closes the quarter; returns the dashboard after it.
@@ -498,8 +827,70 @@ pub async fn my_assignments(
     quarter: String,
 ) -> Result<tingjian_vault::MyAssignments, UiError> {
     let quarter = quarter_id(&quarter)?;
-    state.with_vault(|vault| {
+    state.read(|vault| {
         let person = vault.actor().to_owned();
         vault.my_assignments(quarter, &person)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `grants` refuses `path` for `purpose` with the code the UI acts on.
+    fn refused(grants: &Grants, purpose: Purpose, path: &Path) -> bool {
+        matches!(grants.check(purpose, path), Err(UiError { code: ErrorCode::PathNotChosen, .. }))
+    }
+
+    #[test]
+    fn a_path_is_used_only_as_what_it_was_chosen_for() {
+        let grants = Grants::default();
+        let export = PathBuf::from("/home/coordinator/2026Q4/complaints.csv");
+        let folder = PathBuf::from("/home/coordinator/2026Q4/recordings");
+        grants.grant(Purpose::Export, std::slice::from_ref(&export)).expect("granted");
+        grants.grant(Purpose::Recordings, std::slice::from_ref(&folder)).expect("granted");
+
+        assert_eq!(grants.check(Purpose::Export, &export), Ok(()));
+        assert_eq!(grants.check(Purpose::Recordings, &folder), Ok(()));
+        // The same path written another way is the same path.
+        assert_eq!(grants.check(Purpose::Export, Path::new("/home/coordinator//2026Q4/./complaints.csv")), Ok(()));
+
+        // What a compromised page might ask for: files never chosen, a chosen path for another use,
+        // a way out of a chosen folder, a file inside it (the folder is granted to be walked, by
+        // the import, not for its files to be read one by one).
+        assert!(refused(&grants, Purpose::Export, Path::new("/etc/passwd")));
+        assert!(refused(&grants, Purpose::Evidence, Path::new("/home/coordinator/.ssh/id_ed25519")));
+        assert!(refused(&grants, Purpose::Evidence, &export));
+        assert!(refused(&grants, Purpose::Export, &folder));
+        assert!(refused(&grants, Purpose::Recordings, Path::new("/home/coordinator/2026Q4/recordings/../..")));
+        assert!(refused(&grants, Purpose::Export, &folder.join("call.wav")));
+        assert!(refused(&grants, Purpose::Export, Path::new("complaints.csv")));
+        assert!(refused(&grants, Purpose::Export, Path::new("")));
+
+        let error = grants.check(Purpose::Export, Path::new("/etc/passwd")).expect_err("refused");
+        assert!(error.message_zh.contains("/etc/passwd") && error.message_zh.contains("投诉导出文件"), "{error}");
+        assert!(error.message_en.contains("/etc/passwd") && error.message_en.contains("complaint export"), "{error}");
+    }
+
+    #[test]
+    fn a_scripted_chooser_gives_its_answers_in_order() {
+        let file = std::env::temp_dir().join(format!("tingjian-chooser-{}.json", std::process::id()));
+        std::fs::write(&file, r#"["/data/export.csv", null, ["/data/a.pdf", "/data/b.png"], ["/x", "/y"]]"#)
+            .expect("write the script");
+        let script = Script::read(file.clone());
+        assert_eq!(script.next(Dialog::File), Ok(Some(vec![PathBuf::from("/data/export.csv")])));
+        assert_eq!(script.next(Dialog::Folder), Ok(None), "null is a cancelled dialog");
+        assert_eq!(
+            script.next(Dialog::Files),
+            Ok(Some(vec![PathBuf::from("/data/a.pdf"), PathBuf::from("/data/b.png")]))
+        );
+        let several = script.next(Dialog::Save).expect_err("two paths for a save dialog");
+        assert_eq!(several.code, ErrorCode::Internal);
+        let none_left = script.next(Dialog::File).expect_err("no answer left");
+        assert!(none_left.message_en.contains("no answer left"), "{none_left}");
+        std::fs::remove_file(&file).expect("remove the script");
+
+        let missing = Script::read(file);
+        assert_eq!(missing.next(Dialog::File).map_err(|error| error.code), Err(ErrorCode::Internal));
+    }
 }

@@ -6,7 +6,12 @@
 // Release builds on Windows would otherwise open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[macro_use]
+mod command_names;
 mod bindings;
+// A command function missing from the list in `command_names.rs` is never used: denying dead code
+// makes that a compile error in every build, not a warning only `clippy -D warnings` refuses.
+#[deny(dead_code)]
 mod commands;
 
 use std::path::PathBuf;
@@ -14,6 +19,13 @@ use std::path::PathBuf;
 use clap::Parser;
 use tauri::Manager;
 use tingjian_vault::{default_actor, resolve_vault_dir};
+
+/// Registers every function of `commands` named in the list of `command_names.rs`.
+macro_rules! invoke_handler {
+    ($($name:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$name),*]
+    };
+}
 
 /// Same options as the `tingjian` command, so both open the same vault.
 #[derive(Debug, Parser)]
@@ -37,44 +49,7 @@ fn main() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::vault_status,
-            commands::verify_vault,
-            commands::complaint_page,
-            commands::library_facets,
-            commands::preview_export,
-            commands::import_files,
-            commands::cancel_import,
-            commands::save_import_problems,
-            commands::open_review,
-            commands::review_waveform,
-            commands::add_note,
-            commands::edit_note,
-            commands::save_reflection_draft,
-            commands::submit_reflection,
-            commands::reveal_personal_data,
-            commands::require_rectification,
-            commands::rectification_board,
-            commands::rectification_view,
-            commands::rectification_step,
-            commands::log_rectification_progress,
-            commands::draft_rectification,
-            commands::rectification_actor,
-            commands::open_evidence,
-            commands::player_open,
-            commands::player_play,
-            commands::player_pause,
-            commands::player_seek,
-            commands::player_settings,
-            commands::player_close,
-            commands::sampling_policy,
-            commands::set_sampling_policy,
-            commands::draw_sample,
-            commands::verify_sample,
-            commands::quarter_dashboard,
-            commands::set_quarter_open,
-            commands::my_assignments,
-        ])
+        .invoke_handler(app_commands!(invoke_handler))
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|handle, event| {
@@ -88,5 +63,28 @@ fn main() {
             eprintln!("听见无法启动 / Tingjian could not start: {error}");
             std::process::exit(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tauri::ipc::Origin;
+
+    use crate::command_names::COMMAND_NAMES;
+
+    /// Asks the access control Tauri resolved at build time (capabilities/main.json and the
+    /// permission set build.rs derives from the list) whether the main window may call each command,
+    /// as the app itself does when the window invokes one. `runtime_authority_mut` is a hidden Tauri
+    /// API: if an upgrade removes it, this test stops compiling rather than passing unchecked.
+    #[test]
+    fn main_window_may_call_every_command() {
+        let mut context: tauri::Context<tauri::Wry> = tauri::generate_context!();
+        let authority = context.runtime_authority_mut();
+        let refused: Vec<&str> = COMMAND_NAMES
+            .iter()
+            .copied()
+            .filter(|name| authority.resolve_access(name, "main", "main", &Origin::Local).is_none())
+            .collect();
+        assert!(refused.is_empty(), "the main window may not call these commands: {refused:?}");
     }
 }

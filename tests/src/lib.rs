@@ -227,6 +227,49 @@ impl App {
         .await
     }
 
+    /// Clicks the element matching `css` once it exists. An element the page redraws between
+    /// being found and being clicked (a list re-filtered as a person types) is looked up again,
+    /// as a person would simply click the row they now see.
+    pub async fn click(&mut self, css: &str) -> Result<(), Error> {
+        self.act_on(Locator::Css(css), &format!("{css} to be clicked"), async |element| element.click().await).await
+    }
+
+    /// Clicks the element matching `xpath` once it exists, looking it up again if it is redrawn.
+    pub async fn click_xpath(&mut self, xpath: &str) -> Result<(), Error> {
+        self.act_on(Locator::XPath(xpath), &format!("{xpath} to be clicked"), async |element| element.click().await)
+            .await
+    }
+
+    /// Types `text` into the element matching `css` once it exists, looking it up again if it is
+    /// redrawn before it takes the keys.
+    pub async fn type_into(&mut self, css: &str, text: &str) -> Result<(), Error> {
+        self.act_on(Locator::Css(css), &format!("{css} to take {text:?}"), async |element| {
+            element.send_keys(text).await
+        })
+        .await
+    }
+
+    async fn act_on(
+        &mut self,
+        locator: Locator<'_>,
+        what: &str,
+        action: impl AsyncFn(Element) -> Result<(), fantoccini::error::CmdError>,
+    ) -> Result<(), Error> {
+        self.wait_until(what, WAIT, async |app| {
+            let element = match app.client.find(locator).await {
+                Ok(element) => element,
+                Err(error) if error.is_no_such_element() => return Ok(Err("nothing matches it yet".to_owned())),
+                Err(error) => return Err(error.into()),
+            };
+            match action(element).await {
+                Ok(()) => Ok(Ok(())),
+                Err(error) if error.is_stale_element_reference() => Ok(Err("it was redrawn".to_owned())),
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await
+    }
+
     /// Waits until nothing matches `css` any more.
     pub async fn wait_for_absent(&mut self, css: &str, timeout: Duration) -> Result<(), Error> {
         self.wait_until(&format!("{css} to go away"), timeout, async |app| {
@@ -280,6 +323,25 @@ impl App {
             match element.attr(name).await {
                 Ok(found) if found.as_deref() == Some(value) => Ok(Ok(())),
                 Ok(found) => Ok(Err(format!("{name} is {found:?}"))),
+                Err(error) if error.is_stale_element_reference() => Ok(Err("it was redrawn".to_owned())),
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await
+    }
+
+    /// Waits until `css` matches a form field (input, textarea, select) whose value is `value`, such
+    /// as a read-only path field once the file chooser has answered.
+    pub async fn wait_for_value(&mut self, css: &str, value: &str, timeout: Duration) -> Result<(), Error> {
+        self.wait_until(&format!("{css} to hold {value:?}"), timeout, async |app| {
+            let element = match app.client.find(Locator::Css(css)).await {
+                Ok(element) => element,
+                Err(error) if error.is_no_such_element() => return Ok(Err("nothing matches it".to_owned())),
+                Err(error) => return Err(error.into()),
+            };
+            match element.prop("value").await {
+                Ok(found) if found.as_deref() == Some(value) => Ok(Ok(())),
+                Ok(found) => Ok(Err(format!("it holds {found:?}"))),
                 Err(error) if error.is_stale_element_reference() => Ok(Err("it was redrawn".to_owned())),
                 Err(error) => Err(error.into()),
             }
@@ -483,6 +545,29 @@ impl App {
         Ok(())
     }
 
+    /// Calls the app's `command` with `args` straight through Tauri's IPC from the page, as a
+    /// compromised page could (not through the UI), and returns what it answered: `Ok` with its
+    /// value, or `Err` with the error (a `UiError`'s JSON).
+    pub async fn invoke_from_page(&mut self, command: &str, args: Value) -> Result<Result<Value, Value>, Error> {
+        let answer = self
+            .client
+            .execute_async(
+                "const [command, args, done] = arguments;
+                 window.__TAURI_INTERNALS__.invoke(command, args).then(
+                   (value) => done({ ok: value === undefined ? null : value }),
+                   (error) => done({ err: error }));",
+                vec![json!(command), args],
+            )
+            .await?;
+        match (answer.get("ok"), answer.get("err")) {
+            (Some(value), _) => Ok(Ok(value.clone())),
+            (None, Some(error)) => Ok(Err(error.clone())),
+            (None, None) => {
+                Err(self.failure(&format!("{command} answered neither a value nor an error: {answer}")).await)
+            }
+        }
+    }
+
     /// Ends the session and the driver's whole process group.
     pub async fn close(mut self) -> Result<(), Error> {
         self.finished = true;
@@ -591,6 +676,16 @@ fn cut_middle(text: &str, limit: usize) -> String {
     format!("{head}\n[… {} characters left out …]\n{tail}", count - limit)
 }
 
+/// The app's environment for a file chooser that gives `answers` in turn instead of showing a GTK
+/// dialog, which WebDriver cannot click through: each answer is a path, an array of paths or `null`
+/// (cancelled). The answers are written to `dir` (ARCHITECTURE.md, "Hostile input").
+pub fn scripted_chooser(dir: &Path, answers: &[Value]) -> Result<Vec<(String, String)>, Error> {
+    let file = dir.join("scripted-chooser.json");
+    std::fs::write(&file, serde_json::to_vec(answers)?)?;
+    let file = file.to_str().ok_or("the scripted chooser's path is not UTF-8")?.to_owned();
+    Ok(vec![("TINGJIAN_SCRIPTED_CHOOSER".to_owned(), file)])
+}
+
 /// The app's environment for playing into `alsa` (and through it, `pulse`).
 pub fn sound_env(
     pulse: Option<&tingjian_sound_setups::PulseServer>,
@@ -635,13 +730,20 @@ async fn connect(application: &Path, port: u16, native_port: u16, vault: &Path) 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     loop {
-        match ClientBuilder::rustls()?.capabilities(capabilities.clone()).connect(&url).await {
-            Ok(client) => return Ok(client),
-            Err(error) if Instant::now() < deadline => {
-                let _ = error;
-                tokio::time::sleep(Duration::from_millis(200)).await;
+        // A new session waits for the app's window. An app that dies while starting (GTK cannot
+        // open the display) leaves WebKitWebDriver waiting for ever, so the request is bounded by
+        // the deadline, and the failure then shows the app's stderr.
+        let patience = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+        let mut builder = ClientBuilder::rustls()?;
+        builder.capabilities(capabilities.clone());
+        match tokio::time::timeout(patience, builder.connect(&url)).await {
+            Ok(Ok(client)) => return Ok(client),
+            Ok(Err(_)) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+            Ok(Err(error)) => return Err(format!("cannot start a WebDriver session on {url}: {error}").into()),
+            Err(_) => {
+                let waited = WAIT.as_secs();
+                return Err(format!("the app's window never answered a new WebDriver session ({waited} s)").into());
             }
-            Err(error) => return Err(format!("cannot start a WebDriver session on {url}: {error}").into()),
         }
     }
 }

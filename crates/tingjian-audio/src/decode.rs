@@ -18,6 +18,23 @@ use crate::probe::{AudioError, CodecProblem, MAX_DECODED_SAMPLES, MAX_RECORDING_
 /// encoders write (2041 frames for 4096-byte MS ADPCM blocks), rounded up.
 const MAX_PADDING_FRAMES: u64 = 4096;
 
+/// Runs a call into symphonia or a codec of tingjian-codecs, turning a panic inside it into its
+/// message. They parse bytes anyone can hand in, and some of their arithmetic is unchecked: MS
+/// ADPCM's step size grows without bound on hostile data and overflows an `i32`, which panics in a
+/// build with overflow checks (found by the audio_decode fuzz target). The callers treat a panic as
+/// damage at that point of the file and never use what the panicking reader or decoder held, so a
+/// broken recording is refused or cut short with its reason instead of taking the import or the
+/// player down.
+pub(crate) fn contained<T>(call: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned())
+    })
+}
+
 /// Receives the decoded audio, one buffer at a time, in order.
 pub(crate) trait PcmSink {
     /// One decoded buffer: one slice of samples in -1.0..=1.0 per channel, all of the same
@@ -120,9 +137,12 @@ pub(crate) struct OpenedTrack<'s> {
 /// file is and on every error.
 pub(crate) fn open_track<'s>(stream: MediaSourceStream<'s>, path: &Path) -> Result<OpenedTrack<'s>, AudioError> {
     // No extension hint: the content decides the format, so a mislabelled file still works.
-    let format = tingjian_codecs::probe()
-        .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
-        .map_err(|_| AudioError::NotAudio { path: path.to_owned() })?;
+    let format = contained(|| {
+        tingjian_codecs::probe().probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
+    })
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
     let container = format.format_info().short_name.to_owned();
     let track = format.default_track(TrackType::Audio).ok_or_else(|| AudioError::NotAudio { path: path.to_owned() })?;
     let track_id = track.id;
@@ -147,13 +167,13 @@ pub(crate) fn open_track<'s>(stream: MediaSourceStream<'s>, path: &Path) -> Resu
             path: path.to_owned(),
             codec: CodecProblem::Unknown { id: params.codec.to_string() },
         })?;
-    let decoder =
-        codecs.make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true)).map_err(|error| {
-            AudioError::UnsupportedCodec {
-                path: path.to_owned(),
-                codec: CodecProblem::Refused { reason: error.to_string() },
-            }
-        })?;
+    let refused = |reason: String| AudioError::UnsupportedCodec {
+        path: path.to_owned(),
+        codec: CodecProblem::Refused { reason },
+    };
+    let decoder = contained(|| codecs.make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true)))
+        .map_err(&refused)?
+        .map_err(|error| refused(error.to_string()))?;
     let channels = header_channels.unwrap_or(0);
     Ok(OpenedTrack { format, decoder, track_id, header_frames, container, codec, sample_rate, channels })
 }
@@ -179,8 +199,9 @@ fn decode_stream(
     let mut damaged_packets = 0u64;
     let mut sample_rate = header_rate;
     let mut channels = channels;
-    loop {
-        let packet = match format.next_packet() {
+    // A reader that panics is at the end of what can be read, as after a read error.
+    while let Ok(next) = contained(|| format.next_packet()) {
+        let packet = match next {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
             // A read error mid-file is a truncated or damaged file: keep what decoded so far.
@@ -197,7 +218,13 @@ fn decode_stream(
         if packet.track_id != track_id {
             continue;
         }
-        match decoder.decode(&packet) {
+        // A decoder that panics may hold any state, so nothing after it is decoded: the packet is
+        // damaged and the recording ends there, like a file cut short.
+        let Ok(decoded) = contained(|| decoder.decode(&packet)) else {
+            damaged_packets += 1;
+            break;
+        };
+        match decoded {
             Ok(buffer) => {
                 frames += buffer.frames() as u64;
                 let spec = buffer.spec();

@@ -21,7 +21,7 @@ use symphonia::core::formats::{FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::units::Timestamp;
 
-use crate::decode::{OpenedTrack, open_file, open_track};
+use crate::decode::{OpenedTrack, contained, open_file, open_track};
 use crate::probe::AudioError;
 
 /// After this many damaged packets in a row the rest of the file is taken as unreadable, the way
@@ -135,7 +135,13 @@ impl StreamingDecoder {
             if self.finished {
                 return None;
             }
-            let packet = match self.format.next_packet() {
+            // A reader or decoder that panics ends the stream there, as in the whole-file decode
+            // (see `contained`).
+            let Ok(next) = contained(|| self.format.next_packet()) else {
+                self.finished = true;
+                return None;
+            };
+            let packet = match next {
                 Ok(Some(packet)) => packet,
                 Ok(None) | Err(DecodeFailure::IoError(_)) | Err(DecodeFailure::ResetRequired) => {
                     self.finished = true;
@@ -151,7 +157,12 @@ impl StreamingDecoder {
             if packet.track_id != self.track_id {
                 continue;
             }
-            let buffer = match self.decoder.decode(&packet) {
+            let Ok(decoded) = contained(|| self.decoder.decode(&packet)) else {
+                self.damaged_packets += 1;
+                self.finished = true;
+                return None;
+            };
+            let buffer = match decoded {
                 Ok(buffer) => buffer,
                 Err(DecodeFailure::DecodeError(_)) | Err(DecodeFailure::IoError(_)) => {
                     if self.count_damage() {
@@ -221,8 +232,8 @@ impl StreamingDecoder {
     fn seek_by_timestamp(&mut self, frame: u64) -> bool {
         let Ok(ts) = i64::try_from(frame) else { return false };
         let to = SeekTo::Timestamp { ts: Timestamp::new(ts), track_id: self.track_id };
-        match self.format.seek(SeekMode::Accurate, to) {
-            Ok(seeked) => {
+        match contained(|| self.format.seek(SeekMode::Accurate, to)) {
+            Ok(Ok(seeked)) => {
                 let actual = seeked.actual_ts.get();
                 if actual < 0 || actual as u64 > frame {
                     return false;
@@ -233,7 +244,8 @@ impl StreamingDecoder {
                 self.skip = frame - actual as u64;
                 true
             }
-            Err(_) => false,
+            // A reader that failed or panicked on the seek is reopened from the start instead.
+            Ok(Err(_)) | Err(_) => false,
         }
     }
 }

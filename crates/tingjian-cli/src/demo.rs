@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::OptionalExtension as _;
 use serde::Serialize;
 use tingjian_core::listening::{ChannelMode, HeardSpan};
-use tingjian_core::model::Person;
+use tingjian_core::model::{Person, Role};
+use tingjian_core::rectification::Severity;
 use tingjian_core::time::in_branch_zone;
 use tingjian_core::{Coded, ErrorCode, QuarterId, QuarterState, UiError};
 use tingjian_demo::{DemoError, DemoOptions, generate};
@@ -19,13 +19,13 @@ use crate::demo_story::{self, StoryClock};
 
 /// The demo's people: who would use the app in a real branch, with their role and the department a
 /// department head answers for.
-const PEOPLE: &[(&str, &str, &str, Option<&str>)] = &[
-    ("wang.jianguo", "王建国（行长）", "president", None),
-    ("zhou.hong", "周红（分管副行长）", "reviewer", None),
-    ("li.min", "李敏（消保中心）", "coordinator", None),
-    ("zhang.wei", "张伟（零售金融部）", "department_head", Some("零售金融部")),
-    ("chen.jing", "陈静（信用卡中心）", "department_head", Some("信用卡中心")),
-    ("liu.yang", "刘洋（城东支行）", "department_head", Some("城东支行")),
+const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
+    ("wang.jianguo", "王建国（行长）", Role::President, None),
+    ("zhou.hong", "周红（分管副行长）", Role::Reviewer, None),
+    ("li.min", "李敏（消保中心）", Role::Coordinator, None),
+    ("zhang.wei", "张伟（零售金融部）", Role::DepartmentHead, Some("零售金融部")),
+    ("chen.jing", "陈静（信用卡中心）", Role::DepartmentHead, Some("信用卡中心")),
+    ("liu.yang", "刘洋（城东支行）", Role::DepartmentHead, Some("城东支行")),
 ];
 
 /// The fixed seed keeps the demo calls the same on every machine.
@@ -81,16 +81,11 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
         Vault::create_with_clock(vault_dir, actor, clock.clone())
     } else {
         Vault::open_with_clock(vault_dir, actor, clock.clone())
-    }
-    .map_err(|e| UiError::from(&e))?;
+    }?;
     let already_demo = demo_vault_state(&vault)?;
     // The demo's dates are anchored to the day the vault was made, not to today: running `demo`
     // again on a later day then finds the same complaints and changes nothing.
-    let created: String = vault
-        .db()
-        .query_row("SELECT created_at FROM vault_info WHERE id = 1", [], |row| row.get(0))
-        .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
-    let anchor = created.parse::<jiff::Timestamp>().unwrap_or_else(|_| vault.clock().now());
+    let anchor = vault.created_at().unwrap_or_else(|_| vault.clock().now());
     let day = in_branch_zone(anchor).date();
     let quarter = QuarterId::of_date(day);
     let options = DemoOptions { quarter_start: quarter.first_day(), until: day, seed: DEMO_SEED };
@@ -109,40 +104,31 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
         setup.push(Event::DemoDataAdded { seed: DEMO_SEED });
     }
     let mut people_added = 0;
+    let known: Vec<String> = vault.people()?.into_iter().map(|person| person.id).collect();
     for (id, name, role, department) in PEOPLE {
-        let known: Option<String> = vault
-            .db()
-            .query_row("SELECT id FROM people WHERE id = ?1", [id], |row| row.get(0))
-            .optional()
-            .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
-        if known.is_none() {
+        if !known.iter().any(|known| known == id) {
             people_added += 1;
             setup.push(Event::PersonAdded {
                 person: Person {
                     id: (*id).to_owned(),
                     display_name: (*name).to_owned(),
-                    role: (*role).to_owned(),
+                    role: *role,
                     department: department.map(str::to_owned),
                 },
             });
         }
     }
-    let quarter_known: Option<String> = vault
-        .db()
-        .query_row("SELECT id FROM quarters WHERE id = ?1", [quarter.to_string()], |row| row.get(0))
-        .optional()
-        .map_err(|e| UiError::from(&tingjian_vault::VaultError::from(e)))?;
-    if quarter_known.is_none() {
+    if vault.quarter_state(quarter)?.is_none() {
         // Planning until the sample is drawn below; then the quarter opens.
         setup.push(Event::QuarterSet { quarter, state: QuarterState::Planning });
     }
     if !setup.is_empty() {
-        vault.record(setup).map_err(|e| UiError::from(&e))?;
+        vault.record(setup)?;
     }
     let import =
         tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &Default::default(), &mut |_| {})
             .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
-    let sampled = sample_and_listen(&mut vault, quarter, &clock).map_err(|e| UiError::from(&e))?;
+    let sampled = sample_and_listen(&mut vault, quarter, &clock)?;
     Ok(DemoSummary {
         vault_path: vault.root().display().to_string(),
         quarter: quarter.to_string(),
@@ -157,21 +143,12 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSu
 /// that `init` made and nothing has been recorded in since may become one, and so may a demo vault
 /// made before demo vaults were marked (its listening sessions name the demo's device).
 fn demo_vault_state(vault: &Vault) -> Result<bool, UiError> {
-    let database = |e: rusqlite::Error| UiError::from(&tingjian_vault::VaultError::from(e));
-    let status = vault.status().map_err(|e| UiError::from(&e))?;
+    let status = vault.status()?;
     if status.demo {
         return Ok(true);
     }
-    let only_created: bool = vault
-        .db()
-        .query_row("SELECT NOT EXISTS (SELECT 1 FROM events WHERE kind <> 'vault_created')", [], |row| row.get(0))
-        .map_err(database)?;
-    let earlier_demo: bool = vault
-        .db()
-        .query_row("SELECT EXISTS (SELECT 1 FROM listening_sessions WHERE device = ?1)", [DEMO_DEVICE], |row| {
-            row.get(0)
-        })
-        .map_err(database)?;
+    let only_created = vault.status()?.events == 1;
+    let earlier_demo = vault.has_listened_on(DEMO_DEVICE)?;
     if only_created || earlier_demo {
         return Ok(false);
     }
@@ -209,7 +186,7 @@ fn write_review(
         department: department.to_owned(),
         what_must_change: "修订投诉接待话术（先致歉、后说明），并明确一线可当场承诺的补救范围".to_owned(),
         note_ids: vec![first.id],
-        severity: "serious".to_owned(),
+        severity: Severity::Serious,
         due_date: None,
     })?;
     Ok(())
@@ -235,12 +212,7 @@ fn sample_and_listen(
     if sample.draw.is_some() && matches!(sample.state, None | Some(QuarterState::Planning)) {
         vault.open_quarter(quarter)?;
     }
-    let listened_before: bool = vault.db().query_row(
-        "SELECT EXISTS (SELECT 1 FROM listening_sessions WHERE device = ?1)",
-        [DEMO_DEVICE],
-        |row| row.get(0),
-    )?;
-    if !listened_before {
+    if !vault.has_listened_on(DEMO_DEVICE)? {
         clock.day(1);
         for (reviewer, percent) in DEMO_LISTENERS {
             let Some(call) = sample.assignments.iter().find(|a| a.reviewer_id == *reviewer) else { continue };

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{Timestamp, ToSpan};
 use tingjian_core::QuarterId;
-use tingjian_core::rectification::{CaseAction, Effectiveness, NewAction, ObservationPeriod, RootCause};
+use tingjian_core::rectification::{CaseAction, Effectiveness, NewAction, ObservationPeriod, RootCause, Severity};
 use tingjian_core::time::{Clock, branch_zone, in_branch_zone};
 use tingjian_vault::{RectificationRequest, Vault, VaultError};
 
@@ -62,16 +62,7 @@ impl Clock for StoryClock {
 
 /// A complaint with a recording from each department, if the vault has one.
 fn call_of(vault: &Vault, department: &str) -> Result<Option<String>, VaultError> {
-    use rusqlite::OptionalExtension as _;
-    Ok(vault
-        .db()
-        .query_row(
-            "SELECT number FROM complaints WHERE department = ?1 AND recording_hash IS NOT NULL ORDER BY number
-             LIMIT 1",
-            [department],
-            |row| row.get(0),
-        )
-        .optional()?)
+    vault.first_recorded_complaint_of(department)
 }
 
 fn action(measure: &str, owner: &str, due_on: jiff::civil::Date, done: &str) -> NewAction {
@@ -86,13 +77,13 @@ fn answer(reflection: &str, category: &str, cause: &str, actions: Vec<NewAction>
     }
 }
 
-fn request(number: &str, department: &str, what: &str, severity: &str) -> RectificationRequest {
+fn request(number: &str, department: &str, what: &str, severity: Severity) -> RectificationRequest {
     RectificationRequest {
         complaint_number: number.to_owned(),
         department: department.to_owned(),
         what_must_change: what.to_owned(),
         note_ids: vec![],
-        severity: severity.to_owned(),
+        severity,
         due_date: None,
     }
 }
@@ -122,7 +113,7 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
             number,
             "城东支行",
             "厅堂等候超时须有人主动引导并致歉",
-            "normal",
+            Severity::Normal,
         ))?;
         let id = case.id;
         let day = clock.day(2);
@@ -187,7 +178,12 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
         let day = clock.day(8);
         let mut li = as_person("li.min")?;
         let id = li
-            .draft_rectification(&request(number, "零售金融部", "理财产品风险等级须当面讲解并录音留存", "critical"))?
+            .draft_rectification(&request(
+                number,
+                "零售金融部",
+                "理财产品风险等级须当面讲解并录音留存",
+                Severity::Critical,
+            ))?
             .summary
             .id;
         li.rectification_step(&id, CaseAction::Open { due_on: Some(day.saturating_add(10.days())) })?;
@@ -218,8 +214,10 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
         )?;
         zhang.log_rectification_progress(&id, 0, "新话术已下发各网点", &[script], true)?;
 
-        let id =
-            li.draft_rectification(&request(number, "零售金融部", "同一问题已在另一案件中整改", "normal"))?.summary.id;
+        let id = li
+            .draft_rectification(&request(number, "零售金融部", "同一问题已在另一案件中整改", Severity::Normal))?
+            .summary
+            .id;
         clock.day(11);
         li.rectification_step(&id, CaseAction::Cancel { reason: "与另一案件重复，合并处理".to_owned() })?;
     }
@@ -229,7 +227,12 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
     if let Some(number) = &cards {
         clock.day(11);
         let id = as_person("zhou.hong")?
-            .require_rectification(&request(number, "信用卡中心", "分期手续费须在办理前以年化利率明示", "serious"))?
+            .require_rectification(&request(
+                number,
+                "信用卡中心",
+                "分期手续费须在办理前以年化利率明示",
+                Severity::Serious,
+            ))?
             .id;
         let day = clock.day(12);
         let mut chen = as_person("chen.jing")?;
@@ -257,7 +260,7 @@ pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), V
             number,
             "信用卡中心",
             "催收外包机构通话须全程录音并每月抽查",
-            "serious",
+            Severity::Serious,
         ))?;
     }
     let _ = std::fs::remove_dir_all(&evidence_dir);

@@ -46,7 +46,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
-    /// Import a complaint export (UTF-8 CSV) and a folder of recordings. 导入
+    /// Import a complaint export (CSV or XLSX) and a folder of recordings. 导入
     Import {
         #[arg(long, value_name = "FILE")]
         manifest: PathBuf,
@@ -117,8 +117,8 @@ fn main() -> ExitCode {
 fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
     match command {
         Command::Init => {
-            let vault = Vault::create(vault_dir, actor).map_err(|e| UiError::from(&e))?;
-            let status = vault.status().map_err(|e| UiError::from(&e))?;
+            let vault = Vault::create(vault_dir, actor)?;
+            let status = vault.status()?;
             out.print(&status, || format!("已新建档案库 / vault created: {}\n", status.vault_path));
         }
         Command::Demo { data } => {
@@ -126,29 +126,27 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             out.print(&summary, || summary.describe());
         }
         Command::Import { manifest, recordings, link_pattern } => {
-            let options = tingjian_import::ImportOptions::with_link_pattern(link_pattern.as_deref())
-                .map_err(|e| UiError::from(&e))?;
-            let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let options = tingjian_import::ImportOptions::with_link_pattern(link_pattern.as_deref())?;
+            let mut vault = Vault::open(vault_dir, actor)?;
             let report =
-                tingjian_import::import(&mut vault, manifest, recordings, &options, &mut output::progress_bar(out))
-                    .map_err(|e| UiError::from(&e))?;
+                tingjian_import::import(&mut vault, manifest, recordings, &options, &mut output::progress_bar(out))?;
             out.print(&report, || output::describe_import(&report));
         }
         Command::Status => {
-            let vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
-            let status = vault.status().map_err(|e| UiError::from(&e))?;
+            let vault = Vault::open(vault_dir, actor)?;
+            let status = vault.status()?;
             out.print(&status, || output::describe_status(&status));
         }
         Command::Verify => {
-            let vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
-            let report = vault.verify().map_err(|e| UiError::from(&e))?;
+            let vault = Vault::open(vault_dir, actor)?;
+            let report = vault.verify()?;
             out.print(&report, || output::describe_verify(&report));
             if !report.ok {
                 return Ok(ExitCode::from(2));
             }
         }
         Command::Play { recording, start, end, speed, channel, device } => {
-            let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+            let mut vault = Vault::open(vault_dir, actor)?;
             let request = play::PlayRequest {
                 recording: recording.clone(),
                 start_s: *start,

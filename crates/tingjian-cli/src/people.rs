@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tingjian_core::UiError;
 use tingjian_core::model::Person;
-use tingjian_vault::Vault;
+use tingjian_vault::{Vault, assignable_role};
 
 use crate::output::Output;
 
@@ -32,10 +32,10 @@ pub enum PeopleCommand {
 }
 
 pub fn run(command: &PeopleCommand, vault_dir: &Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
-    let mut vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+    let mut vault = Vault::open(vault_dir, actor)?;
     match command {
         PeopleCommand::List => {
-            let people = vault.people().map_err(|e| UiError::from(&e))?;
+            let people = vault.people()?;
             out.print(&people, || {
                 let mut text = String::new();
                 for p in &people {
@@ -52,14 +52,15 @@ pub fn run(command: &PeopleCommand, vault_dir: &Path, actor: &str, out: Output) 
             });
         }
         PeopleCommand::Set { id, name, role, department } => {
-            let person = vault
-                .set_person(Person {
-                    id: id.clone(),
-                    display_name: name.clone().unwrap_or_default(),
-                    role: role.clone(),
-                    department: department.clone(),
-                })
-                .map_err(|e| UiError::from(&e))?;
+            // The role is checked here, not by clap, so that a wrong one is refused like every other
+            // wrong input: exit 1 with INVALID_INPUT and the roles there are.
+            let role = assignable_role(role)?;
+            let person = vault.set_person(Person {
+                id: id.clone(),
+                display_name: name.clone().unwrap_or_default(),
+                role,
+                department: department.clone(),
+            })?;
             out.print(&person, || format!("已设置 / set: {} {} {}\n", person.id, person.display_name, person.role));
         }
     }

@@ -39,7 +39,7 @@ pub struct PlayReport {
 
 /// Plays the request through to its end (or the recording's) and returns the session as recorded.
 pub fn play(vault: &mut Vault, request: &PlayRequest, out: Output) -> Result<PlayReport, UiError> {
-    let ui = |e: tingjian_review::ReviewError| UiError::from(&e);
+    let ui = |e: tingjian_review::ReviewError| UiError::from(e);
     let (mut listening, opened) = Listening::open(vault, &request.recording, request.device.as_deref()).map_err(ui)?;
     // A command-line play is one stretch: there is no pause to rewind from.
     listening.apply(&PlayerSettings {
@@ -96,9 +96,8 @@ pub fn play(vault: &mut Vault, request: &PlayRequest, out: Output) -> Result<Pla
         eprintln!();
     }
     let session = listening.close(vault, reason).map_err(ui)?;
-    let session = vault.listening_session(&session).map_err(|e| UiError::from(&e))?;
-    let my_coverage =
-        vault.listening_coverage(&session.recording_hash, Some(vault.actor())).map_err(|e| UiError::from(&e))?;
+    let session = vault.listening_session(&session)?;
+    let my_coverage = vault.listening_coverage(&session.recording_hash, Some(vault.actor()))?;
     Ok(PlayReport { session, my_coverage })
 }
 

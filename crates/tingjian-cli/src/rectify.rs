@@ -37,16 +37,16 @@ fn parse_state(text: &str) -> Result<CaseState, String> {
 }
 
 pub fn run(command: &RectifyCommand, vault_dir: &Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
-    let vault = Vault::open(vault_dir, actor).map_err(|e| UiError::from(&e))?;
+    let vault = Vault::open(vault_dir, actor)?;
     match command {
         RectifyCommand::List { state, department, overdue } => {
             let filter =
                 RectificationFilter { state: *state, department: department.clone(), overdue: *overdue, mine: false };
-            let cases = vault.rectification_board(&filter).map_err(|e| UiError::from(&e))?;
+            let cases = vault.rectification_board(&filter)?;
             out.print(&cases, || describe_board(&cases));
         }
         RectifyCommand::Show { id } => {
-            let view = vault.rectification_view(id).map_err(|e| UiError::from(&e))?;
+            let view = vault.rectification_view(id)?;
             out.print(&view, || describe_case(&view));
         }
     }

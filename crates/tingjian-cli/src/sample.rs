@@ -72,7 +72,7 @@ pub enum QuarterCommand {
 // By value, because that is the shape `map_err` hands the error over in.
 #[allow(clippy::needless_pass_by_value)]
 fn ui(error: VaultError) -> UiError {
-    UiError::from(&error)
+    UiError::from(error)
 }
 
 fn read_policy(path: &Path) -> Result<Policy, UiError> {

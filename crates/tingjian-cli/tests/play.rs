@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tingjian_sound_setups::{AlsaConfig, CAPTURE_RATE};
+use tingjian_sound_setups::{AlsaConfig, write_two_party_call};
 
 mod common;
 
@@ -19,15 +19,7 @@ fn tingjian(vault: &Path, alsa: &AlsaConfig, args: &[&str]) -> Output {
 fn vault_with_a_minute_long_call(dir: &Path) -> PathBuf {
     let input = dir.join("input");
     std::fs::create_dir_all(&input).expect("mkdir");
-    let spec =
-        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut writer = hound::WavWriter::create(input.join("call.wav"), spec).expect("create wav");
-    for n in 0..60 * 8000 {
-        let t = n as f32 / 8000.0;
-        writer.write_sample(((t * 300.0 * std::f32::consts::TAU).sin() * 8000.0) as i16).expect("sample");
-        writer.write_sample(((t * 450.0 * std::f32::consts::TAU).sin() * 6000.0) as i16).expect("sample");
-    }
-    writer.finalize().expect("finalize");
+    write_two_party_call(&input.join("call.wav"), 60);
     std::fs::write(
         input.join("export.csv"),
         "投诉编号,受理时间,责任机构,录音文件\nTS-60,2026-11-02 09:30:00,信用卡中心,call.wav\n",
@@ -46,11 +38,6 @@ fn vault_with_a_minute_long_call(dir: &Path) -> PathBuf {
     vault
 }
 
-/// Seconds of sound in the ALSA capture file.
-fn seconds_of_sound(capture: &Path) -> f64 {
-    tingjian_sound_setups::seconds_of_sound(capture, CAPTURE_RATE)
-}
-
 #[test]
 fn playing_two_stretches_of_a_minute_long_call_covers_a_third_of_it() {
     let temp = tempfile::tempdir().expect("tempdir");
@@ -66,7 +53,7 @@ fn playing_two_stretches_of_a_minute_long_call_covers_a_third_of_it() {
     assert_eq!(first["session"]["person"], "wang.hang");
     assert_eq!(first["session"]["end_reason"], "finished");
     // What reached the sound device is ten seconds of the call, not more and not less.
-    let heard = seconds_of_sound(&alsa.capture);
+    let heard = alsa.seconds_captured();
     assert!((heard - 10.0).abs() < 0.2, "{heard} s of sound captured");
 
     let alsa = AlsaConfig::capture();
@@ -95,7 +82,7 @@ fn a_solo_channel_at_double_speed_is_recorded_as_such() {
     assert!(spans.iter().all(|s| s["channel"] == "customer"), "{spans:?}");
     assert_eq!(spans.last().and_then(|s| s["end_ms"].as_u64()), Some(10_000), "{report}");
     // Ten seconds of the call at twice the speed take five seconds to hear.
-    let heard = seconds_of_sound(&alsa.capture);
+    let heard = alsa.seconds_captured();
     assert!((heard - 5.0).abs() < 0.2, "{heard} s of sound captured");
     // Hearing the customer alone is not hearing the call (see tingjian_core::listening::coverage).
     assert_eq!(report["my_coverage"]["heard_ms"], 0);

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use tingjian_sound_setups::{AlsaConfig, PulseServer};
+use tingjian_sound_setups::{AlsaConfig, PulseOutput, PulseServer, write_two_party_call};
 use tingjian_vault::Vault;
 
 mod common;
+use common::sql;
 
 const REVIEWER: &str = "wang.hang";
 
@@ -37,15 +38,7 @@ const MONITOR_RATE: u32 = 48_000;
 fn vault_with_a_call(dir: &Path, seconds: u32) -> PathBuf {
     let input = dir.join("input");
     std::fs::create_dir_all(&input).expect("mkdir");
-    let spec =
-        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut writer = hound::WavWriter::create(input.join("call.wav"), spec).expect("create wav");
-    for n in 0..seconds * 8000 {
-        let t = n as f32 / 8000.0;
-        writer.write_sample(((t * 300.0 * std::f32::consts::TAU).sin() * 8000.0) as i16).expect("sample");
-        writer.write_sample(((t * 450.0 * std::f32::consts::TAU).sin() * 6000.0) as i16).expect("sample");
-    }
-    writer.finalize().expect("finalize");
+    write_two_party_call(&input.join("call.wav"), seconds);
     std::fs::write(
         input.join("export.csv"),
         "投诉编号,受理时间,责任机构,录音文件\nTS-20,2026-11-02 09:30:00,信用卡中心,call.wav\n",
@@ -67,14 +60,8 @@ fn vault_with_a_call(dir: &Path, seconds: u32) -> PathBuf {
 
 /// Starts `tingjian play TS-20 --json` on the PulseAudio server, its output going to files in
 /// `dir` (so a killed or stuck command cannot block the test on a pipe).
-fn start_play(dir: &Path, vault: &Path, pulse: &PulseServer, alsa: &AlsaConfig) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tingjian"))
-        .arg("--vault")
-        .arg(vault)
-        .args(["play", "TS-20", "--json"])
-        .env("TINGJIAN_USER", REVIEWER)
-        .envs(pulse.env())
-        .envs(alsa.env())
+fn start_play(dir: &Path, vault: &Path, sound: &PulseOutput) -> Child {
+    common::tingjian_command(vault, REVIEWER, &sound.env(), &["play", "TS-20", "--json"])
         .stdin(Stdio::null())
         .stdout(File::create(dir.join("play.out")).expect("stdout file"))
         .stderr(File::create(dir.join("play.err")).expect("stderr file"))
@@ -179,12 +166,11 @@ fn seconds_since(start: jiff::Timestamp, end: jiff::Timestamp) -> f64 {
 fn a_play_killed_mid_call_leaves_an_interrupted_session_that_lost_at_most_the_flush_interval() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = vault_with_a_call(temp.path(), 20);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
+    let sound = PulseOutput::start();
     let monitor = temp.path().join("monitor.raw");
-    let parec = record_sink(&pulse, &monitor);
+    let parec = record_sink(&sound.server, &monitor);
 
-    let mut play = start_play(temp.path(), &vault, &pulse, &alsa);
+    let mut play = start_play(temp.path(), &vault, &sound);
     let (session, started_at) = wait_for_session(&vault, &mut play, temp.path());
     std::thread::sleep(Duration::from_secs(5));
     // A crash: SIGKILL, nothing in the process runs after it.
@@ -199,8 +185,7 @@ fn a_play_killed_mid_call_leaves_an_interrupted_session_that_lost_at_most_the_fl
     assert_eq!(report.ended_at, None, "an interrupted session has no end: {report:?}");
     assert_eq!(report.end_reason, None, "{report:?}");
     assert!(vault.verify().expect("verify").ok, "the log is intact after the crash");
-    let flushes: u64 = vault
-        .db()
+    let flushes: u64 = sql(&vault)
         .query_row(
             "SELECT COUNT(*) FROM events WHERE kind = 'listening_heard' AND json_extract(payload, '$.session_id') = ?1",
             [&session],
@@ -235,10 +220,9 @@ fn a_play_killed_mid_call_leaves_an_interrupted_session_that_lost_at_most_the_fl
 fn a_play_whose_sound_server_dies_fails_with_a_code_and_ends_the_session_as_device_lost() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = vault_with_a_call(temp.path(), 20);
-    let mut pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
+    let mut sound = PulseOutput::start();
 
-    let mut play = start_play(temp.path(), &vault, &pulse, &alsa);
+    let mut play = start_play(temp.path(), &vault, &sound);
     let (session, started_at) = wait_for_session(&vault, &mut play, temp.path());
     // Until the first flush is in the vault: the device goes after something was heard and kept.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -251,7 +235,7 @@ fn a_play_whose_sound_server_dies_fails_with_a_code_and_ends_the_session_as_devi
         assert!(Instant::now() < deadline, "nothing flushed in 30 s\n{}", output_of(temp.path()));
         std::thread::sleep(Duration::from_millis(20));
     };
-    pulse.kill();
+    sound.server.kill();
     let lost_at = jiff::Timestamp::now();
     let status = wait_with_limit(&mut play, Duration::from_secs(20), temp.path());
     assert_eq!(status.code(), Some(1), "{status}\n{}", output_of(temp.path()));

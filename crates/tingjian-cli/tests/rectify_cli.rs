@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
-use tingjian_core::model::{Complaint, Person};
-use tingjian_core::rectification::CaseAction;
+use tingjian_core::model::{Complaint, Person, Role};
+use tingjian_core::rectification::{CaseAction, Severity};
 use tingjian_core::time::{FixedClock, branch_zone, in_branch_zone};
 use tingjian_vault::{Event, RectificationRequest, Vault};
 
@@ -77,7 +77,7 @@ fn vault_with_cases(dir: &Path) -> Cases {
                 person: Person {
                     id: "li.min".to_owned(),
                     display_name: "李敏（消保中心）".to_owned(),
-                    role: "coordinator".to_owned(),
+                    role: Role::Coordinator,
                     department: None,
                 },
             },
@@ -92,7 +92,7 @@ fn vault_with_cases(dir: &Path) -> Cases {
                 department: department.to_owned(),
                 what_must_change: "整改".to_owned(),
                 note_ids: vec![],
-                severity: "normal".to_owned(),
+                severity: Severity::Normal,
                 due_date: Some(due.to_string()),
             })
             .expect("case")
@@ -178,6 +178,10 @@ fn people_set_with_a_role_decide_who_may_take_which_step() {
     let bad_role = it(&["people", "set", "chen.jing", "--role", "boss", "--json"]);
     assert_eq!(bad_role.status.code(), Some(1));
     assert_eq!(json(&bad_role)["error"]["code"], "INVALID_INPUT");
+    // The legacy `owner` of old demo vaults is still read, but nobody can be given it.
+    let legacy = it(&["people", "set", "chen.jing", "--role", "owner", "--json"]);
+    assert_eq!(legacy.status.code(), Some(1));
+    assert_eq!(json(&legacy)["error"]["code"], "INVALID_INPUT");
     let no_department = it(&["people", "set", "chen.jing", "--role", "department_head", "--json"]);
     assert!(json(&no_department)["error"]["message_zh"].as_str().unwrap_or("").contains("部门"));
 

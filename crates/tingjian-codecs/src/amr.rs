@@ -5,24 +5,21 @@
 
 use std::io::{Seek, SeekFrom};
 
-use symphonia::core::audio::{
-    AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, GenericAudioBufferRef, layouts,
-};
-use symphonia::core::codecs::audio::{
-    AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions, FinalizeResult,
-};
-use symphonia::core::codecs::registry::{RegisterableAudioDecoder, SupportedAudioCodec};
+use symphonia::core::audio::{AudioBuffer, AudioMut, AudioSpec, layouts};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::codecs::registry::SupportedAudioCodec;
 use symphonia::core::codecs::{CodecInfo, CodecParameters};
 use symphonia::core::common::FourCc;
 use symphonia::core::errors::{Error, Result, SeekErrorKind, decode_error, seek_error, unsupported_error};
 use symphonia::core::formats::prelude::*;
-use symphonia::core::formats::probe::{ProbeDataMatchSpec, ProbeFormatData, ProbeableFormat, Score, Scoreable};
+use symphonia::core::formats::probe::{ProbeDataMatchSpec, ProbeFormatData, Score};
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadBytes, ScopedStream};
-use symphonia::core::meta::{Metadata, MetadataLog};
 use symphonia::core::packet::PacketRef;
 
+use crate::decoder::{Codec, Decoder, OpenedCodec};
 use crate::ffi::amrnb::{AmrNbState, FRAME_SAMPLES, MAX_FRAME_BYTES};
 use crate::read::read_unit;
+use crate::single_track::{SingleTrackFormat, SingleTrackReader};
 
 /// AMR-NB. symphonia has no well-known id for it; this is its ISO base media sample entry code.
 pub const CODEC_ID_AMR_NB: AudioCodecId = AudioCodecId::new(FourCc::new(*b"samr"));
@@ -55,23 +52,13 @@ const AMR_CODECS: &[SupportedAudioCodec] = &[SupportedAudioCodec {
 }];
 
 /// Reads `#!AMR\n` files, one frame (160 samples) per packet.
-pub struct AmrReader<'s> {
-    reader: MediaSourceStream<'s>,
-    tracks: Vec<Track>,
-    media_info: MediaInfo,
-    metadata: MetadataLog,
-    chapters: Option<ChapterGroup>,
+pub type AmrReader<'s> = SingleTrackReader<'s, AmrFormat>;
+
+/// Where [`AmrReader`] is in the stream.
+#[derive(Debug)]
+pub struct AmrFormat {
     data_start: u64,
     next_frame: u64,
-}
-
-impl std::fmt::Debug for AmrReader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmrReader")
-            .field("data_start", &self.data_start)
-            .field("next_frame", &self.next_frame)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Skips whole frames until `count` were skipped or the stream ends; returns how many were.
@@ -93,14 +80,27 @@ fn skip_frames(reader: &mut MediaSourceStream<'_>, count: u64) -> Result<u64> {
     Ok(skipped)
 }
 
-impl<'s> AmrReader<'s> {
-    pub fn try_new(mut mss: MediaSourceStream<'s>, opts: FormatOptions) -> Result<Self> {
+impl SingleTrackFormat for AmrFormat {
+    const INFO: FormatInfo = AMR_FORMAT_INFO;
+
+    const PROBE_DATA: &'static [ProbeFormatData] = &[ProbeFormatData {
+        spec: ProbeDataMatchSpec { extensions: &["amr"], mime_types: &["audio/amr"], markers: &[MAGIC] },
+        info: AMR_FORMAT_INFO,
+    }];
+
+    fn score(mut src: ScopedStream<&mut MediaSourceStream<'_>>) -> Result<Score> {
         let mut magic = [0u8; 6];
-        mss.read_buf_exact(&mut magic)?;
+        src.read_buf_exact(&mut magic)?;
+        Ok(if &magic == MAGIC { Score::Supported(255) } else { Score::Unsupported })
+    }
+
+    fn open(source: &mut MediaSourceStream<'_>) -> Result<(Self, Track)> {
+        let mut magic = [0u8; 6];
+        source.read_buf_exact(&mut magic)?;
         if &magic != MAGIC {
             return unsupported_error("amr: missing #!AMR magic");
         }
-        let data_start = mss.pos();
+        let data_start = source.pos();
 
         let mut params = AudioCodecParameters::new();
         params
@@ -116,74 +116,23 @@ impl<'s> AmrReader<'s> {
         }
         // The format has no header to say how long it is: count the frames when the source can
         // be rewound afterwards, so that a player knows the duration before decoding.
-        if mss.is_seekable() {
-            let frames = skip_frames(&mut mss, u64::MAX)? * FRAME_SAMPLES as u64;
-            mss.seek(SeekFrom::Start(data_start))?;
+        if source.is_seekable() {
+            let frames = skip_frames(source, u64::MAX)? * FRAME_SAMPLES as u64;
+            source.seek(SeekFrom::Start(data_start))?;
             track.with_num_frames(frames).with_duration(Duration::new(frames));
         }
-        Ok(Self {
-            reader: mss,
-            media_info: MediaInfo::from_track(&track),
-            tracks: vec![track],
-            metadata: opts.external_data.metadata.unwrap_or_default(),
-            chapters: opts.external_data.chapters,
-            data_start,
-            next_frame: 0,
-        })
-    }
-}
-
-impl Scoreable for AmrReader<'_> {
-    fn score(mut src: ScopedStream<&mut MediaSourceStream<'_>>) -> Result<Score> {
-        let mut magic = [0u8; 6];
-        src.read_buf_exact(&mut magic)?;
-        Ok(if &magic == MAGIC { Score::Supported(255) } else { Score::Unsupported })
-    }
-}
-
-impl ProbeableFormat<'_> for AmrReader<'_> {
-    fn try_probe_new(mss: MediaSourceStream<'_>, opts: FormatOptions) -> Result<Box<dyn FormatReader + '_>> {
-        Ok(Box::new(AmrReader::try_new(mss, opts)?))
+        Ok((Self { data_start, next_frame: 0 }, track))
     }
 
-    fn probe_data() -> &'static [ProbeFormatData] {
-        &[ProbeFormatData {
-            spec: ProbeDataMatchSpec { extensions: &["amr"], mime_types: &["audio/amr"], markers: &[MAGIC] },
-            info: AMR_FORMAT_INFO,
-        }]
-    }
-}
-
-impl FormatReader for AmrReader<'_> {
-    fn format_info(&self) -> &FormatInfo {
-        &AMR_FORMAT_INFO
-    }
-
-    fn media_info(&self) -> &MediaInfo {
-        &self.media_info
-    }
-
-    fn metadata(&mut self) -> Metadata<'_> {
-        self.metadata.metadata()
-    }
-
-    fn chapters(&self) -> Option<&ChapterGroup> {
-        self.chapters.as_ref()
-    }
-
-    fn tracks(&self) -> &[Track] {
-        &self.tracks
-    }
-
-    fn next_packet(&mut self) -> Result<Option<Packet>> {
+    fn next_packet(&mut self, source: &mut MediaSourceStream<'_>) -> Result<Option<Packet>> {
         let mut header = [0u8; 1];
-        if !read_unit(&mut self.reader, &mut header)? {
+        if !read_unit(source, &mut header)? {
             return Ok(None);
         }
         let payload = FRAME_PAYLOAD_BYTES[usize::from(frame_type(header[0]))];
         let mut data = vec![0u8; 1 + payload];
         data[0] = header[0];
-        if !read_unit(&mut self.reader, &mut data[1..])? && payload > 0 {
+        if !read_unit(source, &mut data[1..])? && payload > 0 {
             return Err(Error::IoError(std::io::ErrorKind::UnexpectedEof.into()));
         }
         let Ok(pts) = i64::try_from(self.next_frame * FRAME_SAMPLES as u64) else {
@@ -193,60 +142,37 @@ impl FormatReader for AmrReader<'_> {
         Ok(Some(Packet::new(0, Timestamp::new(pts), Duration::new(FRAME_SAMPLES as u64), data.into_boxed_slice())))
     }
 
-    fn seek(&mut self, _mode: SeekMode, to: SeekTo) -> Result<SeekedTo> {
-        let track = &self.tracks[0];
-        let required_ts = match to {
-            SeekTo::Timestamp { ts, .. } => ts,
-            SeekTo::Time { time, .. } => {
-                let time_base = track.time_base.ok_or(Error::SeekError(SeekErrorKind::Unseekable))?;
-                time_base.calc_timestamp(time).ok_or(Error::SeekError(SeekErrorKind::OutOfRange))?
-            }
-        };
-        let Ok(required) = u64::try_from(required_ts.get()) else {
-            return seek_error(SeekErrorKind::OutOfRange);
-        };
-        if track.num_frames.is_some_and(|frames| required > frames) {
-            return seek_error(SeekErrorKind::OutOfRange);
-        }
+    fn seek_to_frame(&mut self, source: &mut MediaSourceStream<'_>, required: u64) -> Result<u64> {
         // Frames differ in size, so the only way to a frame is to walk the headers before it.
         let target = required / FRAME_SAMPLES as u64;
         if target < self.next_frame {
-            if !self.reader.is_seekable() {
+            if !source.is_seekable() {
                 return seek_error(SeekErrorKind::ForwardOnly);
             }
-            self.reader.seek(SeekFrom::Start(self.data_start))?;
+            source.seek(SeekFrom::Start(self.data_start))?;
             self.next_frame = 0;
         }
-        self.next_frame += skip_frames(&mut self.reader, target - self.next_frame)?;
+        self.next_frame += skip_frames(source, target - self.next_frame)?;
         if self.next_frame < target {
             return seek_error(SeekErrorKind::OutOfRange);
         }
-        let Ok(actual) = i64::try_from(target * FRAME_SAMPLES as u64) else {
-            return seek_error(SeekErrorKind::OutOfRange);
-        };
-        Ok(SeekedTo { track_id: 0, actual_ts: Timestamp::new(actual), required_ts })
-    }
-
-    fn into_inner<'a>(self: Box<Self>) -> MediaSourceStream<'a>
-    where
-        Self: 'a,
-    {
-        self.reader
+        Ok(target * FRAME_SAMPLES as u64)
     }
 }
 
 /// Decodes AMR-NB frames in the storage format with libopencore-amrnb.
-pub struct AmrNbDecoder {
-    params: AudioCodecParameters,
+pub type AmrNbDecoder = Decoder<AmrNbCodec>;
+
+/// libopencore-amrnb's part of [`AmrNbDecoder`].
+pub struct AmrNbCodec {
     state: AmrNbState,
     frame: [u8; MAX_FRAME_BYTES],
     samples: [i16; FRAME_SAMPLES],
-    buf: AudioBuffer<i16>,
 }
 
-impl std::fmt::Debug for AmrNbDecoder {
+impl std::fmt::Debug for AmrNbCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmrNbDecoder").finish_non_exhaustive()
+        f.debug_struct("AmrNbCodec").finish_non_exhaustive()
     }
 }
 
@@ -257,8 +183,12 @@ fn new_state() -> Result<AmrNbState> {
     }
 }
 
-impl AmrNbDecoder {
-    pub fn try_new(params: &AudioCodecParameters, _opts: &AudioDecoderOptions) -> Result<Self> {
+impl Codec for AmrNbCodec {
+    type Sample = i16;
+
+    const SUPPORTED: &'static [SupportedAudioCodec] = AMR_CODECS;
+
+    fn open(params: &AudioCodecParameters, _opts: &AudioDecoderOptions) -> Result<OpenedCodec<Self>> {
         if params.codec != CODEC_ID_AMR_NB {
             return unsupported_error("amr: not an AMR-NB track");
         }
@@ -267,17 +197,14 @@ impl AmrNbDecoder {
         }
         let mut params = params.clone();
         params.with_sample_rate(AMR_NB_RATE).with_channels(layouts::CHANNEL_LAYOUT_MONO);
-        Ok(Self {
+        Ok(OpenedCodec {
+            codec: Self { state: new_state()?, frame: [0; MAX_FRAME_BYTES], samples: [0; FRAME_SAMPLES] },
             params,
-            state: new_state()?,
-            frame: [0; MAX_FRAME_BYTES],
-            samples: [0; FRAME_SAMPLES],
             buf: AudioBuffer::new(AudioSpec::new(AMR_NB_RATE, layouts::CHANNEL_LAYOUT_MONO), FRAME_SAMPLES),
         })
     }
 
-    fn decode_inner(&mut self, packet: &PacketRef<'_>) -> Result<()> {
-        self.buf.clear();
+    fn decode(&mut self, packet: &PacketRef<'_>, buf: &mut AudioBuffer<i16>) -> Result<()> {
         let Some(&header) = packet.data.first() else {
             return decode_error("amr: empty packet");
         };
@@ -294,55 +221,19 @@ impl AmrNbDecoder {
             self.frame[0] = (header & 0x87) | (FRAME_TYPE_NO_DATA << 3);
         }
         self.state.decode_frame(&self.frame, &mut self.samples);
-        self.buf.render_uninit(Some(FRAME_SAMPLES));
-        let Some(plane) = self.buf.plane_mut(0) else {
+        buf.render_uninit(Some(FRAME_SAMPLES));
+        let Some(plane) = buf.plane_mut(0) else {
             return decode_error("amr: missing audio plane");
         };
         plane.copy_from_slice(&self.samples);
         Ok(())
     }
-}
 
-impl AudioDecoder for AmrNbDecoder {
     fn reset(&mut self) {
         // A new state restarts the decoder's filters; if none can be allocated the old one stays,
         // which only colours the first frames after a seek.
         if let Ok(state) = new_state() {
             self.state = state;
         }
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &AMR_CODECS[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> Result<GenericAudioBufferRef<'_>> {
-        if let Err(error) = self.decode_inner(packet) {
-            self.buf.clear();
-            return Err(error);
-        }
-        Ok(self.buf.as_generic_audio_buffer_ref())
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
-
-impl RegisterableAudioDecoder for AmrNbDecoder {
-    fn try_registry_new(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<Box<dyn AudioDecoder>> {
-        Ok(Box::new(Self::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        AMR_CODECS
     }
 }

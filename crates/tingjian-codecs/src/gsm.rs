@@ -2,18 +2,15 @@
 //! frames in each 65-byte block, 320 samples per block, almost always at 8 kHz mono. ffmpeg's
 //! `libgsm_ms` and Asterisk's `wav49` write it. Decoding uses Debian's libgsm.
 
-use symphonia::core::audio::{
-    AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, GenericAudioBufferRef, layouts,
-};
+use symphonia::core::audio::{AudioBuffer, AudioMut, AudioSpec, layouts};
 use symphonia::core::codecs::CodecInfo;
-use symphonia::core::codecs::audio::{
-    AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions, FinalizeResult,
-};
-use symphonia::core::codecs::registry::{RegisterableAudioDecoder, SupportedAudioCodec};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::codecs::registry::SupportedAudioCodec;
 use symphonia::core::common::FourCc;
 use symphonia::core::errors::{Result, decode_error, unsupported_error};
 use symphonia::core::packet::PacketRef;
 
+use crate::decoder::{Codec, Decoder, OpenedCodec};
 use crate::ffi::gsm::{BLOCK_BYTES, BLOCK_SAMPLES, GsmState};
 
 /// GSM 6.10 in Microsoft's two-frames-per-block packing. symphonia has no well-known id for it.
@@ -29,17 +26,18 @@ const GSM_CODECS: &[SupportedAudioCodec] = &[SupportedAudioCodec {
 }];
 
 /// Decodes GSM 6.10 blocks in WAV49 packing with libgsm.
-pub struct GsmDecoder {
-    params: AudioCodecParameters,
-    opts: AudioDecoderOptions,
+pub type GsmDecoder = Decoder<GsmCodec>;
+
+/// libgsm's part of [`GsmDecoder`].
+pub struct GsmCodec {
+    gapless: bool,
     state: GsmState,
     block: [i16; BLOCK_SAMPLES],
-    buf: AudioBuffer<i16>,
 }
 
-impl std::fmt::Debug for GsmDecoder {
+impl std::fmt::Debug for GsmCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GsmDecoder").field("rate", &self.params.sample_rate).finish_non_exhaustive()
+        f.debug_struct("GsmCodec").field("gapless", &self.gapless).finish_non_exhaustive()
     }
 }
 
@@ -50,8 +48,12 @@ fn new_state() -> Result<GsmState> {
     }
 }
 
-impl GsmDecoder {
-    pub fn try_new(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<Self> {
+impl Codec for GsmCodec {
+    type Sample = i16;
+
+    const SUPPORTED: &'static [SupportedAudioCodec] = GSM_CODECS;
+
+    fn open(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<OpenedCodec<Self>> {
         if params.codec != CODEC_ID_GSM_MS {
             return unsupported_error("gsm: not a GSM 6.10 track");
         }
@@ -61,17 +63,14 @@ impl GsmDecoder {
         let rate = params.sample_rate.unwrap_or(8000);
         let mut params = params.clone();
         params.with_channels(layouts::CHANNEL_LAYOUT_MONO);
-        Ok(Self {
+        Ok(OpenedCodec {
+            codec: Self { gapless: opts.gapless, state: new_state()?, block: [0; BLOCK_SAMPLES] },
             params,
-            opts: *opts,
-            state: new_state()?,
-            block: [0; BLOCK_SAMPLES],
             buf: AudioBuffer::new(AudioSpec::new(rate, layouts::CHANNEL_LAYOUT_MONO), BLOCK_SAMPLES),
         })
     }
 
-    fn decode_inner(&mut self, packet: &PacketRef<'_>) -> Result<()> {
-        self.buf.clear();
+    fn decode(&mut self, packet: &PacketRef<'_>, buf: &mut AudioBuffer<i16>) -> Result<()> {
         let data = packet.data;
         if data.is_empty() || !data.len().is_multiple_of(BLOCK_BYTES) {
             return decode_error("gsm: packet is not a whole number of 65-byte blocks");
@@ -80,65 +79,29 @@ impl GsmDecoder {
         if blocks > MAX_BLOCKS_PER_PACKET {
             return decode_error("gsm: packet too large");
         }
-        self.buf.grow_capacity(blocks * BLOCK_SAMPLES);
-        self.buf.render_uninit(Some(blocks * BLOCK_SAMPLES));
+        buf.grow_capacity(blocks * BLOCK_SAMPLES);
+        buf.render_uninit(Some(blocks * BLOCK_SAMPLES));
         for (index, chunk) in data.chunks_exact(BLOCK_BYTES).enumerate() {
             let Ok(block) = <&[u8; BLOCK_BYTES]>::try_from(chunk) else {
                 return decode_error("gsm: short block");
             };
             self.state.decode_block(block, &mut self.block);
-            let Some(plane) = self.buf.plane_mut(0) else {
+            let Some(plane) = buf.plane_mut(0) else {
                 return decode_error("gsm: missing audio plane");
             };
             plane[index * BLOCK_SAMPLES..(index + 1) * BLOCK_SAMPLES].copy_from_slice(&self.block);
         }
-        if self.opts.gapless {
-            self.buf.trim(packet.trim_start.get() as usize, packet.trim_end.get() as usize);
+        if self.gapless {
+            buf.trim(packet.trim_start.get() as usize, packet.trim_end.get() as usize);
         }
         Ok(())
     }
-}
 
-impl AudioDecoder for GsmDecoder {
     fn reset(&mut self) {
         // A new state restarts both the synthesis filters and libgsm's half-block phase. If none
         // can be allocated the old one stays, which only colours the first frames after a seek.
         if let Ok(state) = new_state() {
             self.state = state;
         }
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &GSM_CODECS[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> Result<GenericAudioBufferRef<'_>> {
-        if let Err(error) = self.decode_inner(packet) {
-            self.buf.clear();
-            return Err(error);
-        }
-        Ok(self.buf.as_generic_audio_buffer_ref())
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
-
-impl RegisterableAudioDecoder for GsmDecoder {
-    fn try_registry_new(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<Box<dyn AudioDecoder>> {
-        Ok(Box::new(Self::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        GSM_CODECS
     }
 }

@@ -20,10 +20,12 @@ use symphonia::core::common::Tier;
 use symphonia::core::formats::probe::Probe;
 
 mod amr;
+mod decoder;
 mod ffi;
 mod gsm;
 mod opus;
 mod read;
+mod single_track;
 mod wav49;
 
 pub use amr::{AMR_NB_RATE, AmrNbDecoder, AmrReader, CODEC_ID_AMR_NB, FORMAT_ID_AMR};

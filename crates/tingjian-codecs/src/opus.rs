@@ -8,15 +8,15 @@
 
 use std::sync::Mutex;
 
-use symphonia::core::audio::{
-    AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, Channels, GenericAudioBufferRef, layouts,
-};
+use symphonia::core::audio::{AudioBuffer, AudioMut, AudioSpec, Channels, layouts};
 use symphonia::core::codecs::CodecInfo;
 use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions, FinalizeResult};
-use symphonia::core::codecs::registry::{RegisterableAudioDecoder, SupportedAudioCodec};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::codecs::registry::SupportedAudioCodec;
 use symphonia::core::errors::{Result, decode_error, unsupported_error};
 use symphonia::core::packet::PacketRef;
+
+use crate::decoder::{Codec, Decoder, OpenedCodec};
 
 /// Opus's decoding rate.
 pub const OPUS_RATE: u32 = 48_000;
@@ -72,9 +72,11 @@ impl OpusHead {
 }
 
 /// Decodes Opus packets with Debian's libopus.
-pub struct OpusDecoder {
-    params: AudioCodecParameters,
-    opts: AudioDecoderOptions,
+pub type OpusDecoder = Decoder<OpusCodec>;
+
+/// libopus's part of [`OpusDecoder`].
+pub struct OpusCodec {
+    gapless: bool,
     channels: usize,
     gain: i16,
     pre_skip: u64,
@@ -88,15 +90,11 @@ pub struct OpusDecoder {
     inner: Mutex<opus::Decoder>,
     /// Interleaved output of libopus, reused between packets.
     interleaved: Vec<f32>,
-    buf: AudioBuffer<f32>,
 }
 
-impl std::fmt::Debug for OpusDecoder {
+impl std::fmt::Debug for OpusCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpusDecoder")
-            .field("channels", &self.channels)
-            .field("gain", &self.gain)
-            .finish_non_exhaustive()
+        f.debug_struct("OpusCodec").field("channels", &self.channels).field("gain", &self.gain).finish_non_exhaustive()
     }
 }
 
@@ -111,8 +109,12 @@ fn new_libopus(channels: usize, gain: i16) -> Result<opus::Decoder> {
     Ok(decoder)
 }
 
-impl OpusDecoder {
-    pub fn try_new(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<Self> {
+impl Codec for OpusCodec {
+    type Sample = f32;
+
+    const SUPPORTED: &'static [SupportedAudioCodec] = OPUS_CODECS;
+
+    fn open(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<OpenedCodec<Self>> {
         if params.codec != CODEC_ID_OPUS {
             return unsupported_error("opus: not an Opus track");
         }
@@ -133,21 +135,22 @@ impl OpusDecoder {
         let inner = new_libopus(channels, head.output_gain)?;
         let mut params = params.clone();
         params.with_sample_rate(OPUS_RATE).with_channels(layout.clone());
-        Ok(Self {
+        Ok(OpenedCodec {
+            codec: Self {
+                gapless: opts.gapless,
+                channels,
+                gain: head.output_gain,
+                pre_skip: u64::from(head.pre_skip),
+                demuxer_trims_start: None,
+                inner: Mutex::new(inner),
+                interleaved: vec![0.0; MAX_PACKET_FRAMES * channels],
+            },
             params,
-            opts: *opts,
-            channels,
-            gain: head.output_gain,
-            pre_skip: u64::from(head.pre_skip),
-            demuxer_trims_start: None,
-            inner: Mutex::new(inner),
-            interleaved: vec![0.0; MAX_PACKET_FRAMES * channels],
             buf: AudioBuffer::new(AudioSpec::new(OPUS_RATE, layout), MAX_PACKET_FRAMES),
         })
     }
 
-    fn decode_inner(&mut self, packet: &PacketRef<'_>) -> Result<()> {
-        self.buf.clear();
+    fn decode(&mut self, packet: &PacketRef<'_>, buf: &mut AudioBuffer<f32>) -> Result<()> {
         // An empty packet would ask libopus to conceal a lost packet of unknown length; in a file
         // it can only be damage.
         if packet.data.is_empty() {
@@ -158,16 +161,16 @@ impl OpusDecoder {
             return decode_error("opus: invalid packet");
         };
         let frames = frames.min(MAX_PACKET_FRAMES);
-        self.buf.render_uninit(Some(frames));
+        buf.render_uninit(Some(frames));
         for channel in 0..self.channels {
-            let Some(plane) = self.buf.plane_mut(channel) else {
+            let Some(plane) = buf.plane_mut(channel) else {
                 return decode_error("opus: missing audio plane");
             };
             for (frame, sample) in plane.iter_mut().enumerate().take(frames) {
                 *sample = self.interleaved[frame * self.channels + channel];
             }
         }
-        if self.opts.gapless {
+        if self.gapless {
             let demuxer_trims =
                 *self.demuxer_trims_start.get_or_insert(!packet.trim_start.is_zero() || packet.pts.is_negative());
             let start = if demuxer_trims {
@@ -176,13 +179,11 @@ impl OpusDecoder {
                 // Timestamps count from the first decoded sample, pre-skip included.
                 u64::try_from(packet.pts.get()).map_or(0, |pts| self.pre_skip.saturating_sub(pts))
             };
-            self.buf.trim(start as usize, packet.trim_end.get() as usize);
+            buf.trim(start as usize, packet.trim_end.get() as usize);
         }
         Ok(())
     }
-}
 
-impl AudioDecoder for OpusDecoder {
     fn reset(&mut self) {
         // A failed reset leaves the old state, which only costs a few milliseconds of transition
         // after a seek; recreating the decoder is the fallback.
@@ -192,40 +193,6 @@ impl AudioDecoder for OpusDecoder {
         {
             *inner = fresh;
         }
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &OPUS_CODECS[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> Result<GenericAudioBufferRef<'_>> {
-        if let Err(error) = self.decode_inner(packet) {
-            self.buf.clear();
-            return Err(error);
-        }
-        Ok(self.buf.as_generic_audio_buffer_ref())
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
-
-impl RegisterableAudioDecoder for OpusDecoder {
-    fn try_registry_new(params: &AudioCodecParameters, opts: &AudioDecoderOptions) -> Result<Box<dyn AudioDecoder>> {
-        Ok(Box::new(Self::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        OPUS_CODECS
     }
 }
 

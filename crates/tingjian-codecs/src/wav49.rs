@@ -8,16 +8,16 @@ use std::io::{Seek, SeekFrom};
 use symphonia::core::audio::layouts;
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::AudioCodecParameters;
-use symphonia::core::errors::{Error, Result, SeekErrorKind, decode_error, seek_error, unsupported_error};
+use symphonia::core::errors::{Result, SeekErrorKind, decode_error, seek_error, unsupported_error};
 use symphonia::core::formats::prelude::*;
-use symphonia::core::formats::probe::{ProbeDataMatchSpec, ProbeFormatData, ProbeableFormat, Score, Scoreable};
+use symphonia::core::formats::probe::{ProbeDataMatchSpec, ProbeFormatData, Score};
 use symphonia::core::formats::well_known::FORMAT_ID_WAVE;
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadBytes, ScopedStream};
-use symphonia::core::meta::{Metadata, MetadataLog};
 
 use crate::ffi::gsm::{BLOCK_BYTES, BLOCK_SAMPLES};
 use crate::gsm::CODEC_ID_GSM_MS;
 use crate::read::read_unit;
+use crate::single_track::{SingleTrackFormat, SingleTrackReader};
 
 /// `WAVE_FORMAT_GSM610` from mmreg.h.
 const WAVE_FORMAT_GSM610: u16 = 0x31;
@@ -31,29 +31,17 @@ const WAV49_FORMAT_INFO: FormatInfo =
 const MAX_CHUNKS: usize = 256;
 
 /// Reads GSM 6.10 (WAV49) WAVE files, one 65-byte block (320 frames) per packet.
-pub struct Wav49Reader<'s> {
-    reader: MediaSourceStream<'s>,
-    tracks: Vec<Track>,
-    media_info: MediaInfo,
-    metadata: MetadataLog,
-    chapters: Option<ChapterGroup>,
+pub type Wav49Reader<'s> = SingleTrackReader<'s, Wav49Format>;
+
+/// What [`Wav49Reader`] knows of the data chunk, and where it is in it.
+#[derive(Debug)]
+pub struct Wav49Format {
     data_start: u64,
     /// Whole blocks in the data chunk, when its length is known.
     blocks: Option<u64>,
     /// Frames the `fact` chunk says are real; the last block's excess is padding.
     fact_frames: Option<u64>,
     next_block: u64,
-}
-
-impl std::fmt::Debug for Wav49Reader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wav49Reader")
-            .field("data_start", &self.data_start)
-            .field("blocks", &self.blocks)
-            .field("fact_frames", &self.fact_frames)
-            .field("next_block", &self.next_block)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The parts of the `fmt ` chunk that matter for GSM.
@@ -81,77 +69,23 @@ fn read_riff_header<R: ReadBytes>(reader: &mut R) -> Result<()> {
     Ok(())
 }
 
-impl<'s> Wav49Reader<'s> {
-    pub fn try_new(mut mss: MediaSourceStream<'s>, opts: FormatOptions) -> Result<Self> {
-        read_riff_header(&mut mss)?;
-        let mut format = None;
-        let mut fact_frames = None;
-        for _ in 0..MAX_CHUNKS {
-            let id = mss.read_quad_bytes()?;
-            let len = mss.read_u32()?;
-            match &id {
-                b"fmt " => {
-                    if len < 16 {
-                        return decode_error("wav49: fmt chunk too short");
-                    }
-                    let tag = mss.read_u16()?;
-                    let channels = mss.read_u16()?;
-                    let sample_rate = mss.read_u32()?;
-                    let _bytes_per_second = mss.read_u32()?;
-                    let block_align = mss.read_u16()?;
-                    let _bits_per_sample = mss.read_u16()?;
-                    let mut read = 16;
-                    if tag != WAVE_FORMAT_GSM610 {
-                        return unsupported_error("wav49: not GSM 6.10");
-                    }
-                    if usize::from(block_align) != BLOCK_BYTES {
-                        return unsupported_error("wav49: GSM block size is not 65 bytes");
-                    }
-                    // The extension (cbSize, wSamplesPerBlock) is optional; when present it must
-                    // agree with the 320 samples a 65-byte block holds.
-                    if len >= 20 {
-                        let _extra_size = mss.read_u16()?;
-                        let samples_per_block = mss.read_u16()?;
-                        read = 20;
-                        if usize::from(samples_per_block) != BLOCK_SAMPLES {
-                            return unsupported_error("wav49: GSM block does not hold 320 samples");
-                        }
-                    }
-                    skip_chunk_rest(&mut mss, len, read)?;
-                    format = Some(GsmFormat { channels, sample_rate });
-                }
-                b"fact" if len >= 4 => {
-                    fact_frames = Some(u64::from(mss.read_u32()?));
-                    skip_chunk_rest(&mut mss, len, 4)?;
-                }
-                b"data" => {
-                    let Some(format) = format else {
-                        return decode_error("wav49: data chunk before fmt chunk");
-                    };
-                    return Self::open(mss, opts, &format, len, fact_frames);
-                }
-                _ => skip_chunk_rest(&mut mss, len, 0)?,
-            }
-        }
-        decode_error("wav49: no data chunk")
-    }
-
-    fn open(
-        mss: MediaSourceStream<'s>,
-        opts: FormatOptions,
+impl Wav49Format {
+    /// Describes the track once the reader stands at the start of the data chunk.
+    fn at_data(
+        source: &MediaSourceStream<'_>,
         format: &GsmFormat,
         data_len: u32,
         fact_frames: Option<u64>,
-    ) -> Result<Self> {
+    ) -> Result<(Self, Track)> {
         if format.channels != 1 {
             return unsupported_error("wav49: GSM 6.10 is mono only");
         }
-        let data_start = mss.pos();
+        let data_start = source.pos();
         // Writers that stream (ffmpeg to a pipe) leave the length at 0xFFFFFFFF; the file then
         // holds blocks up to its end. A length beyond the end of the file is trusted no further
         // than the file goes.
         let mut blocks = (data_len != u32::MAX).then(|| u64::from(data_len) / BLOCK_BYTES as u64);
-        if let (Some(count), Some(total)) = (blocks, mss.byte_len()) {
+        if let (Some(count), Some(total)) = (blocks, source.byte_len()) {
             let available = total.saturating_sub(data_start) / BLOCK_BYTES as u64;
             if count > available {
                 blocks = None;
@@ -176,17 +110,7 @@ impl<'s> Wav49Reader<'s> {
         if let Some(frames) = frames {
             track.with_num_frames(frames).with_duration(Duration::new(frames));
         }
-        Ok(Self {
-            reader: mss,
-            media_info: MediaInfo::from_track(&track),
-            tracks: vec![track],
-            metadata: opts.external_data.metadata.unwrap_or_default(),
-            chapters: opts.external_data.chapters,
-            data_start,
-            blocks,
-            fact_frames,
-            next_block: 0,
-        })
+        Ok((Self { data_start, blocks, fact_frames, next_block: 0 }, track))
     }
 
     /// Frames to drop from the end of the block that starts at `start`: the padding after the
@@ -201,7 +125,18 @@ impl<'s> Wav49Reader<'s> {
     }
 }
 
-impl Scoreable for Wav49Reader<'_> {
+impl SingleTrackFormat for Wav49Format {
+    const INFO: FormatInfo = WAV49_FORMAT_INFO;
+
+    const PROBE_DATA: &'static [ProbeFormatData] = &[ProbeFormatData {
+        spec: ProbeDataMatchSpec {
+            extensions: &["wav", "wave", "wav49"],
+            mime_types: &["audio/vnd.wave", "audio/x-wav", "audio/wav", "audio/wave"],
+            markers: &[b"RIFF"],
+        },
+        info: WAV49_FORMAT_INFO,
+    }];
+
     fn score(mut src: ScopedStream<&mut MediaSourceStream<'_>>) -> Result<Score> {
         if read_riff_header(&mut src).is_err() {
             return Ok(Score::Unsupported);
@@ -221,53 +156,68 @@ impl Scoreable for Wav49Reader<'_> {
         }
         Ok(Score::Unsupported)
     }
-}
 
-impl ProbeableFormat<'_> for Wav49Reader<'_> {
-    fn try_probe_new(mss: MediaSourceStream<'_>, opts: FormatOptions) -> Result<Box<dyn FormatReader + '_>> {
-        Ok(Box::new(Wav49Reader::try_new(mss, opts)?))
+    fn open(source: &mut MediaSourceStream<'_>) -> Result<(Self, Track)> {
+        read_riff_header(source)?;
+        let mut format = None;
+        let mut fact_frames = None;
+        for _ in 0..MAX_CHUNKS {
+            let id = source.read_quad_bytes()?;
+            let len = source.read_u32()?;
+            match &id {
+                b"fmt " => {
+                    if len < 16 {
+                        return decode_error("wav49: fmt chunk too short");
+                    }
+                    let tag = source.read_u16()?;
+                    let channels = source.read_u16()?;
+                    let sample_rate = source.read_u32()?;
+                    let _bytes_per_second = source.read_u32()?;
+                    let block_align = source.read_u16()?;
+                    let _bits_per_sample = source.read_u16()?;
+                    let mut read = 16;
+                    if tag != WAVE_FORMAT_GSM610 {
+                        return unsupported_error("wav49: not GSM 6.10");
+                    }
+                    if usize::from(block_align) != BLOCK_BYTES {
+                        return unsupported_error("wav49: GSM block size is not 65 bytes");
+                    }
+                    // The extension (cbSize, wSamplesPerBlock) is optional; when present it must
+                    // agree with the 320 samples a 65-byte block holds.
+                    if len >= 20 {
+                        let _extra_size = source.read_u16()?;
+                        let samples_per_block = source.read_u16()?;
+                        read = 20;
+                        if usize::from(samples_per_block) != BLOCK_SAMPLES {
+                            return unsupported_error("wav49: GSM block does not hold 320 samples");
+                        }
+                    }
+                    skip_chunk_rest(source, len, read)?;
+                    format = Some(GsmFormat { channels, sample_rate });
+                }
+                b"fact" if len >= 4 => {
+                    fact_frames = Some(u64::from(source.read_u32()?));
+                    skip_chunk_rest(source, len, 4)?;
+                }
+                b"data" => {
+                    let Some(format) = format else {
+                        return decode_error("wav49: data chunk before fmt chunk");
+                    };
+                    return Self::at_data(source, &format, len, fact_frames);
+                }
+                _ => skip_chunk_rest(source, len, 0)?,
+            }
+        }
+        decode_error("wav49: no data chunk")
     }
 
-    fn probe_data() -> &'static [ProbeFormatData] {
-        &[ProbeFormatData {
-            spec: ProbeDataMatchSpec {
-                extensions: &["wav", "wave", "wav49"],
-                mime_types: &["audio/vnd.wave", "audio/x-wav", "audio/wav", "audio/wave"],
-                markers: &[b"RIFF"],
-            },
-            info: WAV49_FORMAT_INFO,
-        }]
-    }
-}
-
-impl FormatReader for Wav49Reader<'_> {
-    fn format_info(&self) -> &FormatInfo {
-        &WAV49_FORMAT_INFO
-    }
-
-    fn media_info(&self) -> &MediaInfo {
-        &self.media_info
-    }
-
-    fn metadata(&mut self) -> Metadata<'_> {
-        self.metadata.metadata()
-    }
-
-    fn chapters(&self) -> Option<&ChapterGroup> {
-        self.chapters.as_ref()
-    }
-
-    fn tracks(&self) -> &[Track] {
-        &self.tracks
-    }
-
-    fn next_packet(&mut self) -> Result<Option<Packet>> {
+    fn next_packet(&mut self, source: &mut MediaSourceStream<'_>) -> Result<Option<Packet>> {
         let block = self.next_block;
         if self.blocks.is_some_and(|count| block >= count) {
             return Ok(None);
         }
         let mut data = vec![0u8; BLOCK_BYTES];
-        if !read_unit(&mut self.reader, &mut data)? {
+        if !read_unit(source, &mut data)? {
             return Ok(None);
         }
         self.next_block += 1;
@@ -282,44 +232,20 @@ impl FormatReader for Wav49Reader<'_> {
         Ok(Some(packet))
     }
 
-    fn seek(&mut self, _mode: SeekMode, to: SeekTo) -> Result<SeekedTo> {
-        let track = &self.tracks[0];
-        let required_ts = match to {
-            SeekTo::Timestamp { ts, .. } => ts,
-            SeekTo::Time { time, .. } => {
-                let time_base = track.time_base.ok_or(Error::SeekError(SeekErrorKind::Unseekable))?;
-                time_base.calc_timestamp(time).ok_or(Error::SeekError(SeekErrorKind::OutOfRange))?
-            }
-        };
-        let Ok(required) = u64::try_from(required_ts.get()) else {
-            return seek_error(SeekErrorKind::OutOfRange);
-        };
-        if track.num_frames.is_some_and(|frames| required > frames) {
-            return seek_error(SeekErrorKind::OutOfRange);
-        }
+    fn seek_to_frame(&mut self, source: &mut MediaSourceStream<'_>, required: u64) -> Result<u64> {
         // Blocks are independent packets, so the seek lands on the start of the block that holds
         // the requested frame; the decoder is reset by the caller and restarts its filters there.
         let block = required / BLOCK_SAMPLES as u64;
         let position = self.data_start + block * BLOCK_BYTES as u64;
-        if self.reader.is_seekable() {
-            self.reader.seek(SeekFrom::Start(position))?;
-        } else if position >= self.reader.pos() {
-            let skip = position - self.reader.pos();
-            self.reader.ignore_bytes(skip)?;
+        if source.is_seekable() {
+            source.seek(SeekFrom::Start(position))?;
+        } else if position >= source.pos() {
+            let skip = position - source.pos();
+            source.ignore_bytes(skip)?;
         } else {
             return seek_error(SeekErrorKind::ForwardOnly);
         }
         self.next_block = block;
-        let Ok(actual) = i64::try_from(block * BLOCK_SAMPLES as u64) else {
-            return seek_error(SeekErrorKind::OutOfRange);
-        };
-        Ok(SeekedTo { track_id: 0, actual_ts: Timestamp::new(actual), required_ts })
-    }
-
-    fn into_inner<'a>(self: Box<Self>) -> MediaSourceStream<'a>
-    where
-        Self: 'a,
-    {
-        self.reader
+        Ok(block * BLOCK_SAMPLES as u64)
     }
 }

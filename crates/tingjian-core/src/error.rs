@@ -60,6 +60,10 @@ pub enum ErrorCode {
     TransitionRefused,
     /// `tingjian demo` was asked to add synthetic data to a vault that holds real work.
     NotADemoVault,
+    /// The webview named a file or folder that the person did not choose in the app's own file
+    /// chooser for that purpose, so the app will not read or write it (the page may be
+    /// compromised, or the path was typed in).
+    PathNotChosen,
     /// A bug: something that should not happen did.
     Internal,
 }
@@ -84,8 +88,9 @@ pub struct UiError {
     pub message_en: String,
 }
 
-impl<E: Coded> From<&E> for UiError {
-    fn from(error: &E) -> Self {
+/// Any coded library error becomes the UI's form of it, so `?` converts at the app's edge.
+impl<E: Coded> From<E> for UiError {
+    fn from(error: E) -> Self {
         UiError { code: error.code(), message_zh: error.message_zh(), message_en: error.message_en() }
     }
 }

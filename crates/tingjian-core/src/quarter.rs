@@ -118,6 +118,18 @@ impl QuarterState {
             _ => None,
         }
     }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            QuarterState::Planning => "筹备中",
+            QuarterState::Open => "进行中",
+            QuarterState::Closed => "已结束",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 #[cfg(test)]
@@ -141,5 +153,20 @@ mod tests {
         // 2026-09-30 17:00 UTC is already 1 October 01:00 in Shanghai.
         let at: Timestamp = "2026-09-30T17:00:00Z".parse().expect("ts");
         assert_eq!(QuarterId::of_instant(at).to_string(), "2026Q4");
+    }
+
+    /// Quarter states are in every vault's log (`quarter_set`) and `quarters` table: the names
+    /// must never change.
+    #[test]
+    fn quarter_states_keep_the_names_the_log_holds() {
+        let names =
+            [(QuarterState::Planning, "planning"), (QuarterState::Open, "open"), (QuarterState::Closed, "closed")];
+        for (state, name) in names {
+            let json = format!("\"{name}\"");
+            assert_eq!(serde_json::to_string(&state).expect("serialise"), json);
+            assert_eq!(serde_json::from_str::<QuarterState>(&json).expect("deserialise"), state);
+            assert_eq!(state.as_str(), name);
+            assert_eq!(QuarterState::parse(name), Some(state));
+        }
     }
 }

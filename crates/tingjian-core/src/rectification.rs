@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, ErrorCode};
+// A person's part in rectification is their role, the one list of the whole vault; the rules
+// read it through `Role::acting_as`, so a legacy owner is a department head here too.
+pub use crate::model::Role;
 
 /// Where a rectification case is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -149,50 +152,37 @@ impl Effectiveness {
     }
 }
 
-/// A person's part in rectification.
+/// How serious a required rectification is, from least to most. Written as its snake_case name in
+/// the `rectification_required` and `rectification_drafted` events and the vault's
+/// `rectification_cases.severity` column; those texts are covered by the log's digests, so a
+/// variant's name is never changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "CaseRole")]
-pub enum Role {
-    /// 行长: opens cases (and requires rectification from the calls they hear).
-    President,
-    /// 消保中心, the consumer-protection center: opens, verifies and cancels cases.
-    Coordinator,
-    /// 部门负责人: answers, works and submits the cases of their own department.
-    DepartmentHead,
-    /// 听取人 (分管行领导 or another named reviewer): may require rectification from a call they
-    /// reviewed, takes no step of a case.
-    Reviewer,
+#[ts(rename = "CaseSeverity")]
+pub enum Severity {
+    /// 一般
+    Normal,
+    /// 较重
+    Serious,
+    /// 严重
+    Critical,
 }
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::President, Role::Coordinator, Role::DepartmentHead, Role::Reviewer];
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Normal, Severity::Serious, Severity::Critical];
 
-    pub fn label_zh(self) -> &'static str {
+    /// The name the log and the vault's table hold.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Role::President => "行长",
-            Role::Coordinator => "消保中心",
-            Role::DepartmentHead => "部门负责人",
-            Role::Reviewer => "听取人",
+            Severity::Normal => "normal",
+            Severity::Serious => "serious",
+            Severity::Critical => "critical",
         }
     }
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::President => "president",
-            Role::Coordinator => "consumer-protection center",
-            Role::DepartmentHead => "department head",
-            Role::Reviewer => "reviewer",
-        }
-    }
-
-    fn with_article_en(self) -> &'static str {
-        match self {
-            Role::President => "the president",
-            Role::Coordinator => "the consumer-protection center",
-            Role::DepartmentHead => "a department head",
-            Role::Reviewer => "a reviewer",
-        }
+    /// The severity a stored name stands for; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|severity| severity.as_str() == text)
     }
 }
 
@@ -333,7 +323,7 @@ impl ActionKind {
 pub fn available_actions(state: CaseState, role: Role) -> Vec<ActionKind> {
     ActionKind::ALL
         .into_iter()
-        .filter(|kind| kind.allowed_from().contains(&state) && kind.allowed_roles().contains(&role))
+        .filter(|kind| kind.allowed_from().contains(&state) && kind.allowed_roles().contains(&role.acting_as()))
         .collect()
 }
 
@@ -665,7 +655,7 @@ pub fn transition(state: CaseState, action: &CaseAction, role: Role) -> Result<C
         (state, CaseAction::Cancel { .. }) if !state.is_terminal() => CaseState::Cancelled,
         _ => return Err(RectificationError::Refused { state, action: kind }),
     };
-    if !kind.allowed_roles().contains(&role) {
+    if !kind.allowed_roles().contains(&role.acting_as()) {
         return Err(RectificationError::NotPermitted { role, action: kind });
     }
     validate(action)?;
@@ -822,7 +812,7 @@ impl Case {
     /// A case the coordinator or the president prepares by hand; it reaches the department when
     /// opened.
     pub fn draft(id: &str, department: &str, by: &Actor, on: Date) -> Result<Case, RectificationError> {
-        if !ActionKind::Open.allowed_roles().contains(&by.role) {
+        if !ActionKind::Open.allowed_roles().contains(&by.role.acting_as()) {
             return Err(RectificationError::NotPermitted { role: by.role, action: ActionKind::Open });
         }
         Case::new(id, department, CaseState::Draft, by, on)

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use proptest::prelude::*;
 use tingjian_core::rectification::{
     ActionKind, Actor, Case, CaseAction, CaseState, Effectiveness, Evidence, NewAction, ObservationPeriod, OverdueFlag,
-    RectificationError, RectificationPolicy, Role, RootCause, available_actions, overdue, transition,
+    RectificationError, RectificationPolicy, Role, RootCause, Severity, available_actions, overdue, transition,
 };
 use tingjian_core::{Coded, ErrorCode, UiError};
 
@@ -150,7 +150,7 @@ fn every_state_action_role_combination_follows_the_table() {
     let mut allowed = 0;
     for state in CaseState::ALL {
         for (name, action) in sample_actions() {
-            for role in Role::ALL {
+            for role in Role::ASSIGNABLE {
                 let got = transition(state, &action, role);
                 let want = expected(state, name, role);
                 match (&got, want) {
@@ -175,7 +175,7 @@ fn every_combination_through_a_real_case_agrees_with_the_state_machine() {
     for state in CaseState::ALL {
         let case = case_in(state);
         for (name, action) in sample_actions() {
-            for role in Role::ALL {
+            for role in Role::ASSIGNABLE {
                 let got = case.apply(&action, &actor(role), day(5), &policy());
                 match (got, expected(state, name, role)) {
                     (Ok(next), Ok(want)) => {
@@ -196,7 +196,7 @@ fn every_combination_through_a_real_case_agrees_with_the_state_machine() {
 #[test]
 fn available_actions_are_the_table() {
     for state in CaseState::ALL {
-        for role in Role::ALL {
+        for role in Role::ASSIGNABLE {
             let mut want: Vec<ActionKind> = Vec::new();
             for (name, action) in sample_actions() {
                 if expected(state, name, role).is_ok() && !want.contains(&action.kind()) {
@@ -208,7 +208,7 @@ fn available_actions_are_the_table() {
     }
     assert!(available_actions(CaseState::Closed, Role::Coordinator).is_empty());
     assert!(available_actions(CaseState::Cancelled, Role::Coordinator).is_empty());
-    assert!(Role::ALL.iter().all(|&role| available_actions(CaseState::Closed, role).is_empty()));
+    assert!(Role::ASSIGNABLE.iter().all(|&role| available_actions(CaseState::Closed, role).is_empty()));
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn a_refusal_names_the_state_and_the_action_in_both_languages() {
         }
     }
 
-    let ui = UiError::from(&RectificationError::Refused { state: CaseState::Closed, action: ActionKind::Verify });
+    let ui = UiError::from(RectificationError::Refused { state: CaseState::Closed, action: ActionKind::Verify });
     let json = serde_json::to_value(&ui).expect("json");
     assert_eq!(json["code"], "TRANSITION_REFUSED");
 }
@@ -506,7 +506,7 @@ fn due_dates_default_from_the_policy() {
     assert_eq!(error.expect_err("in the past").code(), ErrorCode::InvalidInput);
 
     // Required from a review: open at once, by whoever reviewed the call.
-    for role in Role::ALL {
+    for role in Role::ASSIGNABLE {
         let case = Case::required("R-3", DEPARTMENT, &actor(role), day(4), None, &policy()).expect("required");
         assert_eq!((case.state, case.opened_on, case.due_on), (CaseState::Open, Some(day(4)), Some(day(34))));
         assert!(case.history.is_empty());
@@ -624,6 +624,37 @@ fn states_actions_and_codes_serialise_as_the_ui_expects() {
     assert_eq!(policy, RectificationPolicy { case_due_days: 30, verification_wait_days: 5 });
 }
 
+/// Severities are in every vault's log and `rectification_cases` table: the names must never change.
+#[test]
+fn severities_keep_the_names_the_log_holds() {
+    let names = [(Severity::Normal, "normal"), (Severity::Serious, "serious"), (Severity::Critical, "critical")];
+    assert_eq!(Severity::ALL.len(), names.len());
+    for (severity, name) in names {
+        let json = format!("\"{name}\"");
+        assert_eq!(serde_json::to_string(&severity).expect("serialise"), json);
+        assert_eq!(serde_json::from_str::<Severity>(&json).expect("deserialise"), severity);
+        assert_eq!(severity.as_str(), name);
+        assert_eq!(Severity::parse(name), Some(severity));
+    }
+    assert_eq!(Severity::parse("urgent"), None);
+    assert!(serde_json::from_str::<Severity>("\"Critical\"").is_err());
+}
+
+/// A legacy owner (old demo vaults' department head) takes a department head's steps.
+#[test]
+fn a_legacy_owner_acts_as_a_department_head() {
+    for state in CaseState::ALL {
+        assert_eq!(
+            available_actions(state, Role::LegacyOwner),
+            available_actions(state, Role::DepartmentHead),
+            "{state:?}"
+        );
+    }
+    let owner = Actor { role: Role::LegacyOwner, ..actor(Role::DepartmentHead) };
+    let answered = case_in(CaseState::Open).apply(&sample_actions()[1].1, &owner, day(1), &policy());
+    assert!(answered.is_ok(), "{answered:?}");
+}
+
 /// One step of a random sequence: which action (0–9: open, answer, add, progress, progress
 /// reporting done, submit, three verifications, cancel; 10–19: one that moves the case on), which role (4 and 5: one the action
 /// allows), whether a department head is of the case's department, whether the content is left empty,
@@ -723,7 +754,7 @@ proptest! {
             let (index, target) = if index >= 10 { forward(&case, target) } else { (index, target) };
             let action = random_action(index, empty, target, today);
             // Roles 4 and 5 stand for one the action allows, so that sequences get far.
-            let role = Role::ALL.get(role).copied().unwrap_or(action.kind().allowed_roles()[0]);
+            let role = Role::ASSIGNABLE.get(role).copied().unwrap_or(action.kind().allowed_roles()[0]);
             let by = if own_department { actor(role) } else { Actor { department: Some("城西支行".to_owned()), ..actor(role) } };
             let by_state = transition(case.state, &action, role);
             match case.apply(&action, &by, today, &p) {
@@ -758,7 +789,7 @@ proptest! {
         }
         if case.state.is_terminal() {
             for (_, action) in sample_actions() {
-                for role in Role::ALL {
+                for role in Role::ASSIGNABLE {
                     let error = case.apply(&action, &actor(role), today, &p).expect_err("final");
                     prop_assert_eq!(error.code(), ErrorCode::TransitionRefused);
                 }

@@ -1,8 +1,9 @@
 //! Import of a quarter's recordings and the complaint system's export into a vault.
 //!
-//! This is the first, narrow version: a UTF-8 CSV export with the standard Chinese headers and a
-//! folder of recordings. Every recording is fully decoded once; every change is an event; a
-//! re-import of the same data records nothing.
+//! The export is a CSV (UTF-8, UTF-8 with a byte-order mark, or GB18030) or an XLSX workbook,
+//! with its columns matched to the standard fields by header (a mapping a person corrected is kept
+//! through the log); the recordings are a folder. Every recording is fully decoded once; every
+//! change is an event; a re-import of the same data records nothing.
 
 mod intake;
 mod manifest;
@@ -11,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tingjian_core::model::{Complaint, Recording};
+use tingjian_core::model::Recording;
 use tingjian_core::{Coded, ErrorCode};
-use tingjian_vault::{COMPLAINT_COLUMN_COUNT, Event, Vault, VaultError, complaint_columns, complaint_from_row};
+use tingjian_vault::{Event, Vault, VaultError};
 use ts_rs::TS;
 
 pub use manifest::{
@@ -197,7 +198,7 @@ pub fn import(
 
     // Recordings first, so that links can be made in the same pass as the complaints.
     let mut hash_by_relative: HashMap<String, String> = HashMap::new();
-    let mut known = known_recordings(vault)?;
+    let mut known = vault.recording_hashes()?;
     let snapshot = known.clone();
     let finished = intake::for_each_in_order(&files, &snapshot, options.cancel.as_deref(), |index, intake| {
         let (relative, _) = &files[index];
@@ -212,7 +213,7 @@ pub fn import(
         return Ok(report);
     }
 
-    let existing = existing_complaints(vault)?;
+    let existing = vault.complaints_by_number()?;
     let mut events = Vec::new();
     if options.save_mapping && mapping != saved {
         events.push(Event::ImportMappingSaved { mapping: mapping.clone() });
@@ -484,25 +485,6 @@ impl Match {
         };
         Rejected { source, reason_zh, reason_en }
     }
-}
-
-fn known_recordings(vault: &Vault) -> Result<HashSet<String>, VaultError> {
-    let mut statement = vault.db().prepare("SELECT hash FROM recordings")?;
-    let hashes = statement.query_map([], |row| row.get::<_, String>(0))?;
-    Ok(hashes.collect::<Result<_, _>>()?)
-}
-
-fn existing_complaints(vault: &Vault) -> Result<HashMap<String, (Complaint, Option<String>)>, VaultError> {
-    let mut statement =
-        vault.db().prepare(&format!("SELECT {}, c.recording_hash FROM complaints c", complaint_columns("c")))?;
-    let rows = statement
-        .query_map([], |row| Ok((complaint_from_row(row)?, row.get::<_, Option<String>>(COMPLAINT_COLUMN_COUNT)?)))?;
-    let mut out = HashMap::new();
-    for row in rows {
-        let (complaint, hash) = row?;
-        out.insert(complaint.number.clone(), (complaint, hash));
-    }
-    Ok(out)
 }
 
 /// Stores one analysed recording unless the vault already has its bytes. Returns its hash, or

@@ -446,12 +446,15 @@ fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Vec<String>>, ManifestEr
             return Err(ManifestError::UnsupportedSpreadsheet { path: path.to_owned(), kind: ODS });
         }
     }
-    let mut workbook = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes))
-        .map_err(|e| spreadsheet_error(e.to_string()))?;
+    // Every call into calamine is contained: see `contained`.
+    let mut workbook =
+        contained(path, || calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes)))?
+            .map_err(|e| spreadsheet_error(e.to_string()))?;
     let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| spreadsheet_error("no worksheet".to_owned()))?;
-    let mut reader = workbook.worksheet_cells_reader(&sheet).map_err(|e| spreadsheet_error(e.to_string()))?;
+    let mut reader =
+        contained(path, || workbook.worksheet_cells_reader(&sheet))?.map_err(|e| spreadsheet_error(e.to_string()))?;
     let mut cells = Cells::new(path);
-    while let Some(cell) = reader.next_cell().map_err(|e| spreadsheet_error(e.to_string()))? {
+    while let Some(cell) = contained(path, || reader.next_cell())?.map_err(|e| spreadsheet_error(e.to_string()))? {
         let (row, column) = cell.get_position();
         let value = cell_text(&calamine::Data::from(cell.get_value().clone()));
         // Cells with only a format carry nothing, wherever they are.
@@ -460,6 +463,25 @@ fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Vec<String>>, ManifestEr
         }
     }
     Ok(cells.rows)
+}
+
+/// Runs a call into calamine, turning a panic inside it into this file's error. calamine parses
+/// bytes anyone can hand in and some of its arithmetic is unchecked: a cell reference such as
+/// `A99999999999` overflows its row number, which panics in a build with overflow checks (found by
+/// the xlsx_export fuzz target). A workbook that breaks its reader is refused like any other
+/// damaged spreadsheet instead of taking the import down; nothing calamine held is used after.
+fn contained<T>(path: &Path, call: impl FnOnce() -> T) -> Result<T, ManifestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        ManifestError::Spreadsheet {
+            path: path.to_owned(),
+            reason: format!("the spreadsheet reader failed on its contents ({message})"),
+        }
+    })
 }
 
 /// A spreadsheet cell as the text a complaint field holds.

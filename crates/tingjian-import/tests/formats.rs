@@ -1,6 +1,9 @@
 //! Every format a call centre's recorder produces, made by ffmpeg from one source and imported:
 //! each must be stored with a duration within 30 ms of the source, with analytics per channel.
 
+mod common;
+use common::sql;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -96,8 +99,8 @@ fn every_recorder_format_imports_with_its_true_duration() {
     let report = import(&mut vault, &export, &recordings, &Default::default(), &mut |_| {}).expect("import");
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 
-    let mut statement = vault
-        .db()
+    let db = sql(&vault);
+    let mut statement = db
         .prepare("SELECT original_name, duration_ms, codec, channels, analytics, hash FROM recordings ORDER BY original_name")
         .expect("query");
     let rows: Vec<(String, u64, String, u16, Option<String>, String)> = statement

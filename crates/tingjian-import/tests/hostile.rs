@@ -1,6 +1,9 @@
 //! Exports and recordings folders made to break the import, and the real-world shapes of the
 //! 录音文件 column: each is refused or reported with its reason, and nothing stored is lost.
 
+mod common;
+use common::sql;
+
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -29,7 +32,7 @@ fn read_error(path: &Path) -> ManifestError {
 }
 
 fn events(vault: &Vault) -> i64 {
-    vault.db().query_row("SELECT count(*) FROM events", [], |row| row.get(0)).expect("count")
+    sql(vault).query_row("SELECT count(*) FROM events", [], |row| row.get(0)).expect("count")
 }
 
 /// Runs the import on another thread and fails the test, instead of hanging it, if it does not
@@ -236,8 +239,7 @@ fn a_recording_over_2_gib_is_rejected_from_its_size_and_the_rest_imports() {
 
 /// The recording each complaint is linked to, by its name in the folder.
 fn linked(vault: &Vault, number: &str) -> Option<String> {
-    vault
-        .db()
+    sql(vault)
         .query_row(
             "SELECT r.original_name FROM complaints c LEFT JOIN recordings r ON r.hash = c.recording_hash WHERE c.number = ?1",
             [number],

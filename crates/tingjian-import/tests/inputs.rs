@@ -1,6 +1,9 @@
 //! Real exports and recordings, in the shapes complaint systems and call recorders produce them,
 //! imported into real vaults.
 
+mod common;
+use common::sql;
+
 use std::path::{Path, PathBuf};
 
 use tingjian_import::{ImportReport, import, read_manifest};
@@ -175,14 +178,12 @@ fn broken_recordings_are_rejected_with_reasons_and_good_ones_still_import() {
     assert_eq!(report.links_added, 2);
     assert_eq!(report.complaints_without_recording, ["TS3"]);
     assert_eq!(report.recordings_without_complaint, ["cut.wav"]);
-    let duration: i64 = vault
-        .db()
+    let duration: i64 = sql(&vault)
         .query_row("SELECT duration_ms FROM recordings WHERE original_name = 'good.wav'", [], |r| r.get(0))
         .expect("stored");
     assert_eq!(duration, 1500);
     // The same decode left call analytics with the recording and its waveform peaks in the cache.
-    let (hash, analytics): (String, String) = vault
-        .db()
+    let (hash, analytics): (String, String) = sql(&vault)
         .query_row("SELECT hash, analytics FROM recordings WHERE original_name = 'good.wav'", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -227,8 +228,7 @@ fn a_file_name_pattern_links_recordings_the_export_does_not_name() {
     assert_eq!(report.links_added, 2);
     assert_eq!(report.complaints_without_recording, ["TS2026100303"]);
     assert!(report.recordings_without_complaint.is_empty(), "{:?}", report.recordings_without_complaint);
-    let linked: String = vault
-        .db()
+    let linked: String = sql(&vault)
         .query_row(
             "SELECT r.original_name FROM complaints c JOIN recordings r ON r.hash = c.recording_hash WHERE c.number = 'TS2026100302'",
             [],
@@ -285,8 +285,7 @@ fn a_corrected_mapping_is_used_saved_through_the_log_and_reused_next_time() {
     let report = import(&mut vault, &export, &recordings, &options, &mut |_| {}).expect("import");
     assert_eq!(report.complaints_added, 1);
     assert_eq!(tingjian_import::saved_mapping(&vault).expect("saved"), mapping);
-    let department: String = vault
-        .db()
+    let department: String = sql(&vault)
         .query_row("SELECT department FROM complaints WHERE number = 'D-001'", [], |r| r.get(0))
         .expect("row");
     assert_eq!(department, "城南支行");
@@ -295,8 +294,7 @@ fn a_corrected_mapping_is_used_saved_through_the_log_and_reused_next_time() {
     std::fs::write(&export, "单据号,受理时间,处理网点,备注\nD-002,2026-10-10 10:00,城北支行,\n").expect("write");
     let report = import_into(&mut vault, &export, &recordings);
     assert_eq!(report.complaints_added, 1);
-    let saved_events: i64 = vault
-        .db()
+    let saved_events: i64 = sql(&vault)
         .query_row("SELECT count(*) FROM events WHERE kind = 'import_mapping_saved'", [], |r| r.get(0))
         .expect("count");
     assert_eq!(saved_events, 1);

@@ -3,39 +3,49 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
-use tingjian_playback::{Interval, Player, PlayerEvent};
+use tingjian_playback::{Interval, Player, PlayerEvent, PlayerStatus};
+use tingjian_sound_setups::{PulseOutput, SignalledChild, parent_signalled, run_as_child, scenario_env, signal_parent};
 
 const SOURCE_RATE: u32 = 8000;
 
-fn child_env(pulse: &PulseServer, alsa: &AlsaConfig, wav: &Path, action: &str) -> Vec<(String, String)> {
-    let mut env = pulse.env();
-    env.extend(alsa.env());
-    env.push(("TJ_WAV".to_owned(), wav.display().to_string()));
-    env.push(("TJ_ACTION".to_owned(), action.to_owned()));
-    env
+/// A call-like file (a tone for the agent, noise for the customer) and a private PulseAudio
+/// daemon to play it through, for one test.
+struct Setup {
+    _dir: tempfile::TempDir,
+    wav: PathBuf,
+    sound: PulseOutput,
 }
 
-fn call_file(dir: &Path, seconds: f64) -> PathBuf {
-    let path = dir.join("call.wav");
-    write_stereo_wav(&path, SOURCE_RATE, seconds, tone(440.0, 0.5), noise(0.4));
-    path
-}
-
-fn wait_for(path: &Path, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    while !path.exists() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
+impl Setup {
+    fn new(seconds: f64) -> Setup {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wav = dir.path().join("call.wav");
+        write_stereo_wav(&wav, SOURCE_RATE, seconds, tone(440.0, 0.5), noise(0.4));
+        Setup { _dir: dir, wav, sound: PulseOutput::start() }
     }
-    true
+
+    /// The environment of the child playing the call as `action` says.
+    fn env(&self, action: &str) -> Vec<(String, String)> {
+        scenario_env(self.sound.env(), "TJ_WAV", &self.wav, action)
+    }
+
+    /// Runs the child's `action` to its end and returns its result.
+    fn run(&self, action: &str) -> serde_json::Value {
+        run_child("child_realtime", &self.env(action))
+    }
+
+    /// Starts the child's `action`, and waits up to `limit` for it to signal that it plays.
+    fn start_playing(&self, action: &str, limit: Duration) -> SignalledChild {
+        let mut child = SignalledChild::start("child_realtime", &self.env(action));
+        child.wait_for("playing", limit);
+        child
+    }
 }
 
 /// Plays for `duration` of wall time, recording (wall ms since `origin`, position ms) events.
@@ -52,44 +62,51 @@ fn play_for(player: &Player, duration: Duration, origin: Instant, positions: &mu
 #[test]
 #[ignore = "run by the tests below in a child process with a private PulseAudio daemon"]
 fn child_realtime() {
-    if !in_child() {
-        return;
-    }
-    let path = PathBuf::from(std::env::var("TJ_WAV").expect("TJ_WAV"));
-    let action = std::env::var("TJ_ACTION").expect("TJ_ACTION");
-    match action.as_str() {
-        "timing" => timing_child(&path),
-        "skip" => skip_child(&path),
-        "lost" => lost_child(&path),
-        "recover" => recover_child(&path),
-        "load" => load_child(&path),
-        other => panic!("unknown action {other}"),
-    }
+    run_as_child(&[
+        ("timing", timing_child),
+        ("skip", skip_child),
+        ("lost", lost_child),
+        ("recover", recover_child),
+        ("load", load_child),
+    ]);
 }
 
-fn timing_child(path: &Path) {
+/// The call the child plays (`TJ_WAV`).
+fn wav() -> PathBuf {
+    PathBuf::from(std::env::var("TJ_WAV").expect("TJ_WAV"))
+}
+
+/// The child's player: the default device (the PulseAudio daemon) opened, the call loaded.
+fn open_and_load(dead_air: Vec<Interval>) -> Player {
     let player = Player::open(None).expect("open the pulse device");
-    player.load(path, Vec::new()).expect("load");
+    player.load(&wav(), dead_air).expect("load");
+    player
+}
+
+/// Pauses, and after `settle` the status the player stopped with.
+fn pause_and_settle(player: &Player, settle: Duration) -> PlayerStatus {
+    player.pause();
+    std::thread::sleep(settle);
+    player.status()
+}
+
+fn timing_child() {
+    let player = open_and_load(Vec::new());
     let events = player.events();
     let origin = Instant::now();
     let mut positions = Vec::new();
+    let settle = Duration::from_millis(50);
     player.play();
     play_for(&player, Duration::from_millis(1000), origin, &mut positions);
-    player.pause();
-    std::thread::sleep(Duration::from_millis(50));
-    let first = player.status().position_ms;
+    let first = pause_and_settle(&player, settle).position_ms;
     player.seek(4000);
     player.play();
     play_for(&player, Duration::from_millis(600), origin, &mut positions);
-    player.pause();
-    std::thread::sleep(Duration::from_millis(50));
-    let second = player.status().position_ms;
+    let second = pause_and_settle(&player, settle).position_ms;
     // Resuming after a pause rewinds 2 s (the default).
     player.play();
     play_for(&player, Duration::from_millis(400), origin, &mut positions);
-    player.pause();
-    std::thread::sleep(Duration::from_millis(50));
-    let third = player.status().position_ms;
+    let third = pause_and_settle(&player, settle).position_ms;
     while events.try_recv().is_ok() {}
     print_result(&json!({
         "positions": positions,
@@ -102,10 +119,9 @@ fn timing_child(path: &Path) {
     }));
 }
 
-fn skip_child(path: &Path) {
-    let player = Player::open(None).expect("open the pulse device");
-    let dead_air = vec![Interval { start_ms: 1000, end_ms: 2500 }, Interval { start_ms: 3000, end_ms: 3300 }];
-    player.load(path, dead_air).expect("load");
+fn skip_child() {
+    let player =
+        open_and_load(vec![Interval { start_ms: 1000, end_ms: 2500 }, Interval { start_ms: 3000, end_ms: 3300 }]);
     player.set_skip_silence(Some(1000));
     let events = player.events();
     let started = Instant::now();
@@ -121,14 +137,12 @@ fn skip_child(path: &Path) {
     print_result(&json!({ "ended": ended, "wall_ms": wall_ms, "heard": player.take_played() }));
 }
 
-fn lost_child(path: &Path) {
-    let signals = PathBuf::from(std::env::var("TJ_SIGNALS").expect("TJ_SIGNALS"));
-    let player = Player::open(None).expect("open the pulse device");
-    player.load(path, Vec::new()).expect("load");
+fn lost_child() {
+    let player = open_and_load(Vec::new());
     let events = player.events();
     player.play();
     std::thread::sleep(Duration::from_millis(500));
-    std::fs::write(signals.join("playing"), "").expect("signal playing");
+    signal_parent("playing");
     // The engine tries to open the device again for about three seconds before it gives up.
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut lost = None;
@@ -140,13 +154,13 @@ fn lost_child(path: &Path) {
     }
     let status = player.status();
     let heard = player.take_played();
-    let load_after_loss = player.load(path, Vec::new()).err().map(|e| e.to_string());
+    let load_after_loss = player.load(&wav(), Vec::new()).err().map(|e| e.to_string());
     drop(player);
-    std::fs::write(signals.join("lost"), "").expect("signal lost");
-    assert!(wait_for(&signals.join("restarted"), Duration::from_secs(10)), "the daemon was not restarted");
+    signal_parent("lost");
+    assert!(parent_signalled("restarted", Duration::from_secs(10)), "the daemon was not restarted");
     // A new player in the same process works once there is a device again.
     let reopened = Player::open(None).map(|player| {
-        player.load(path, Vec::new()).expect("load again");
+        player.load(&wav(), Vec::new()).expect("load again");
         player.play();
         std::thread::sleep(Duration::from_millis(400));
         player.status().position_ms
@@ -163,16 +177,14 @@ fn lost_child(path: &Path) {
 
 /// Plays while the parent restarts the sound server under it (a server that goes away for a
 /// moment, or a stream the server drops while starting): playback must carry on by itself.
-fn recover_child(path: &Path) {
-    let signals = PathBuf::from(std::env::var("TJ_SIGNALS").expect("TJ_SIGNALS"));
-    let player = Player::open(None).expect("open the pulse device");
-    player.load(path, Vec::new()).expect("load");
+fn recover_child() {
+    let player = open_and_load(Vec::new());
     let events = player.events();
     player.play();
     std::thread::sleep(Duration::from_millis(500));
     let before = player.status().position_ms;
-    std::fs::write(signals.join("playing"), "").expect("signal playing");
-    assert!(wait_for(&signals.join("restarted"), Duration::from_secs(20)), "the daemon was not restarted");
+    signal_parent("playing");
+    assert!(parent_signalled("restarted", Duration::from_secs(20)), "the daemon was not restarted");
     // Wait (generously) until playback has moved well past where it was when the server went.
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut lost = None;
@@ -181,9 +193,7 @@ fn recover_child(path: &Path) {
             lost = Some(detail);
         }
     }
-    player.pause();
-    std::thread::sleep(Duration::from_millis(100));
-    let status = player.status();
+    let status = pause_and_settle(&player, Duration::from_millis(100));
     print_result(&json!({
         "before_ms": before,
         "after_ms": status.position_ms,
@@ -193,17 +203,14 @@ fn recover_child(path: &Path) {
 }
 
 /// Opens the device and plays while every core is busy with other work.
-fn load_child(path: &Path) {
-    let player = Player::open(None).expect("open the pulse device under load");
-    player.load(path, Vec::new()).expect("load");
+fn load_child() {
+    let player = open_and_load(Vec::new());
     player.play();
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline && player.status().position_ms < 2000 && player.status().device_lost.is_none() {
         std::thread::sleep(Duration::from_millis(20));
     }
-    player.pause();
-    std::thread::sleep(Duration::from_millis(100));
-    let status = player.status();
+    let status = pause_and_settle(&player, Duration::from_millis(100));
     print_result(
         &json!({ "position_ms": status.position_ms, "lost": status.device_lost, "heard": player.take_played() }),
     );
@@ -254,11 +261,7 @@ fn near(actual: i64, expected: i64, tolerance: i64) -> bool {
 
 #[test]
 fn position_advances_in_real_time_and_spans_follow_pause_seek_and_rewind() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wav = call_file(dir.path(), 6.0);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &child_env(&pulse, &alsa, &wav, "timing"));
+    let result = Setup::new(6.0).run("timing");
 
     // Position events: at least 30 a second, advancing one recording second per wall second.
     let positions: Vec<(i64, i64)> = result["positions"]
@@ -296,11 +299,7 @@ fn position_advances_in_real_time_and_spans_follow_pause_seek_and_rewind() {
 
 #[test]
 fn skip_silence_jumps_dead_air_and_the_jump_is_not_counted_as_heard() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wav = call_file(dir.path(), 4.0);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &child_env(&pulse, &alsa, &wav, "skip"));
+    let result = Setup::new(4.0).run("skip");
     assert_eq!(result["ended"], true, "{result}");
     // 4 s minus 1.5 s of skipped dead air (the 300 ms gap is below the threshold and plays).
     // Playing it all would take 4 s of wall time; with the dead air skipped it takes 2.5 s plus
@@ -315,32 +314,14 @@ fn skip_silence_jumps_dead_air_and_the_jump_is_not_counted_as_heard() {
 
 #[test]
 fn a_lost_device_stops_cleanly_and_a_new_player_works_afterwards() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wav = call_file(dir.path(), 10.0);
-    let signals = dir.path().join("signals");
-    std::fs::create_dir_all(&signals).expect("signals dir");
-    let mut pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let mut env = child_env(&pulse, &alsa, &wav, "lost");
-    env.push(("TJ_SIGNALS".to_owned(), signals.display().to_string()));
-    let child = child_command("child_realtime", &env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    assert!(wait_for(&signals.join("playing"), Duration::from_secs(10)), "the child never played");
-    pulse.kill();
-    let lost_reported = wait_for(&signals.join("lost"), Duration::from_secs(10));
-    pulse.restart();
-    std::fs::write(signals.join("restarted"), "").expect("signal restarted");
-    let output = child.wait_with_output().expect("child output");
-    assert!(
-        lost_reported,
-        "child did not get past the loss: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result = result_of("child_realtime", &output);
+    let mut setup = Setup::new(10.0);
+    let mut child = setup.start_playing("lost", Duration::from_secs(10));
+    setup.sound.server.kill();
+    // The child gets past the loss …
+    child.wait_for("lost", Duration::from_secs(10));
+    setup.sound.server.restart();
+    child.signal("restarted");
+    let result = child.result();
     assert!(result["lost"].is_string(), "no DeviceLost event: {result}");
     assert_eq!(result["playing_after_loss"], false, "{result}");
     assert!(result["load_after_loss"].is_string(), "{result}");
@@ -353,24 +334,11 @@ fn a_lost_device_stops_cleanly_and_a_new_player_works_afterwards() {
 
 #[test]
 fn a_sound_server_that_restarts_while_playing_is_opened_again_and_playback_goes_on() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wav = call_file(dir.path(), 10.0);
-    let signals = dir.path().join("signals");
-    std::fs::create_dir_all(&signals).expect("signals dir");
-    let mut pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let mut env = child_env(&pulse, &alsa, &wav, "recover");
-    env.push(("TJ_SIGNALS".to_owned(), signals.display().to_string()));
-    let child = child_command("child_realtime", &env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    assert!(wait_for(&signals.join("playing"), Duration::from_secs(20)), "the child never played");
-    pulse.restart();
-    std::fs::write(signals.join("restarted"), "").expect("signal restarted");
-    let output = child.wait_with_output().expect("child output");
-    let result = result_of("child_realtime", &output);
+    let mut setup = Setup::new(10.0);
+    let child = setup.start_playing("recover", Duration::from_secs(20));
+    setup.sound.server.restart();
+    child.signal("restarted");
+    let result = child.result();
     assert!(result["lost"].is_null(), "the device was declared lost: {result}");
     let before = result["before_ms"].as_i64().expect("before");
     let after = result["after_ms"].as_i64().expect("after");
@@ -387,12 +355,9 @@ fn a_sound_server_that_restarts_while_playing_is_opened_again_and_playback_goes_
 
 #[test]
 fn opening_and_playing_on_a_machine_busy_on_every_core_does_not_lose_the_device() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wav = call_file(dir.path(), 6.0);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
+    let setup = Setup::new(6.0);
     let load = CpuLoad::start();
-    let result = run_child("child_realtime", &child_env(&pulse, &alsa, &wav, "load"));
+    let result = setup.run("load");
     drop(load);
     assert!(result["lost"].is_null(), "the device was declared lost under load: {result}");
     assert!(result["position_ms"].as_i64().expect("position") >= 2000, "{result}");

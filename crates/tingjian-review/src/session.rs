@@ -128,7 +128,7 @@ impl Listening {
                 }
                 PlayerEvent::Position { .. } => continue,
             };
-            problem = Some(UiError::from(&failure));
+            problem = Some(UiError::from(failure));
         }
         let status = self.player.status();
         if self.was_playing && !status.playing {
@@ -151,7 +151,7 @@ impl Listening {
                     all_coverage = vault.listening_coverage(&self.target.hash, None).ok();
                 }
                 Ok(false) => {}
-                Err(error) => problem = Some(UiError::from(&error)),
+                Err(error) => problem = Some(UiError::from(error)),
             }
         }
         PlayerUpdate {

@@ -14,35 +14,16 @@ use serde_json::json;
 use tingjian_core::{Coded, ErrorCode};
 use tingjian_review::Listening;
 
-/// How often the scenarios tick the session: what `tingjian play` does.
-const TICK: Duration = Duration::from_millis(30);
-
 #[test]
 #[ignore = "run by the tests below in a child process with a private ALSA configuration"]
 fn child_capture() {
-    if !in_child() {
-        return;
-    }
-    match std::env::var("TJ_ACTION").expect("TJ_ACTION").as_str() {
-        "end" => end_child(),
-        "no_card" => no_card_child(),
-        other => panic!("unknown action {other}"),
-    }
-}
-
-fn capture_env(vault: &std::path::Path, alsa: &AlsaConfig, action: &str) -> Vec<(String, String)> {
-    let mut env = alsa.env();
-    env.push(("TJ_VAULT".to_owned(), vault.display().to_string()));
-    env.push(("TJ_ACTION".to_owned(), action.to_owned()));
-    env
+    run_as_child(&[("end", end_child), ("no_card", no_card_child)]);
 }
 
 /// Plays the call to its end, ticking as `tingjian play` does, and reads the vault at the tick
 /// that reports the end, before the session is closed.
 fn end_child() {
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
-    let session = listening.session_id().to_owned();
+    let (mut vault, mut listening, session) = open_child_call();
     let duration_ms = listening.target().duration_ms;
     listening.play();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -55,16 +36,13 @@ fn end_child() {
     };
     let at_end = spans_in_vault(&vault, &session);
     listening.close(&mut vault, "finished").expect("close");
-    let report = vault.listening_session(&session).expect("session");
-    print_result(&json!({
+    let result = json!({
         "duration_ms": duration_ms,
         "ended": ended.ended,
         "playing_at_end": ended.playing,
         "at_end": at_end,
-        "final": report.spans,
-        "end_reason": report.end_reason,
-        "coverage_percent": report.coverage.percent,
-    }));
+    });
+    print_result(&with_session(result, &vault, &session));
 }
 
 /// Tries to open the call on a machine whose default sound device does not exist.
@@ -72,16 +50,14 @@ fn no_card_child() {
     let mut vault = child_vault();
     let error = Listening::open(&mut vault, COMPLAINT, None).expect_err("there is no sound device");
     let sessions: u64 =
-        vault.db().query_row("SELECT COUNT(*) FROM listening_sessions", [], |row| row.get(0)).expect("count");
+        sql(&vault).query_row("SELECT COUNT(*) FROM listening_sessions", [], |row| row.get(0)).expect("count");
     print_result(&json!({ "code": error.code(), "message_zh": error.message_zh(), "sessions": sessions }));
 }
 
 #[test]
 fn reaching_the_end_writes_the_whole_call_before_the_session_is_closed() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 8);
     let alsa = AlsaConfig::capture();
-    let result = run_child("child_capture", &capture_env(&vault, &alsa, "end"));
+    let result = run_on_a_call("child_capture", 8, alsa.env(), "end");
 
     assert_eq!(result["ended"], true, "the call never ended: {result}");
     assert_eq!(result["playing_at_end"], false, "{result}");
@@ -91,16 +67,14 @@ fn reaching_the_end_writes_the_whole_call_before_the_session_is_closed() {
     assert_eq!(pairs(&result["final"]), [(0, duration)], "{result}");
     assert_eq!(result["end_reason"], "finished");
     assert_eq!(result["coverage_percent"], 100.0, "{result}");
-    let sound_s = seconds_of_sound(&alsa.capture);
+    let sound_s = alsa.seconds_captured();
     assert!((sound_s - 8.0).abs() < 0.2, "the device played {sound_s:.3} s of an 8 s call");
 }
 
 #[test]
 fn without_a_sound_device_no_session_is_recorded() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 8);
     let alsa = AlsaConfig::no_card();
-    let result = run_child("child_capture", &capture_env(&vault, &alsa, "no_card"));
+    let result = run_on_a_call("child_capture", 8, alsa.env(), "no_card");
     assert_eq!(result["code"], serde_json::to_value(ErrorCode::AudioDeviceUnavailable).expect("code"), "{result}");
     assert!(result["message_zh"].as_str().is_some_and(|m| m.contains("声音输出设备")), "{result}");
     assert_eq!(result["sessions"], 0, "a session that could not have been heard: {result}");

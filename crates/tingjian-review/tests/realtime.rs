@@ -9,16 +9,11 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
 use tingjian_review::FLUSH_EVERY;
-
-/// How often the scenarios tick the session: what `tingjian play` does.
-const TICK: Duration = Duration::from_millis(30);
 
 /// How long the cadence scenario plays: several flush intervals.
 const PLAY_FOR: Duration = Duration::from_millis(7_000);
@@ -26,33 +21,25 @@ const PLAY_FOR: Duration = Duration::from_millis(7_000);
 #[test]
 #[ignore = "run by the tests below in a child process with a private PulseAudio daemon"]
 fn child_realtime() {
-    if !in_child() {
-        return;
-    }
-    match std::env::var("TJ_ACTION").expect("TJ_ACTION").as_str() {
-        "cadence" => cadence_child(),
-        "lost" => lost_child(),
-        "busy" => busy_child(),
-        "pause" => pause_child(),
-        "locked" => locked_child(),
-        other => panic!("unknown action {other}"),
-    }
+    run_as_child(&[
+        ("cadence", cadence_child),
+        ("lost", lost_child),
+        ("busy", busy_child),
+        ("pause", pause_child),
+        ("locked", locked_child),
+    ]);
 }
 
-fn pulse_env(pulse: &PulseServer, alsa: &AlsaConfig, vault: &Path, action: &str) -> Vec<(String, String)> {
-    let mut env = pulse.env();
-    env.extend(alsa.env());
-    env.push(("TJ_VAULT".to_owned(), vault.display().to_string()));
-    env.push(("TJ_ACTION".to_owned(), action.to_owned()));
-    env
+/// Runs the child's `action` on a `seconds`-long call, through a private PulseAudio daemon.
+fn run_scenario(action: &str, seconds: u32) -> serde_json::Value {
+    let sound = PulseOutput::start();
+    run_on_a_call("child_realtime", seconds, sound.env(), action)
 }
 
 /// Plays for [`PLAY_FOR`], ticking as `tingjian play` does, and after every tick notes how far
 /// the player has got and how much of it the vault holds.
 fn cadence_child() {
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
-    let session = listening.session_id().to_owned();
+    let (mut vault, mut listening, session) = open_child_call();
     listening.play();
     let started = Instant::now();
     let mut samples = Vec::new();
@@ -78,22 +65,19 @@ fn cadence_child() {
     let events_while_playing = heard_events(&vault);
     let spans_while_playing = spans_in_vault(&vault, &session);
     listening.close(&mut vault, "stopped").expect("close");
-    print_result(&json!({
+    let result = json!({
         "samples": samples,
         "flushes": flushes,
         "events_while_playing": events_while_playing,
         "spans_while_playing": spans_while_playing,
-        "final": spans_in_vault(&vault, &session),
-    }));
+    });
+    print_result(&with_session(result, &vault, &session));
 }
 
 /// Plays, tells the parent it is playing, and ticks until the session reports the device lost;
 /// then ends the session as the app and `tingjian play` do on that report.
 fn lost_child() {
-    let signals = std::path::PathBuf::from(std::env::var("TJ_SIGNALS").expect("TJ_SIGNALS"));
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
-    let session = listening.session_id().to_owned();
+    let (mut vault, mut listening, session) = open_child_call();
     listening.play();
     let started = Instant::now();
     let mut signalled = false;
@@ -111,7 +95,7 @@ fn lost_child() {
         if !signalled && update.position_ms >= 1000 {
             // A second of the call has been heard: the parent may take the device away.
             heard_before_signal = update.position_ms;
-            std::fs::write(signals.join("playing"), "").expect("signal playing");
+            signal_parent("playing");
             signalled = true;
         }
         if started.elapsed() > Duration::from_secs(30) {
@@ -124,8 +108,7 @@ fn lost_child() {
     std::thread::sleep(Duration::from_millis(300));
     let after = listening.tick(Some(&mut vault));
     let close_error = listening.close(&mut vault, "device_lost").err().map(|e| e.to_string());
-    let report = vault.listening_session(&session).expect("session");
-    print_result(&json!({
+    let result = json!({
         "lost": lost.as_ref().map(|u| json!({ "playing": u.playing, "position_ms": u.position_ms, "problem": u.problem.as_ref().map(|p| p.code) })),
         "problems": problems,
         "heard_before_signal": heard_before_signal,
@@ -133,62 +116,45 @@ fn lost_child() {
         "at_loss": at_loss,
         "after": { "playing": after.playing, "position_ms": after.position_ms, "device_lost": after.device_lost },
         "close_error": close_error,
-        "ended_at": report.ended_at,
-        "end_reason": report.end_reason,
-        "final": report.spans,
-        "verified": vault.verify().expect("verify").ok,
-    }));
+    });
+    print_result(&with_session(result, &vault, &session));
 }
 
 /// Plays while the vault is busy (the app's pump ticks with `None` while an import holds the
 /// vault) for longer than a flush interval, then ticks once with the vault, then closes.
 fn busy_child() {
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
-    let session = listening.session_id().to_owned();
+    let (mut vault, mut listening, session) = open_child_call();
     listening.play();
-    let started = Instant::now();
-    let mut busy = Vec::new();
-    while started.elapsed() < FLUSH_EVERY + Duration::from_millis(500) {
-        std::thread::sleep(TICK);
-        let update = listening.tick(None);
-        busy.push(json!({ "playing": update.playing, "position_ms": update.position_ms }));
-    }
+    let busy: Vec<_> = ticks_for(&mut listening, None, FLUSH_EVERY + Duration::from_millis(500))
+        .iter()
+        .map(|update| json!({ "playing": update.playing, "position_ms": update.position_ms }))
+        .collect();
     let written_while_busy = spans_in_vault(&vault, &session);
     let free = listening.tick(Some(&mut vault));
     let after_free_tick = spans_in_vault(&vault, &session);
     let events_after_free_tick = heard_events(&vault);
     listening.close(&mut vault, "stopped").expect("close");
-    let report = vault.listening_session(&session).expect("session");
-    print_result(&json!({
+    let result = json!({
         "busy": busy,
         "written_while_busy": written_while_busy,
         "free_tick": { "playing": free.playing, "position_ms": free.position_ms, "coverage_sent": free.my_coverage.is_some() },
         "after_free_tick": after_free_tick,
         "events_after_free_tick": events_after_free_tick,
-        "final": report.spans,
-        "end_reason": report.end_reason,
-        "verified": vault.verify().expect("verify").ok,
-    }));
+    });
+    print_result(&with_session(result, &vault, &session));
 }
 
 /// Plays a moment, pauses, and ticks on a little as the app and `tingjian play` do; then does it
 /// once more from where it stopped. Each play and the ticks after its pause take well under a
 /// flush interval, so what the vault holds after a pause was written because of the pause.
 fn pause_child() {
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
+    let (mut vault, mut listening, session) = open_child_call();
     let opened = Instant::now();
-    let session = listening.session_id().to_owned();
     let mut pauses = Vec::new();
     for _ in 0..2 {
         listening.play();
-        let started = Instant::now();
-        let mut was_playing = false;
-        while started.elapsed() < Duration::from_millis(300) {
-            std::thread::sleep(TICK);
-            was_playing |= listening.tick(Some(&mut vault)).playing;
-        }
+        let playing = ticks_for(&mut listening, Some(&mut vault), Duration::from_millis(300));
+        let was_playing = playing.iter().any(|update| update.playing);
         let events_before_pause = heard_events(&vault);
         listening.pause();
         // The first tick that sees the player stopped comes as soon as it can (a caller may tick
@@ -200,13 +166,8 @@ fn pause_child() {
             }
             std::thread::sleep(Duration::from_micros(200));
         };
-        let paused = Instant::now();
-        let mut last = None;
-        while paused.elapsed() < Duration::from_millis(150) {
-            std::thread::sleep(TICK);
-            last = Some(listening.tick(Some(&mut vault)));
-        }
-        let last = last.expect("ticked");
+        let paused = ticks_for(&mut listening, Some(&mut vault), Duration::from_millis(150));
+        let last = paused.last().expect("ticked");
         pauses.push(json!({
             "stopped_tick_position_ms": stopped_tick,
             "was_playing": was_playing,
@@ -218,19 +179,18 @@ fn pause_child() {
     }
     let scenario_ms = opened.elapsed().as_millis() as u64;
     listening.close(&mut vault, "stopped").expect("close");
-    print_result(&json!({ "pauses": pauses, "scenario_ms": scenario_ms, "final": spans_in_vault(&vault, &session) }));
+    print_result(&with_session(json!({ "pauses": pauses, "scenario_ms": scenario_ms }), &vault, &session));
 }
 
 /// Plays while another program holds the vault's write lock longer than the vault waits for it
 /// (its busy timeout), so a flush fails; then the lock is released and the session goes on.
 fn locked_child() {
-    let mut vault = child_vault();
-    let mut listening = open_call(&mut vault);
-    let session = listening.session_id().to_owned();
+    let (mut vault, mut listening, session) = open_child_call();
     listening.play();
     std::thread::sleep(Duration::from_millis(300));
     let other = child_vault();
-    other.db().execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+    let lock = sql(&other);
+    lock.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
     let started = Instant::now();
     let mut problems = Vec::new();
     // Tick until a flush has been tried and failed against the lock.
@@ -241,35 +201,25 @@ fn locked_child() {
         }
     }
     let written_while_locked = spans_in_vault(&vault, &session);
-    other.db().execute_batch("COMMIT").expect("release the write lock");
+    lock.execute_batch("COMMIT").expect("release the write lock");
     // Pausing writes at once: what the failed flush held and everything since.
     listening.pause();
-    let paused = Instant::now();
-    let mut last = None;
-    while paused.elapsed() < Duration::from_millis(150) {
-        std::thread::sleep(TICK);
-        last = Some(listening.tick(Some(&mut vault)));
-    }
-    let last = last.expect("ticked");
+    let paused = ticks_for(&mut listening, Some(&mut vault), Duration::from_millis(150));
+    let last = paused.last().expect("ticked");
     let after_unlock = spans_in_vault(&vault, &session);
     listening.close(&mut vault, "stopped").expect("close");
-    print_result(&json!({
+    let result = json!({
         "problems": problems,
         "written_while_locked": written_while_locked,
         "position_ms": last.position_ms,
         "after_unlock": after_unlock,
-        "final": spans_in_vault(&vault, &session),
-        "verified": vault.verify().expect("verify").ok,
-    }));
+    });
+    print_result(&with_session(result, &vault, &session));
 }
 
 #[test]
 fn while_playing_what_was_heard_reaches_the_vault_at_least_every_flush_interval() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 20);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &pulse_env(&pulse, &alsa, &vault, "cadence"));
+    let result = run_scenario("cadence", 20);
 
     let samples = result["samples"].as_array().expect("samples");
     let playing: Vec<&serde_json::Value> = samples.iter().filter(|s| s["playing"] == true).collect();
@@ -310,27 +260,12 @@ fn while_playing_what_was_heard_reaches_the_vault_at_least_every_flush_interval(
 fn a_session_whose_device_is_lost_keeps_what_was_heard_and_ends_as_device_lost() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = vault_with_a_call(temp.path(), 20);
-    let signals = temp.path().join("signals");
-    std::fs::create_dir_all(&signals).expect("signals dir");
-    let mut pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let mut env = pulse_env(&pulse, &alsa, &vault, "lost");
-    env.push(("TJ_SIGNALS".to_owned(), signals.display().to_string()));
-    let child = child_command("child_realtime", &env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !signals.join("playing").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let signalled = signals.join("playing").exists();
+    let mut sound = PulseOutput::start();
+    let mut child = SignalledChild::start("child_realtime", &call_env(sound.env(), &vault, "lost"));
+    child.wait_for("playing", Duration::from_secs(30));
     // The sound server dies under the player: the device is gone.
-    pulse.kill();
-    let output = child.wait_with_output().expect("child output");
-    assert!(signalled, "the child never played: {}", String::from_utf8_lossy(&output.stderr));
-    let result = result_of("child_realtime", &output);
+    sound.server.kill();
+    let result = child.result();
 
     let lost = &result["lost"];
     assert!(lost.is_object(), "the session never reported the device lost: {result}");
@@ -357,11 +292,7 @@ fn a_session_whose_device_is_lost_keeps_what_was_heard_and_ends_as_device_lost()
 
 #[test]
 fn spans_heard_while_the_vault_is_busy_wait_and_are_all_written_when_it_is_free() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 20);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &pulse_env(&pulse, &alsa, &vault, "busy"));
+    let result = run_scenario("busy", 20);
 
     let busy = result["busy"].as_array().expect("busy ticks");
     assert!(busy.len() >= 5, "{result}");
@@ -396,11 +327,7 @@ fn spans_heard_while_the_vault_is_busy_wait_and_are_all_written_when_it_is_free(
 
 #[test]
 fn pausing_writes_what_was_heard_at_once() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 20);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &pulse_env(&pulse, &alsa, &vault, "pause"));
+    let result = run_scenario("pause", 20);
     println!(
         "two plays and pauses in {} ms (a flush interval is {} ms)",
         result["scenario_ms"],
@@ -432,11 +359,7 @@ fn pausing_writes_what_was_heard_at_once() {
 
 #[test]
 fn a_flush_that_fails_on_a_locked_vault_loses_nothing() {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let vault = vault_with_a_call(temp.path(), 40);
-    let pulse = PulseServer::start();
-    let alsa = AlsaConfig::pulse();
-    let result = run_child("child_realtime", &pulse_env(&pulse, &alsa, &vault, "locked"));
+    let result = run_scenario("locked", 40);
 
     // The reviewer is told the write failed …
     let problems = result["problems"].as_array().expect("problems");

@@ -45,17 +45,13 @@ pub struct Policy {
     pub preferred_duration: Option<DurationRange>,
 }
 
-/// A reviewer's part in the quarter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 行长: hears at least one call a quarter, preferably one that had to be drawn.
-    President,
-    /// 行部负责人 / 支行行长: hears every sampled call of their own department.
-    DepartmentHead,
-    /// 分管行领导 or any other named reviewer: hears the calls of departments without a head.
-    Reviewer,
-}
+/// A reviewer's part in the quarter is their role, the one list of the whole vault. Only the
+/// president, department heads and reviewers hear sampled calls; [`Policy::validate`] refuses the
+/// others.
+pub use tingjian_core::model::Role;
+
+/// The roles a policy may give a reviewer.
+const SAMPLING_ROLES: [Role; 3] = [Role::President, Role::DepartmentHead, Role::Reviewer];
 
 /// A person who listens to sampled calls. Until accounts exist, reviewers are named here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -388,6 +384,19 @@ impl Policy {
                         }
                     }
                 },
+                Role::Coordinator | Role::LegacyOwner => problems.push(PolicyProblem::new(
+                    field("role"),
+                    format!(
+                        "角色“{}”不参与听取抽样，应为 {}",
+                        reviewer.role,
+                        SAMPLING_ROLES.map(Role::as_str).join(" / ")
+                    ),
+                    format!(
+                        "the role \"{}\" does not hear sampled calls: use one of {}",
+                        reviewer.role,
+                        SAMPLING_ROLES.map(Role::as_str).join(", ")
+                    ),
+                )),
                 Role::President | Role::Reviewer if reviewer.department.is_some() => {
                     problems.push(PolicyProblem::new(
                         field("department"),

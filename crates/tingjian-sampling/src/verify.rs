@@ -77,7 +77,7 @@ pub fn verify_draw(recorded: &Draw, population: &[PopulationItem]) -> Verificati
     };
     if recorded.algorithm != ALGORITHM {
         let error = SamplingError::UnknownAlgorithm { recorded: recorded.algorithm, supported: ALGORITHM };
-        verification.rerun_error = Some(UiError::from(&error));
+        verification.rerun_error = Some(UiError::from(error));
         verification.current_fingerprint = population_fingerprint(population).ok();
         verification.fingerprint_matches =
             verification.current_fingerprint.as_deref() == Some(recorded.population_fingerprint.as_str());
@@ -86,7 +86,7 @@ pub fn verify_draw(recorded: &Draw, population: &[PopulationItem]) -> Verificati
     let rerun = match draw(&recorded.policy, population, recorded.seed, recorded.drawn_at) {
         Ok(rerun) => rerun,
         Err(error) => {
-            verification.rerun_error = Some(UiError::from(&error));
+            verification.rerun_error = Some(UiError::from(error));
             return verification;
         }
     };

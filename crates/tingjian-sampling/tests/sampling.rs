@@ -122,6 +122,27 @@ fn validation_names_every_wrong_field_in_both_languages() {
     assert!(error.message_en().contains("reviewers[0].min_calls: the president hears at least 1 call a quarter"));
 }
 
+/// The vault's one list of roles also holds roles that hear no sampled calls: a policy that gives
+/// one to a reviewer is refused, naming the field, as an unknown role was before.
+#[test]
+fn only_the_president_department_heads_and_reviewers_hear_sampled_calls() {
+    let mut policy = simple_policy(10);
+    policy.reviewers.push(reviewer("li.min", Role::Coordinator, None, 1));
+    policy.reviewers.push(reviewer("zhang.wei", Role::LegacyOwner, None, 1));
+    let first = policy.reviewers.len() - 2;
+    assert_eq!(
+        problems_of(&policy),
+        vec![format!("reviewers[{first}].role"), format!("reviewers[{}].role", first + 1)]
+    );
+    let error = policy.validate().err().unwrap_or_else(|| panic!("the policy should not validate"));
+    assert!(
+        error.message_en().contains("the role \"coordinator\" does not hear sampled calls"),
+        "{}",
+        error.message_en()
+    );
+    assert!(error.message_zh().contains("角色“owner”不参与听取抽样"), "{}", error.message_zh());
+}
+
 #[test]
 fn a_policy_needs_a_president_and_quotas_that_name_the_strata() {
     let mut policy = simple_policy(0);

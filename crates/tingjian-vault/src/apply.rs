@@ -22,7 +22,7 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 "INSERT INTO people (id, display_name, role, department, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
                  department = excluded.department, event_seq = excluded.event_seq",
-                params![person.id, person.display_name, person.role, person.department, seq],
+                params![person.id, person.display_name, person.role.as_str(), person.department, seq],
             )?;
         }
         Event::QuarterSet { quarter, state } => {
@@ -300,7 +300,7 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 recording_hash.as_deref(),
                 what_must_change,
                 note_ids,
-                severity,
+                *severity,
             )?;
         }
         Event::RectificationDrafted { case_id, complaint_number, department, what_must_change, note_ids, severity } => {
@@ -318,7 +318,7 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 recording_hash.as_deref(),
                 what_must_change,
                 note_ids,
-                severity,
+                *severity,
             )?;
         }
         Event::RectificationStep { case_id, step } => {

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use tingjian_core::{Coded, ErrorCode};
+use tingjian_core::{Coded, ErrorCode, QuarterState};
 
 /// Why a vault operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +33,9 @@ pub enum VaultError {
     SpanOutsideRecording { start_ms: u64, end_ms: u64, duration_ms: u64 },
     #[error("{0}")]
     Sampling(#[from] tingjian_sampling::SamplingError),
-    #[error("quarter {quarter} is {state}: cannot {}", .action.en())]
-    QuarterLocked { quarter: String, state: String, action: QuarterAction },
+    /// `state` is `None` for a quarter that was never set up.
+    #[error("quarter {quarter} is {}: cannot {}", state_en(*.state), .action.en())]
+    QuarterLocked { quarter: String, state: Option<QuarterState>, action: QuarterAction },
     #[error("quarter {quarter} has no draw yet: draw its sample first")]
     NoDraw { quarter: String },
     /// A request that cannot be met as it is: an unknown complaint or reviewer for the sample, an
@@ -86,14 +87,12 @@ impl QuarterAction {
     }
 }
 
-fn state_zh(state: &str) -> &str {
-    match state {
-        "planning" => "筹备中",
-        "open" => "进行中",
-        "closed" => "已结束",
-        "not set up" => "未设置",
-        other => other,
-    }
+fn state_zh(state: Option<QuarterState>) -> &'static str {
+    state.map_or("未设置", QuarterState::label_zh)
+}
+
+fn state_en(state: Option<QuarterState>) -> &'static str {
+    state.map_or("not set up", QuarterState::label_en)
 }
 
 impl VaultError {
@@ -171,7 +170,7 @@ impl Coded for VaultError {
             }
             VaultError::Sampling(inner) => inner.message_zh(),
             VaultError::QuarterLocked { quarter, state, action } => {
-                format!("{quarter} 季度{}，不能{}", state_zh(state), action.zh())
+                format!("{quarter} 季度{}，不能{}", state_zh(*state), action.zh())
             }
             VaultError::NoDraw { quarter } => format!("{quarter} 季度尚未抽样，请先抽样"),
             VaultError::Refused { message_zh, .. } => message_zh.clone(),

@@ -4,8 +4,11 @@
 //! auditor can recompute it with nothing but `sqlite3` and `sha256sum`:
 //!
 //! ```text
-//! tingjian-event-v1\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n
+//! tingjian-event-v{format}\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n
 //! ```
+//!
+//! `format` is the event's `format` column (1 for every event written so far), so the recipe for
+//! today's log reads `tingjian-event-v1`.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -146,7 +149,7 @@ pub enum Event {
         what_must_change: String,
         /// The notes that show the problem in the call.
         note_ids: Vec<String>,
-        severity: String,
+        severity: tingjian_core::rectification::Severity,
         due_date: String,
     },
     /// The coordinator or the president prepared a rectification case by hand (a draft, issued
@@ -157,7 +160,7 @@ pub enum Event {
         department: String,
         what_must_change: String,
         note_ids: Vec<String>,
-        severity: String,
+        severity: tingjian_core::rectification::Severity,
     },
     /// A step of a rectification case, by the event's actor on the day of the event: the rules
     /// in `tingjian_core::rectification` decide whether it is allowed and what it changes, both
@@ -183,6 +186,34 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every kind, in the order they were introduced. Each has a golden payload in
+    /// `tests/golden/format-N/events/`, which a test checks.
+    pub const KINDS: &'static [&'static str] = &[
+        "vault_created",
+        "person_added",
+        "quarter_set",
+        "recording_stored",
+        "complaint_recorded",
+        "recording_linked",
+        "import_finished",
+        "import_mapping_saved",
+        "listening_started",
+        "listening_heard",
+        "listening_ended",
+        "sampling_policy_set",
+        "sample_drawn",
+        "sample_added_by_hand",
+        "note_added",
+        "note_edited",
+        "reflection_submitted",
+        "personal_data_revealed",
+        "rectification_required",
+        "rectification_drafted",
+        "rectification_step",
+        "evidence_stored",
+        "demo_data_added",
+    ];
+
     /// The `kind` column: the same name as the JSON tag.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -213,10 +244,41 @@ impl Event {
     }
 }
 
+/// The event format this build writes. Format 1 is the payload as the JSON form of [`Event`]
+/// with its `kind` tag, chained with the `tingjian-event-v1` recipe.
+pub const EVENT_FORMAT: u32 = 1;
+
+/// Why a stored payload could not be read as an event.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("event format {0} is newer than this Tingjian reads (up to {EVENT_FORMAT})")]
+    NewerFormat(u32),
+    #[error("the payload is not a Tingjian event: {0}")]
+    NotAnEvent(#[from] serde_json::Error),
+    #[error("the payload is a {found} event, but the log says {kind}")]
+    KindMismatch { kind: String, found: &'static str },
+}
+
+/// Reads a stored payload of `format` as today's [`Event`]: the one way stored events are read.
+/// An older format is upcast here (its frozen shape converted to today's), never rewritten in the
+/// log, because the stored text is what the chain's digests cover.
+pub fn decode(format: u32, kind: &str, payload: &str) -> Result<Event, DecodeError> {
+    let event: Event = match format {
+        1 => serde_json::from_str(payload)?,
+        newer => return Err(DecodeError::NewerFormat(newer)),
+    };
+    if event.kind() != kind {
+        return Err(DecodeError::KindMismatch { kind: kind.to_owned(), found: event.kind() });
+    }
+    Ok(event)
+}
+
 /// An event as stored in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedEvent {
     pub seq: u64,
+    /// The format the payload is written in; see [`EVENT_FORMAT`].
+    pub format: u32,
     pub at: String,
     pub actor: String,
     pub kind: String,
@@ -227,9 +289,14 @@ pub struct RecordedEvent {
 }
 
 impl RecordedEvent {
+    /// The payload read as today's [`Event`] (see [`decode`]).
+    pub fn decode(&self) -> Result<Event, DecodeError> {
+        decode(self.format, &self.kind, &self.payload)
+    }
+
     /// The hash these fields should have when the event sits at position `seq`.
     pub fn expected_hash_at(&self, seq: u64) -> String {
-        chain_hash(seq, &self.prev_hash, &self.at, &self.actor, &self.kind, &self.payload_sha256)
+        chain_hash(self.format, seq, &self.prev_hash, &self.at, &self.actor, &self.kind, &self.payload_sha256)
     }
 }
 
@@ -245,9 +312,18 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// The chain hash of one event.
-pub fn chain_hash(seq: u64, prev_hash: &str, at: &str, actor: &str, kind: &str, payload_sha256: &str) -> String {
-    sha256_hex(format!("tingjian-event-v1\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n").as_bytes())
+/// The chain hash of one event written in `format`.
+pub fn chain_hash(
+    format: u32,
+    seq: u64,
+    prev_hash: &str,
+    at: &str,
+    actor: &str,
+    kind: &str,
+    payload_sha256: &str,
+) -> String {
+    let text = format!("tingjian-event-v{format}\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n");
+    sha256_hex(text.as_bytes())
 }
 
 /// Formats an instant the way the log stores it: UTC, whole microseconds, so that the text (which
@@ -271,29 +347,46 @@ pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -
     let payload_sha256 = sha256_hex(payload.as_bytes());
     let at = format_instant(at);
     let kind = event.kind().to_owned();
-    let hash = chain_hash(seq, &prev_hash, &at, actor, &kind, &payload_sha256);
+    let format = EVENT_FORMAT;
+    let hash = chain_hash(format, seq, &prev_hash, &at, actor, &kind, &payload_sha256);
     tx.execute(
-        "INSERT INTO events (seq, at, actor, kind, payload, payload_sha256, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, at, actor, kind, payload, payload_sha256, prev_hash, hash],
+        "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash],
     )?;
-    Ok(RecordedEvent { seq, at, actor: actor.to_owned(), kind, payload, payload_sha256, prev_hash, hash })
+    Ok(RecordedEvent { seq, format, at, actor: actor.to_owned(), kind, payload, payload_sha256, prev_hash, hash })
+}
+
+/// The event at `seq`, if there is one.
+pub(crate) fn read_at(conn: &rusqlite::Connection, seq: u64) -> Result<Option<RecordedEvent>, VaultError> {
+    Ok(read_where(conn, "WHERE seq = ?1", [seq])?.pop())
 }
 
 /// Reads the whole log in position order.
 pub fn read_all(conn: &rusqlite::Connection) -> Result<Vec<RecordedEvent>, VaultError> {
-    let mut statement =
-        conn.prepare("SELECT seq, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events ORDER BY seq")?;
-    let rows = statement.query_map([], |row| {
+    read_where(conn, "", [])
+}
+
+fn read_where(
+    conn: &rusqlite::Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<RecordedEvent>, VaultError> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events {condition} \
+         ORDER BY seq"
+    ))?;
+    let rows = statement.query_map(params, |row| {
         Ok(RecordedEvent {
             seq: row.get(0)?,
-            at: row.get(1)?,
-            actor: row.get(2)?,
-            kind: row.get(3)?,
-            payload: row.get(4)?,
-            payload_sha256: row.get(5)?,
-            prev_hash: row.get(6)?,
-            hash: row.get(7)?,
+            format: row.get(1)?,
+            at: row.get(2)?,
+            actor: row.get(3)?,
+            kind: row.get(4)?,
+            payload: row.get(5)?,
+            payload_sha256: row.get(6)?,
+            prev_hash: row.get(7)?,
+            hash: row.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -6,6 +6,7 @@
 //! an edit to either the log or a domain table is found and named.
 
 mod apply;
+mod column;
 mod error;
 pub mod event;
 mod library;
@@ -19,29 +20,29 @@ mod schema;
 mod status;
 pub mod store;
 mod verify;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::Connection;
 use tingjian_core::time::{Clock, SystemClock};
 
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
 pub use library::{
-    COMPLAINT_COLUMN_COUNT, ComplaintPage, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, MAX_PAGE_ROWS,
-    MAX_SEARCH_CHARS, complaint_columns, complaint_from_row,
+    ComplaintPage, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, MAX_PAGE_ROWS, MAX_SEARCH_CHARS,
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
-pub use people::{IdUse, PERSON_ID_MAX_CHARS, ROLES, check_person_id};
+pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
 pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
-    RectificationView, role_of,
+    RectificationView,
 };
 pub use review::{
     ComplaintDetails, Draft, NOTE_MAX_CHARS, Note, PersonalData, RectificationCase, RectificationRequest, Reflection,
-    SEVERITIES, TEXT_MAX_CHARS,
+    TEXT_MAX_CHARS,
 };
 pub use sampling::{
     Assignment, DepartmentProgress, DrawSummary, LISTENED_PERCENT, MyAssignments, QuarterDashboard, QuarterSample,
@@ -63,10 +64,14 @@ pub const EVIDENCE_DIR: &str = "evidence";
 pub const DERIVED_DIR: &str = "derived";
 
 /// An open vault. One per process and directory; not shared between threads without a lock.
+///
+/// It holds two connections to the database: a read-only one for every query, and the
+/// [`write::Writer`], the only one that can change anything (see that module for why).
 #[derive(Debug)]
 pub struct Vault {
     root: PathBuf,
-    conn: Connection,
+    read: Connection,
+    writer: write::Writer,
     actor: String,
     clock: Arc<dyn Clock>,
 }
@@ -86,13 +91,11 @@ impl Vault {
         }
         std::fs::create_dir_all(dir).map_err(|source| VaultError::from_io(dir, source))?;
         probe_writable(dir)?;
-        let mut conn = open_connection(&dir.join(DATABASE_FILE), true)?;
-        configure(&conn)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        schema::migrate(&tx)?;
-        tx.commit()?;
+        let db = dir.join(DATABASE_FILE);
+        let writer = write::Writer::open(&db, true)?;
+        let read = write::open_read_only(&db)?;
         std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
-        let mut vault = Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock };
+        let mut vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), clock };
         let vault_id = new_vault_id(dir, vault.clock.now());
         vault.record(vec![Event::VaultCreated { vault_id, created_by: actor.to_owned() }])?;
         Ok(vault)
@@ -118,21 +121,16 @@ impl Vault {
         // The version check comes before anything that could write (journal mode, migrations), so a
         // vault from a newer Tingjian is left exactly as it was.
         let found = {
-            let conn = open_connection(&db, false)?;
+            let conn = write::open_read_write(&db, false)?;
             schema::user_version(&conn)?
         };
         if found > schema::LATEST_VERSION {
             return Err(VaultError::SchemaTooNew { path: dir.to_owned(), found, supported: schema::LATEST_VERSION });
         }
-        let mut conn = open_connection(&db, false)?;
-        configure(&conn)?;
-        if found < schema::LATEST_VERSION {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            schema::migrate(&tx)?;
-            tx.commit()?;
-        }
+        let writer = write::Writer::open(&db, false)?;
+        let read = write::open_read_only(&db)?;
         std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
-        let vault = Vault { root: dir.to_owned(), conn, actor: actor.to_owned(), clock };
+        let vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), clock };
         // What a process killed while storing a file left behind; failing to remove it costs
         // nothing now, and `verify` names what stays.
         vault.clean_partial_files();
@@ -175,16 +173,31 @@ impl Vault {
         self.root.join(DERIVED_DIR).join("peaks").join(format!("{hash}.tjpk"))
     }
 
-    /// Removes the temporary files (`.<hash>.<pid>.partial`) that the stores and the peaks cache
-    /// write before renaming, when they were left by an interrupted process: one that no longer
-    /// runs, or (process ids are reused, and not every system says which run) one that is over an
-    /// hour old. A file still being written by a running import is left alone. Returns the files
-    /// removed. Opening a vault does this, and so does every import.
+    /// Removes what an interrupted process left in the stores, and returns the files removed.
+    /// Opening a vault does this, and so does every import.
+    ///
+    /// - Temporary files (`.<hash>.<pid>.partial`) that the stores and the peaks cache write before
+    ///   renaming, when no running process will finish them: their process no longer runs, or
+    ///   (process ids are reused, and not every system says which run) they are over an hour old.
+    /// - A stored file no event names, over a minute old. A file is stored a moment before the
+    ///   event that names it is recorded, in the same call, so one a minute old without its event
+    ///   was left by a process killed in between. No event names it, so it is not evidence; left
+    ///   there, `verify` would report it as a stray file after every such kill.
     pub fn clean_partial_files(&self) -> Vec<PathBuf> {
         let mut removed = Vec::new();
         for folder in self.temporary_folders() {
             for path in files_in(&folder) {
                 if partial_left_over(&path) && std::fs::remove_file(&path).is_ok() {
+                    removed.push(path);
+                }
+            }
+        }
+        for (store, named) in [(AUDIO_DIR, self.recording_hashes()), (EVIDENCE_DIR, self.evidence_hashes())] {
+            // A vault that cannot be read now loses nothing: its files stay for the next open.
+            let Ok(named) = named else { continue };
+            let store = ContentStore::new(self.root.join(store));
+            for path in store.unnamed_files(&named, JUST_STORED) {
+                if std::fs::remove_file(&path).is_ok() {
                     removed.push(path);
                 }
             }
@@ -226,27 +239,30 @@ impl Vault {
     /// A setting kept through the log (e.g. `import_mapping`), as the JSON its event stored.
     pub fn setting(&self, key: &str) -> Result<Option<String>, VaultError> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+        Ok(self.read.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
     }
 
-    /// Read access to the database, for queries. All writes go through [`Vault::record`].
-    pub fn db(&self) -> &Connection {
-        &self.conn
+    /// When the vault was created (its first event's moment).
+    pub fn created_at(&self) -> Result<jiff::Timestamp, VaultError> {
+        let text: String =
+            self.read.query_row("SELECT created_at FROM vault_info WHERE id = 1", [], |row| row.get(0))?;
+        text.parse().map_err(|error| VaultError::Corrupt { seq: 1, reason: format!("creation time {text:?}: {error}") })
+    }
+
+    /// The read-only connection every query of the crate goes through.
+    pub(crate) fn db(&self) -> &Connection {
+        &self.read
     }
 
     /// Appends `events` to the audit chain and applies each to the domain tables, all in one
     /// transaction: either every event and its effect is stored, or none is.
     pub fn record(&mut self, events: Vec<Event>) -> Result<Vec<RecordedEvent>, VaultError> {
-        let at = self.clock.now();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut recorded = Vec::with_capacity(events.len());
-        for event in events {
-            let entry = event::append(&tx, at, &self.actor, &event)?;
-            apply::apply(&tx, &entry, &event)?;
-            recorded.push(entry);
-        }
-        tx.commit()?;
-        Ok(recorded)
+        self.writer.record(self.clock.now(), &self.actor, events)
+    }
+
+    /// The whole audit log in position order, as stored.
+    pub fn events(&self) -> Result<Vec<RecordedEvent>, VaultError> {
+        event::read_all(&self.read)
     }
 
     /// The vault at a glance: current quarter, counts, chain head.
@@ -282,6 +298,10 @@ pub(crate) fn partial_pid(name: &str) -> Option<u32> {
     let (_, pid) = name.strip_prefix('.')?.strip_suffix(".partial")?.rsplit_once('.')?;
     pid.parse().ok()
 }
+
+/// How long a stored file may wait for the event that names it: it is stored a moment before
+/// the event is recorded (possibly by another process), so a younger one is never judged.
+pub(crate) const JUST_STORED: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How old a temporary file must be to count as left over even when a process with its id runs.
 const LEFT_OVER_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -324,27 +344,6 @@ fn probe_writable(dir: &Path) -> Result<(), VaultError> {
         }
         Err(source) => Err(VaultError::from_io(dir, source)),
     }
-}
-
-fn open_connection(db: &Path, create: bool) -> Result<Connection, VaultError> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    }
-    Ok(Connection::open_with_flags(db, flags)?)
-}
-
-fn configure(conn: &Connection) -> Result<(), VaultError> {
-    // WAL lets the app read while an import writes; FULL sync because evidence that vanishes in a
-    // power cut is worse than a slower write.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    // 64 MiB of page cache (SQLite's default is 2 MiB): the library's tables and indexes on
-    // 100,000 complaints stay in memory, so paging and searching do not go back to the file.
-    conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    Ok(())
 }
 
 fn new_vault_id(dir: &Path, now: jiff::Timestamp) -> String {

@@ -14,6 +14,8 @@
 //! - 1 or 2 characters that are not letters or digits (punctuation, which the bigram tokenizer
 //!   drops): a `LIKE` scan of the search table.
 
+use std::collections::{HashMap, HashSet};
+
 use jiff::civil::Date;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
@@ -124,7 +126,7 @@ pub struct LibraryFacets {
 
 /// The columns of a whole complaint, as `{table}.column`, in the order [`complaint_from_row`]
 /// reads them; every query that wants whole complaints selects these first.
-pub fn complaint_columns(table: &str) -> String {
+pub(crate) fn complaint_columns(table: &str) -> String {
     [
         "number",
         "accepted_at",
@@ -146,10 +148,10 @@ pub fn complaint_columns(table: &str) -> String {
 }
 
 /// How many columns [`complaint_columns`] selects: the index of the first column after them.
-pub const COMPLAINT_COLUMN_COUNT: usize = 14;
+pub(crate) const COMPLAINT_COLUMN_COUNT: usize = 14;
 
 /// A complaint from a row that starts with [`complaint_columns`].
-pub fn complaint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Complaint> {
+pub(crate) fn complaint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Complaint> {
     Ok(Complaint {
         number: row.get(0)?,
         accepted_at: row.get(1)?,
@@ -364,6 +366,55 @@ impl Probe {
 }
 
 impl Vault {
+    /// Every stored complaint by number, with the hash of the recording linked to it: what an
+    /// import compares the export's rows with.
+    pub fn complaints_by_number(&self) -> Result<HashMap<String, (Complaint, Option<String>)>, VaultError> {
+        let mut statement =
+            self.db().prepare(&format!("SELECT {}, c.recording_hash FROM complaints c", complaint_columns("c")))?;
+        let rows = statement.query_map([], |row| {
+            Ok((complaint_from_row(row)?, row.get::<_, Option<String>>(COMPLAINT_COLUMN_COUNT)?))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (complaint, hash) = row?;
+            out.insert(complaint.number.clone(), (complaint, hash));
+        }
+        Ok(out)
+    }
+
+    /// The hashes of every stored recording.
+    pub fn recording_hashes(&self) -> Result<HashSet<String>, VaultError> {
+        let mut statement = self.db().prepare("SELECT hash FROM recordings")?;
+        let hashes = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(hashes.collect::<Result<_, _>>()?)
+    }
+
+    /// The hashes of every stored evidence file.
+    pub fn evidence_hashes(&self) -> Result<HashSet<String>, VaultError> {
+        let mut statement = self.db().prepare("SELECT hash FROM evidence_files")?;
+        let hashes = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(hashes.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether a recording with this hash is stored.
+    pub fn has_recording(&self, hash: &str) -> Result<bool, VaultError> {
+        Ok(self.db().query_row("SELECT EXISTS (SELECT 1 FROM recordings WHERE hash = ?1)", [hash], |row| row.get(0))?)
+    }
+
+    /// The first complaint of `department` (by number) that has a recording.
+    pub fn first_recorded_complaint_of(&self, department: &str) -> Result<Option<String>, VaultError> {
+        use rusqlite::OptionalExtension as _;
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT number FROM complaints WHERE department = ?1 AND recording_hash IS NOT NULL
+                 ORDER BY number LIMIT 1",
+                [department],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// The complaints matching `query`, in its order: every one of them (for callers that need
     /// them all; the library screen asks for pages with [`Vault::complaint_page`]).
     pub fn complaints(&self, query: &ComplaintQuery) -> Result<Vec<ComplaintRow>, VaultError> {

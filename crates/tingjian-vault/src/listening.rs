@@ -55,6 +55,16 @@ pub struct ListeningSessionReport {
 }
 
 impl Vault {
+    /// Whether anyone has listened through the output device named `device` (the demo names its
+    /// sessions' device so they are never mistaken for real ones).
+    pub fn has_listened_on(&self, device: &str) -> Result<bool, VaultError> {
+        Ok(self.db().query_row(
+            "SELECT EXISTS (SELECT 1 FROM listening_sessions WHERE device = ?1)",
+            [device],
+            |row| row.get(0),
+        )?)
+    }
+
     /// Finds a recording by complaint number (its linked recording) or by hash (a unique prefix of
     /// at least six characters is enough).
     pub fn find_recording(&self, query: &str) -> Result<RecordingTarget, VaultError> {

@@ -2,12 +2,9 @@
 //! department they answer for. Set through the log (`person_added`), so who could do what, and since
 //! when, is evidence like everything else.
 
-use tingjian_core::model::Person;
+use tingjian_core::model::{Person, Role};
 
-use crate::{Event, Vault, VaultError};
-
-/// The roles the vault knows; anyone else acting is a reviewer.
-pub const ROLES: &[&str] = &["president", "coordinator", "department_head", "reviewer"];
+use crate::{Event, Vault, VaultError, column};
 
 /// The longest id a person may act or be known by, in characters (an account name, an employee
 /// number, a name in pinyin).
@@ -36,6 +33,18 @@ fn quoted_id(id: &str) -> String {
         }
     }
     out
+}
+
+/// The role a person can be given by this name (`people set --role`), or a refusal listing the
+/// names there are. The legacy `owner` is refused: it is only read from old vaults.
+pub fn assignable_role(name: &str) -> Result<Role, VaultError> {
+    match Role::parse(name.trim()) {
+        Some(role) if Role::ASSIGNABLE.contains(&role) => Ok(role),
+        _ => Err(VaultError::refused(
+            format!("角色“{name}”无效，应为 {}", Role::ASSIGNABLE.map(Role::as_str).join(" / ")),
+            format!("role \"{name}\" is not one of {}", Role::ASSIGNABLE.map(Role::as_str).join(", ")),
+        )),
+    }
 }
 
 /// Who an id is for, so the refusal says where it came from.
@@ -93,14 +102,9 @@ impl Vault {
     /// Adds a person, or changes an existing person's name, role or department.
     pub fn set_person(&mut self, person: Person) -> Result<Person, VaultError> {
         let id = check_person_id(&person.id, IdUse::Person)?;
-        if !ROLES.contains(&person.role.as_str()) {
-            return Err(VaultError::refused(
-                format!("角色“{}”无效，应为 {}", person.role, ROLES.join(" / ")),
-                format!("role \"{}\" is not one of {}", person.role, ROLES.join(", ")),
-            ));
-        }
+        let role = assignable_role(person.role.as_str())?;
         let department = person.department.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        if person.role == "department_head" && department.is_none() {
+        if role == Role::DepartmentHead && department.is_none() {
             return Err(VaultError::refused(
                 "部门负责人须指定所负责的部门（--department）".to_owned(),
                 "a department head needs the department they answer for (--department)".to_owned(),
@@ -109,7 +113,7 @@ impl Vault {
         let person = Person {
             id: id.to_owned(),
             display_name: if person.display_name.trim().is_empty() { id.to_owned() } else { person.display_name },
-            role: person.role,
+            role,
             department: department.map(str::to_owned),
         };
         self.record(vec![Event::PersonAdded { person: person.clone() }])?;
@@ -120,7 +124,12 @@ impl Vault {
     pub fn people(&self) -> Result<Vec<Person>, VaultError> {
         let mut statement = self.db().prepare("SELECT id, display_name, role, department FROM people ORDER BY id")?;
         let rows = statement.query_map([], |row| {
-            Ok(Person { id: row.get(0)?, display_name: row.get(1)?, role: row.get(2)?, department: row.get(3)? })
+            Ok(Person {
+                id: row.get(0)?,
+                display_name: row.get(1)?,
+                role: column::named(row, 2, Role::parse)?,
+                department: row.get(3)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -9,14 +9,14 @@ use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tingjian_core::rectification::{
-    ActionKind, Actor, Case, CaseAction, CaseState, Evidence, OverdueFlag, RectificationPolicy, Role, overdue,
+    ActionKind, Actor, Case, CaseAction, CaseState, Evidence, OverdueFlag, RectificationPolicy, Role, Severity, overdue,
 };
 use tingjian_core::time::in_branch_zone;
 use ts_rs::TS;
 
 use crate::event::RecordedEvent;
 use crate::review::{ComplaintDetails, Note};
-use crate::{Event, Vault, VaultError};
+use crate::{Event, Vault, VaultError, column};
 
 /// The rectification policy of this version. A policy a branch could change would be recorded in
 /// the log (as the sampling policy is), so replaying old steps keeps using the values they had.
@@ -26,23 +26,16 @@ pub const POLICY: RectificationPolicy = RectificationPolicy { case_due_days: 30,
 pub const EVIDENCE_MAX_BYTES: u64 = 100 * 1024 * 1024;
 
 /// The person with id `id` as the rules see them: their role (from the vault's people) and the
-/// department a head answers for. Someone the vault does not know is a reviewer.
+/// department a head answers for. Someone the vault does not know is a reviewer. The role is the
+/// one they act as, so the screens, which compare it, see a legacy owner as a department head.
 pub(crate) fn actor_in(conn: &Connection, id: &str) -> Result<Actor, VaultError> {
-    let found: Option<(String, Option<String>)> = conn
-        .query_row("SELECT role, department FROM people WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))
+    let found: Option<(Role, Option<String>)> = conn
+        .query_row("SELECT role, department FROM people WHERE id = ?1", [id], |row| {
+            Ok((column::named(row, 0, Role::parse)?, row.get(1)?))
+        })
         .optional()?;
-    let (role, department) = found.unwrap_or_default();
-    Ok(Actor { id: id.to_owned(), role: role_of(&role), department })
-}
-
-/// A role as the vault's people table spells it.
-pub fn role_of(text: &str) -> Role {
-    match text {
-        "president" => Role::President,
-        "coordinator" => Role::Coordinator,
-        "department_head" | "owner" => Role::DepartmentHead,
-        _ => Role::Reviewer,
-    }
+    let (role, department) = found.unwrap_or((Role::Reviewer, None));
+    Ok(Actor { id: id.to_owned(), role: role.acting_as(), department })
 }
 
 /// The branch's civil date of a log entry.
@@ -63,7 +56,7 @@ pub(crate) fn insert_case(
     recording_hash: Option<&str>,
     what_must_change: &str,
     note_ids: &[String],
-    severity: &str,
+    severity: Severity,
 ) -> Result<(), VaultError> {
     let note_ids = serde_json::to_string(note_ids)
         .map_err(|error| VaultError::Corrupt { seq: entry.seq, reason: error.to_string() })?;
@@ -78,7 +71,7 @@ pub(crate) fn insert_case(
             case.department,
             what_must_change,
             note_ids,
-            severity,
+            severity.as_str(),
             case.due_on.map(|d| d.to_string()).unwrap_or_default(),
             case.state.as_str(),
             entry.actor,
@@ -132,7 +125,7 @@ pub struct RectificationSummary {
     pub complaint_number: String,
     pub department: String,
     pub what_must_change: String,
-    pub severity: String,
+    pub severity: Severity,
     pub state: CaseState,
     /// `YYYY-MM-DD`, empty for a draft.
     pub due_date: String,
@@ -194,7 +187,7 @@ impl Vault {
             complaint_number: row.get(1)?,
             department: row.get(2)?,
             what_must_change: row.get(3)?,
-            severity: row.get(4)?,
+            severity: column::named(row, 4, Severity::parse)?,
             state: case.state,
             due_date: row.get(5)?,
             opened_at: row.get(6)?,
@@ -295,7 +288,7 @@ impl Vault {
             department: request.department.trim().to_owned(),
             what_must_change: request.what_must_change.trim().to_owned(),
             note_ids: request.note_ids.clone(),
-            severity: request.severity.clone(),
+            severity: request.severity,
         }])?;
         self.rectification_view(&case_id)
     }

@@ -8,17 +8,16 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tingjian_core::personal::mask_phone;
+use tingjian_core::rectification::Severity;
 use tingjian_core::time::in_branch_zone;
 use ts_rs::TS;
 
-use crate::{ComplaintQuery, ComplaintRow, Event, Vault, VaultError};
+use crate::{ComplaintQuery, ComplaintRow, Event, Vault, VaultError, column};
 
 /// The longest note kept: a note is a pointer to a moment, not an essay.
 pub const NOTE_MAX_CHARS: usize = 2_000;
 /// The longest reflection or rectification text kept.
 pub const TEXT_MAX_CHARS: usize = 20_000;
-/// How serious a required rectification is, from least to most.
-pub const SEVERITIES: &[&str] = &["normal", "serious", "critical"];
 
 /// A note pinned to a moment of a complaint's call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -75,8 +74,7 @@ pub struct RectificationRequest {
     pub what_must_change: String,
     /// Notes on the call that show the problem.
     pub note_ids: Vec<String>,
-    /// One of [`SEVERITIES`].
-    pub severity: String,
+    pub severity: Severity,
     /// `YYYY-MM-DD`; `None` gives the policy's days from today in the branch's zone.
     #[ts(optional)]
     pub due_date: Option<String>,
@@ -104,7 +102,7 @@ pub struct RectificationCase {
     pub department: String,
     pub what_must_change: String,
     pub note_ids: Vec<String>,
-    pub severity: String,
+    pub severity: Severity,
     pub due_date: String,
     pub state: String,
     pub opened_by: String,
@@ -268,13 +266,9 @@ impl Vault {
         let saved_at = crate::event::format_instant(self.clock().now());
         let key = reflection_draft_key(complaint_number);
         if text.trim().is_empty() {
-            self.db().execute("DELETE FROM drafts WHERE person = ?1 AND key = ?2", params![self.actor(), key])?;
+            self.writer.drop_draft(&self.actor, &key)?;
         } else {
-            self.db().execute(
-                "INSERT INTO drafts (person, key, text, saved_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(person, key) DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
-                params![self.actor(), key, text, saved_at],
-            )?;
+            self.writer.keep_draft(&self.actor, &key, text, &saved_at)?;
         }
         Ok(Draft { text: text.to_owned(), saved_at })
     }
@@ -303,10 +297,7 @@ impl Vault {
         }])?;
         // The draft goes only after the submission is committed: a crash in between leaves both,
         // never neither.
-        self.db().execute(
-            "DELETE FROM drafts WHERE person = ?1 AND key = ?2",
-            params![self.actor(), reflection_draft_key(complaint_number)],
-        )?;
+        self.writer.drop_draft(&self.actor, &reflection_draft_key(complaint_number))?;
         self.reflections(complaint_number)?
             .into_iter()
             .find(|r| r.id == reflection_id)
@@ -364,12 +355,6 @@ impl Vault {
             ));
         }
         let what_must_change = checked_text(&request.what_must_change, TEXT_MAX_CHARS, "整改要求", "requirement")?;
-        if !SEVERITIES.contains(&request.severity.as_str()) {
-            return Err(VaultError::refused(
-                format!("严重程度“{}”无效，应为 {}", request.severity, SEVERITIES.join(" / ")),
-                format!("severity \"{}\" is not one of {}", request.severity, SEVERITIES.join(", ")),
-            ));
-        }
         for note_id in &request.note_ids {
             let note = self.note(note_id)?;
             if note.complaint_number != number {
@@ -406,7 +391,7 @@ impl Vault {
             department: department.to_owned(),
             what_must_change,
             note_ids: request.note_ids.clone(),
-            severity: request.severity.clone(),
+            severity: request.severity,
             due_date: due_date.to_string(),
         }])?;
         self.rectification_cases(number)?
@@ -431,7 +416,7 @@ impl Vault {
                 department: row.get(3)?,
                 what_must_change: row.get(4)?,
                 note_ids: serde_json::from_str(&note_ids).unwrap_or_default(),
-                severity: row.get(6)?,
+                severity: column::named(row, 6, Severity::parse)?,
                 due_date: row.get(7)?,
                 state: row.get(8)?,
                 opened_by: row.get(9)?,

@@ -20,7 +20,8 @@ use tingjian_sampling::{
 use ts_rs::TS;
 
 use crate::error::QuarterAction;
-use crate::{COMPLAINT_COLUMN_COUNT, Event, Vault, VaultError, VerifyProblem, complaint_columns, complaint_from_row};
+use crate::library::{COMPLAINT_COLUMN_COUNT, complaint_columns, complaint_from_row};
+use crate::{Event, Vault, VaultError, VerifyProblem};
 
 /// A call counts as listened to when its reviewer has heard at least this share of it.
 pub const LISTENED_PERCENT: f64 = 90.0;
@@ -159,11 +160,7 @@ impl Vault {
         if allowed.contains(&state) {
             return Ok(());
         }
-        Err(VaultError::QuarterLocked {
-            quarter: quarter.to_string(),
-            state: state.map(QuarterState::as_str).unwrap_or("not set up").to_owned(),
-            action,
-        })
+        Err(VaultError::QuarterLocked { quarter: quarter.to_string(), state, action })
     }
 
     /// Opens a quarter for reviews: it must be in planning (or not set up) and have a draw.
@@ -567,15 +564,11 @@ impl Vault {
     /// the log's replay. An assignment edited behind the app's back shows in both.
     pub fn verify_sample(&self, quarter: QuarterId) -> Result<SampleVerification, VaultError> {
         let summary = self.draw_summary(quarter)?.ok_or_else(|| VaultError::NoDraw { quarter: quarter.to_string() })?;
-        let payload: String = self
-            .db()
-            .query_row("SELECT payload FROM events WHERE seq = ?1", [summary.event_seq], |row| row.get(0))
-            .optional()?
-            .ok_or_else(|| VaultError::Corrupt {
-                seq: summary.event_seq,
-                reason: "the draw's event is missing".into(),
-            })?;
-        let mut recorded = match serde_json::from_str::<Event>(&payload) {
+        let entry = crate::event::read_at(self.db(), summary.event_seq)?.ok_or_else(|| VaultError::Corrupt {
+            seq: summary.event_seq,
+            reason: "the draw's event is missing".into(),
+        })?;
+        let mut recorded = match entry.decode() {
             Ok(Event::SampleDrawn { draw, .. }) => draw,
             _ => {
                 return Err(VaultError::Corrupt {

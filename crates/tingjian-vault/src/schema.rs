@@ -323,6 +323,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE vault_info ADD COLUMN demo_since_seq INTEGER;
     "#,
+    // 10: each event names the format its payload is written in (see `event::EVENT_FORMAT`); the
+    // events written before were all format 1. The format is part of the chain hash's recipe
+    // (`tingjian-event-v{format}`), so changing it breaks the chain like any other edit.
+    r#"
+    ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+    "#,
 ];
 
 /// The schema version this build writes.

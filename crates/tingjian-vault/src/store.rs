@@ -26,6 +26,40 @@ impl ContentStore {
         Self { dir }
     }
 
+    /// The files stored under a hash that is not in `named`, last written over `older_than` ago:
+    /// what a process killed between storing a file and recording its event leaves. Only
+    /// hash-named files in their own fan-out folder count; links and anything else are left to
+    /// `verify`'s stray-file check.
+    pub fn unnamed_files(
+        &self,
+        named: &std::collections::HashSet<String>,
+        older_than: std::time::Duration,
+    ) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let Ok(fan_outs) = std::fs::read_dir(&self.dir) else { return found };
+        for fan_out in fan_outs.flatten() {
+            if !fan_out.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Ok(files) = std::fs::read_dir(fan_out.path()) else { continue };
+            for file in files.flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                let in_place = crate::is_content_hash(&name) && name.get(..2) == fan_out.file_name().to_str();
+                let old = file
+                    .metadata()
+                    .ok()
+                    .filter(std::fs::Metadata::is_file)
+                    .and_then(|meta| meta.modified().ok())
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age >= older_than);
+                if in_place && old && !named.contains(&name) {
+                    found.push(file.path());
+                }
+            }
+        }
+        found
+    }
+
     /// Where the file with this hash lives (whether or not it is there).
     pub fn path_of(&self, hash: &str) -> PathBuf {
         let fan_out = hash.get(..2).unwrap_or("__");

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tingjian_core::Coded;
 use ts_rs::TS;
 
-use crate::event::{self, Event, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
+use crate::event::{self, DecodeError, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
 use crate::{ContentStore, Vault, VaultError, apply, schema};
 
 /// At most this many row problems are listed per table; the first ones are what a person needs.
@@ -143,8 +143,11 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
             return Some(problem(
                 ProblemKind::EventEdited,
                 Some(seq),
-                format!("事件 #{seq}（{}）被改动：时间、操作人、类型或链接与其哈希不符", e.kind),
-                format!("event #{seq} ({}) was edited: its time, actor, kind or link no longer match its hash", e.kind),
+                format!("事件 #{seq}（{}）被改动：格式、时间、操作人、类型或链接与其哈希不符", e.kind),
+                format!(
+                    "event #{seq} ({}) was edited: its format, time, actor, kind or link no longer match its hash",
+                    e.kind
+                ),
             ));
         }
         if e.prev_hash != prev_hash {
@@ -156,9 +159,19 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
                 format!("event #{seq} does not link to event #{before}: #{before} was replaced or rewritten"),
             ));
         }
-        match serde_json::from_str::<Event>(&e.payload) {
-            Ok(parsed) if parsed.kind() == e.kind => {}
-            _ => {
+        match e.decode() {
+            Ok(_) => {}
+            Err(DecodeError::NewerFormat(format)) => {
+                return Some(problem(
+                    ProblemKind::EventUnreadable,
+                    Some(seq),
+                    format!("事件 #{seq} 采用第 {format} 版事件格式，由更新版本的听见写入，请升级后再校验"),
+                    format!(
+                        "event #{seq} is in event format {format}, written by a newer Tingjian: upgrade to verify it"
+                    ),
+                ));
+            }
+            Err(_) => {
                 return Some(problem(
                     ProblemKind::EventUnreadable,
                     Some(seq),
@@ -254,7 +267,7 @@ fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<V
     // Replay in the order the events were written. Where the log itself is damaged the chain
     // check has already said so; replaying what is readable still shows which rows it touched.
     for e in events {
-        let Ok(parsed) = serde_json::from_str::<Event>(&e.payload) else { continue };
+        let Ok(parsed) = e.decode() else { continue };
         if let Err(error) = apply::apply(&tx, e, &parsed) {
             let seq = e.seq;
             problems.push(problem(
@@ -398,11 +411,6 @@ fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<Verif
     Ok((rows.len() as u64, problems))
 }
 
-/// A file whose name is a hash and that was written this recently may be one an import or an
-/// evidence step stored a moment before recording its event (in another process, while this
-/// verify reads its snapshot); it is judged on the next run.
-const JUST_STORED: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Every file in the store's folder that is not the file of a stored recording (or evidence
 /// file), named by its path inside the vault: leftovers of an interrupted process and anything put
 /// there by hand. Links are reported, never followed. Temporary files a running process is still
@@ -441,7 +449,7 @@ fn stray_files(vault: &Vault, kind: StoredKind) -> Result<Vec<VerifyProblem>, Va
                     .and_then(|meta| meta.modified())
                     .ok()
                     .and_then(|modified| modified.elapsed().ok())
-                    .is_none_or(|age| age < JUST_STORED);
+                    .is_none_or(|age| age < crate::JUST_STORED);
                 if recent {
                     continue;
                 }

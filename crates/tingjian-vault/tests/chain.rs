@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use tingjian_core::model::Person;
+use tingjian_core::model::{Person, Role};
 use tingjian_core::time::FixedClock;
 use tingjian_core::{QuarterId, QuarterState};
 use tingjian_vault::event::{GENESIS_PREV_HASH, chain_hash, sha256_hex};
 use tingjian_vault::{Event, Vault};
 
 mod common;
-use common::complaint;
+use common::{complaint, sql};
 
 fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock("2026-11-02T06:30:00Z".parse().expect("instant")))
@@ -19,8 +19,7 @@ fn clock() -> Arc<FixedClock> {
 fn the_first_event_records_the_vault_and_links_to_the_genesis_hash() {
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = Vault::create_with_clock(&temp.path().join("v"), "li.min", clock()).expect("create");
-    let (seq, prev, hash, actor, kind, at, digest): (u64, String, String, String, String, String, String) = vault
-        .db()
+    let (seq, prev, hash, actor, kind, at, digest): (u64, String, String, String, String, String, String) = sql(&vault)
         .query_row("SELECT seq, prev_hash, hash, actor, kind, at, payload_sha256 FROM events", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })
@@ -30,7 +29,7 @@ fn the_first_event_records_the_vault_and_links_to_the_genesis_hash() {
     // The documented text form, hashed the way `sha256sum` would.
     let text = format!("tingjian-event-v1\n1\n{GENESIS_PREV_HASH}\n{at}\nli.min\nvault_created\n{digest}\n");
     assert_eq!(hash, sha256_hex(text.as_bytes()));
-    assert_eq!(hash, chain_hash(1, GENESIS_PREV_HASH, &at, "li.min", "vault_created", &digest));
+    assert_eq!(hash, chain_hash(1, 1, GENESIS_PREV_HASH, &at, "li.min", "vault_created", &digest));
     assert!(vault.verify().expect("verify").ok);
 }
 
@@ -51,7 +50,7 @@ fn status_counts_the_current_quarter_in_shanghai_time() {
                 person: Person {
                     id: "wang".to_owned(),
                     display_name: "王建国".to_owned(),
-                    role: "reviewer".to_owned(),
+                    role: Role::Reviewer,
                     department: None,
                 },
             },
@@ -125,6 +124,7 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE imports DROP COLUMN warnings;
              ALTER TABLE people DROP COLUMN department;
              ALTER TABLE vault_info DROP COLUMN demo_since_seq;
+             ALTER TABLE events DROP COLUMN format;
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");
@@ -162,17 +162,15 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
         }
     }
     let vault = Vault::open_with_clock(&dir, "wang", clock()).expect("open migrates");
-    let version: u32 = vault.db().pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    let version: u32 = sql(&vault).pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
     assert_eq!(version, vault.status().expect("status").schema_version);
     assert!(version >= 2);
-    let has_column: bool = vault
-        .db()
+    let has_column: bool = sql(&vault)
         .query_row("SELECT count(*) FROM pragma_table_info('recordings') WHERE name = 'analytics'", [], |r| r.get(0))
         .expect("pragma");
     assert!(has_column);
     // The search index is built for the complaints already there.
-    let indexed: String = vault
-        .db()
+    let indexed: String = sql(&vault)
         .query_row("SELECT number FROM complaint_search WHERE complaint_search MATCH 'TS1'", [], |r| r.get(0))
         .expect("indexed");
     assert_eq!(indexed, "TS1");

@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tingjian_core::model::Person;
+use tingjian_core::model::{Person, Role};
 use tingjian_core::{Coded, ErrorCode};
 use tingjian_vault::{ProblemKind, Vault};
 
 mod common;
-use common::vault_with_a_call;
+use common::{sql, vault_with_a_call};
 
 /// The id of a process that was killed with SIGKILL (`kill -9`) and has been reaped, so that no
 /// process runs under it any more.
@@ -25,6 +25,32 @@ fn pid_of_a_killed_process() -> u32 {
 fn stray_keys(vault: &Vault) -> Vec<String> {
     let report = vault.verify().expect("verify");
     report.problems.iter().filter(|p| p.kind == ProblemKind::StrayFile).filter_map(|p| p.key.clone()).collect()
+}
+
+/// Sets a file's last-written time `ago` into the past.
+fn written_ago(path: &Path, ago: std::time::Duration) {
+    let file = std::fs::File::options().write(true).open(path).expect("open");
+    file.set_modified(std::time::SystemTime::now() - ago).expect("set mtime");
+}
+
+#[test]
+fn a_stored_file_whose_event_a_kill_prevented_is_removed_at_open_once_a_minute_old() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (vault, hash) = vault_with_a_call(temp.path(), "tester");
+    // Killed between storing a recording and recording its event, two minutes ago; and another
+    // process storing one this very moment.
+    let orphan = vault.audio().put_bytes(b"a call whose event was never written").expect("store").hash;
+    let storing = vault.evidence().put_bytes(b"evidence being attached now").expect("store").hash;
+    written_ago(&vault.audio().path_of(&orphan), std::time::Duration::from_secs(120));
+    written_ago(&vault.audio().path_of(&hash), std::time::Duration::from_secs(120));
+    assert_eq!(stray_keys(&vault), [format!("audio/{}/{orphan}", &orphan[..2])], "verify names it");
+    drop(vault);
+
+    let vault = Vault::open(&temp.path().join("v"), "tester").expect("open");
+    assert!(!vault.audio().path_of(&orphan).exists(), "the file no event names is gone");
+    assert!(vault.evidence().path_of(&storing).is_file(), "a file stored a moment ago waits for its event");
+    assert!(vault.audio().path_of(&hash).is_file(), "a stored recording stays, however old");
+    assert!(vault.verify().expect("verify").ok);
 }
 
 #[test]
@@ -123,7 +149,7 @@ fn actor_ids_are_checked_before_anything_is_written() {
 
 fn count_events(dir: &Path) -> i64 {
     let vault = Vault::open(dir, "auditor").expect("open");
-    vault.db().query_row("SELECT count(*) FROM events", [], |row| row.get(0)).expect("count")
+    sql(&vault).query_row("SELECT count(*) FROM events", [], |row| row.get(0)).expect("count")
 }
 
 #[test]
@@ -133,7 +159,7 @@ fn person_ids_are_checked_when_a_person_is_added() {
     let person = |id: &str| Person {
         id: id.to_owned(),
         display_name: "王芳".to_owned(),
-        role: "reviewer".to_owned(),
+        role: Role::Reviewer,
         department: None,
     };
     for bad in ["", "wang fang", "wang\tfang", "wang\u{2066}fang", &"w".repeat(65)] {

@@ -7,7 +7,7 @@ use tingjian_core::{Coded, ErrorCode};
 use tingjian_vault::Vault;
 
 mod common;
-use common::vault_with_a_call;
+use common::{sql, vault_with_a_call};
 
 fn span(start_ms: u64, end_ms: u64) -> HeardSpan {
     HeardSpan { start_ms, end_ms, channel: ChannelMode::Both }
@@ -35,8 +35,7 @@ fn a_session_records_who_heard_what_and_coverage_is_the_union() {
     assert_eq!(report.coverage.heard_ms, 20_000);
     assert!((report.coverage.percent - 33.3).abs() < 1.0, "{}", report.coverage.percent);
 
-    let kinds: Vec<String> = vault
-        .db()
+    let kinds: Vec<String> = sql(&vault)
         .prepare("SELECT kind FROM events WHERE kind LIKE 'listening%' ORDER BY seq")
         .expect("query")
         .query_map([], |r| r.get(0))
@@ -103,7 +102,7 @@ fn a_span_edited_behind_the_apps_back_is_found_by_verify() {
     let session = vault.start_listening(&target, "default").expect("start");
     vault.end_listening(&session, vec![span(0, 5_000)], "stopped").expect("end");
     // Someone stretches the span to claim the whole call was heard.
-    vault.db().execute("UPDATE listening_spans SET end_ms = 60000", []).expect("tamper");
+    sql(&vault).execute("UPDATE listening_spans SET end_ms = 60000", []).expect("tamper");
     let report = vault.verify().expect("verify runs");
     assert!(!report.ok);
     assert!(report.problems.iter().any(|p| p.table.as_deref() == Some("listening_spans")), "{:?}", report.problems);

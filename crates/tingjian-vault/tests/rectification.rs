@@ -3,46 +3,14 @@
 //! (reopened) and then effective (closed). The rules refuse what they must, refusals record
 //! nothing, the evidence file's hash is in the log, and `verify` replays every step.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use tingjian_core::model::Person;
 use tingjian_core::rectification::{
-    CaseAction, CaseState, Effectiveness, NewAction, ObservationPeriod, OverdueFlag, RootCause,
+    CaseAction, CaseState, Effectiveness, NewAction, ObservationPeriod, OverdueFlag, RootCause, Severity,
 };
-use tingjian_core::time::FixedClock;
 use tingjian_core::{Coded, ErrorCode};
-use tingjian_vault::{Event, ProblemKind, RectificationFilter, RectificationRequest, Vault};
+use tingjian_vault::{ProblemKind, RectificationFilter, RectificationRequest, Vault};
 
 mod common;
-use common::vault_with_a_call;
-
-fn date(text: &str) -> jiff::civil::Date {
-    text.parse().expect("date")
-}
-
-fn as_person(dir: &Path, id: &str, at: &str) -> Vault {
-    Vault::open_with_clock(dir, id, Arc::new(FixedClock(at.parse().expect("instant")))).expect("open")
-}
-
-fn people(vault: &mut Vault) {
-    let person = |id: &str, name: &str, role: &str, department: Option<&str>| Event::PersonAdded {
-        person: Person {
-            id: id.to_owned(),
-            display_name: name.to_owned(),
-            role: role.to_owned(),
-            department: department.map(str::to_owned),
-        },
-    };
-    vault
-        .record(vec![
-            person("wang", "王建国（行长）", "president", None),
-            person("li", "李敏（消保中心）", "coordinator", None),
-            person("chen", "陈静（信用卡中心）", "department_head", Some("信用卡中心")),
-            person("zhang", "张伟（零售金融部）", "department_head", Some("零售金融部")),
-        ])
-        .expect("people");
-}
+use common::{add_people as people, as_person, date, sql, vault_with_a_call};
 
 fn action(measure: &str, due_on: &str) -> NewAction {
     NewAction {
@@ -76,7 +44,7 @@ fn verify_step(result: Effectiveness) -> CaseAction {
 }
 
 fn events(vault: &Vault) -> u64 {
-    vault.db().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
+    sql(vault).query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
 }
 
 #[test]
@@ -96,7 +64,7 @@ fn a_case_goes_from_a_review_to_a_verified_close_and_every_step_is_evidence() {
             department: "信用卡中心".to_owned(),
             what_must_change: "办卡时讲清年费规则".to_owned(),
             note_ids: vec![note.id],
-            severity: "serious".to_owned(),
+            severity: Severity::Serious,
             due_date: None,
         })
         .expect("require");
@@ -158,8 +126,7 @@ fn a_case_goes_from_a_review_to_a_verified_close_and_every_step_is_evidence() {
     assert_eq!(refused.code(), ErrorCode::TransitionRefused);
 
     // The log has every step, the evidence hash among them, and replays to the same tables.
-    let kinds: Vec<String> = li
-        .db()
+    let kinds: Vec<String> = sql(&li)
         .prepare("SELECT kind FROM events WHERE kind LIKE 'rectification_%' OR kind = 'evidence_stored' ORDER BY seq")
         .expect("prepare")
         .query_map([], |r| r.get(0))
@@ -180,8 +147,7 @@ fn a_case_goes_from_a_review_to_a_verified_close_and_every_step_is_evidence() {
             "rectification_step"
         ]
     );
-    let with_hash: u64 = li
-        .db()
+    let with_hash: u64 = sql(&li)
         .query_row("SELECT count(*) FROM events WHERE payload LIKE '%' || ?1 || '%'", [&hash], |r| r.get(0))
         .expect("count");
     assert_eq!(with_hash, 2, "the stored file and the progress entry both name its hash");
@@ -205,7 +171,7 @@ fn the_board_puts_late_cases_first_and_filters_by_state_department_and_overdue()
         department: department.to_owned(),
         what_must_change: "整改".to_owned(),
         note_ids: vec![],
-        severity: "normal".to_owned(),
+        severity: Severity::Normal,
         due_date: Some(due.to_owned()),
     };
     let mut wang = as_person(&dir, "wang", "2026-11-02T06:30:00Z");
@@ -241,7 +207,7 @@ fn the_coordinator_drafts_a_case_by_hand_and_opens_it_and_cancelling_needs_a_rea
         department: "信用卡中心".to_owned(),
         what_must_change: "复核全部同类投诉".to_owned(),
         note_ids: vec![],
-        severity: "critical".to_owned(),
+        severity: Severity::Critical,
         due_date: None,
     };
     let mut chen = as_person(&dir, "chen", "2026-11-02T06:30:00Z");

@@ -2,14 +2,15 @@
 //! survives the app going away, the submitted reflection, reveals of personal data and required
 //! rectifications — each an audit event that `verify` replays, refused clearly when it is wrong.
 
+use tingjian_core::rectification::Severity;
 use tingjian_core::{Coded, ErrorCode};
 use tingjian_vault::{RectificationRequest, Vault};
 
 mod common;
-use common::vault_with_a_call;
+use common::{sql, vault_with_a_call};
 
 fn event_count(vault: &Vault) -> u64 {
-    vault.db().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
+    sql(vault).query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
 }
 
 fn request(note_ids: Vec<String>) -> RectificationRequest {
@@ -18,7 +19,7 @@ fn request(note_ids: Vec<String>) -> RectificationRequest {
         department: "信用卡中心".to_owned(),
         what_must_change: "年费减免规则须在办卡时讲清楚".to_owned(),
         note_ids,
-        severity: "serious".to_owned(),
+        severity: Severity::Serious,
         due_date: None,
     }
 }
@@ -42,8 +43,7 @@ fn notes_are_pinned_to_moments_listed_in_call_order_and_edited_only_by_their_aut
     let edited = vault.edit_note(&early.id, 8_000, "坐席没有核实客户身份").expect("edit");
     assert_eq!((edited.at_ms, edited.text.as_str()), (8_000, "坐席没有核实客户身份"));
     assert!(edited.edited_at.is_some());
-    let kinds: Vec<String> = vault
-        .db()
+    let kinds: Vec<String> = sql(&vault)
         .prepare("SELECT kind FROM events WHERE kind LIKE 'note_%' ORDER BY seq")
         .expect("prepare")
         .query_map([], |r| r.get(0))
@@ -52,8 +52,7 @@ fn notes_are_pinned_to_moments_listed_in_call_order_and_edited_only_by_their_aut
         .expect("kinds");
     assert_eq!(kinds, ["note_added", "note_added", "note_added", "note_edited"]);
     // The earlier text is still in the log.
-    let first_payload: String = vault
-        .db()
+    let first_payload: String = sql(&vault)
         .query_row("SELECT payload FROM events WHERE kind = 'note_added' AND payload LIKE '%坐席%'", [], |r| r.get(0))
         .expect("payload");
     assert!(first_payload.contains("坐席没有核实身份"));
@@ -110,7 +109,7 @@ fn a_reflection_draft_survives_reopening_and_submitting_makes_it_an_event() {
     assert_eq!(vault.reflection_draft("TS-1").expect("draft"), None, "submitting clears the draft");
     assert_eq!(vault.reflections("TS-1").expect("reflections"), vec![reflection]);
     let kind: String =
-        vault.db().query_row("SELECT kind FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).expect("kind");
+        sql(&vault).query_row("SELECT kind FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).expect("kind");
     assert_eq!(kind, "reflection_submitted");
     assert!(vault.verify().expect("verify").ok);
 
@@ -121,7 +120,7 @@ fn a_reflection_draft_survives_reopening_and_submitting_makes_it_an_event() {
     assert_eq!(vault.submit_reflection("TS-1", "").expect_err("empty").code(), ErrorCode::InvalidInput);
 
     // A submitted reflection is evidence: changing it behind the app's back is found.
-    vault.db().execute("UPDATE reflections SET text = '改过的'", []).expect("tamper");
+    sql(&vault).execute("UPDATE reflections SET text = '改过的'", []).expect("tamper");
     let report = vault.verify().expect("verify");
     assert!(!report.ok);
     assert!(report.problems.iter().any(|p| format!("{p:?}").contains("reflections")), "{:?}", report.problems);
@@ -137,8 +136,7 @@ fn revealing_personal_data_is_recorded_with_who_and_why() {
 
     let shown = vault.reveal_personal_data("TS-1", "回访客户核实诉求").expect("reveal");
     assert_eq!((shown.customer_name.as_str(), shown.phone.as_str()), ("张三", "13800001111"));
-    let (kind, actor, payload): (String, String, String) = vault
-        .db()
+    let (kind, actor, payload): (String, String, String) = sql(&vault)
         .query_row("SELECT kind, actor, payload FROM events WHERE seq = ?1", [shown.event_seq], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
@@ -168,9 +166,10 @@ fn requiring_rectification_opens_a_case_for_the_department_with_the_notes_that_s
     let mut bad = request(vec![]);
     bad.department = " ".to_owned();
     assert!(vault.require_rectification(&bad).expect_err("no department").message_zh().contains("部门"));
-    let mut bad = request(vec![]);
-    bad.severity = "urgent".to_owned();
-    assert!(vault.require_rectification(&bad).expect_err("severity").message_en().contains("urgent"));
+    // A severity that does not exist cannot be asked for: such a request does not deserialise.
+    let mut unknown = serde_json::to_value(request(vec![])).expect("json");
+    unknown["severity"] = "urgent".into();
+    assert!(serde_json::from_value::<RectificationRequest>(unknown).is_err());
     let mut bad = request(vec![]);
     bad.due_date = Some("2026-10-01".to_owned());
     assert!(vault.require_rectification(&bad).expect_err("past").message_zh().contains("早于今天"));

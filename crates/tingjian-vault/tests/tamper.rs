@@ -11,14 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use tingjian_core::model::Person;
-use tingjian_core::rectification::{CaseAction, Effectiveness, NewAction, ObservationPeriod, RootCause};
+use tingjian_core::rectification::{CaseAction, Effectiveness, ObservationPeriod, Severity};
 use tingjian_core::time::FixedClock;
 use tingjian_vault::event::{chain_hash, sha256_hex};
 use tingjian_vault::{Event, ProblemKind, RectificationRequest, Vault, VerifyProblem};
 
 mod common;
-use common::vault_with_a_call;
+use common::{add_people, answer_do_and_submit, as_person, date, vault_with_a_call};
 
 /// Drops the append-only triggers, as someone set on editing the log would first.
 const DROP_GUARDS: &str = "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;";
@@ -44,16 +43,21 @@ fn quoted(text: &str) -> String {
 /// so the chain stays unbroken. Only INSERT is needed: the guards refuse UPDATE and DELETE.
 /// Returns the new event's position.
 fn forge_append(vault: &Path, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
+    forge_append_in_format(vault, 1, at, actor, kind, payload)
+}
+
+/// As [`forge_append`], in event format `format` (the recipe's `tingjian-event-v{format}`).
+fn forge_append_in_format(vault: &Path, format: u32, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
     let head = sqlite3(vault, "SELECT seq || ' ' || hash FROM events ORDER BY seq DESC LIMIT 1;");
     let (seq, prev_hash) = head.split_once(' ').expect("a head event");
     let seq: u64 = seq.parse::<u64>().expect("seq") + 1;
     let payload_sha256 = sha256_hex(payload.as_bytes());
-    let hash = chain_hash(seq, prev_hash, at, actor, kind, &payload_sha256);
+    let hash = chain_hash(format, seq, prev_hash, at, actor, kind, &payload_sha256);
     sqlite3(
         vault,
         &format!(
-            "INSERT INTO events (seq, at, actor, kind, payload, payload_sha256, prev_hash, hash) \
-             VALUES ({seq}, {}, {}, {}, {}, {}, {}, {});",
+            "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash) \
+             VALUES ({seq}, {format}, {}, {}, {}, {}, {}, {}, {});",
             quoted(at),
             quoted(actor),
             quoted(kind),
@@ -117,7 +121,7 @@ fn an_event_rewritten_with_its_own_hashes_recomputed_breaks_the_next_link_and_is
     assert!(payload.contains("张三"), "{payload}");
     let rewritten = payload.replace("张三", "赵六");
     let digest = sha256_hex(rewritten.as_bytes());
-    let hash = chain_hash(3, &prev_hash, &at, &actor, &kind, &digest);
+    let hash = chain_hash(1, 3, &prev_hash, &at, &actor, &kind, &digest);
     sqlite3(
         &dir,
         &format!(
@@ -159,6 +163,44 @@ fn an_event_appended_with_a_valid_chain_but_no_tingjian_payload_is_unreadable_an
 }
 
 #[test]
+fn an_events_format_number_changed_breaks_its_hash_and_is_named() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = closed_vault_with_a_call(temp.path());
+    // Claiming event #3 is in another format would have it read by other rules; the format is
+    // part of the hash's recipe, so the change shows.
+    sqlite3(&dir, &format!("{DROP_GUARDS} UPDATE events SET format = 2 WHERE seq = 3;"));
+
+    // The first finding is the edited event; the complaint it recorded is then also reported as
+    // written by no readable event.
+    let problems = verify(&dir);
+    let first = &problems[0];
+    assert_eq!(first.kind, ProblemKind::EventEdited, "{problems:#?}");
+    assert_eq!(first.event_seq, Some(3));
+    assert!(first.message_en.contains("format"), "{}", first.message_en);
+}
+
+#[test]
+fn an_event_in_a_newer_format_asks_for_a_newer_tingjian_instead_of_calling_it_forged() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = closed_vault_with_a_call(temp.path());
+    // What a later Tingjian would write: format 2, chained with its own recipe.
+    let seq = forge_append_in_format(
+        &dir,
+        2,
+        "2026-11-02T07:00:00.000000Z",
+        "li.min",
+        "note_added",
+        r#"{"kind":"note_added","version_2_shape":true}"#,
+    );
+
+    let problem = the_only(verify(&dir));
+    assert_eq!(problem.kind, ProblemKind::EventUnreadable, "{problem:#?}");
+    assert_eq!(problem.event_seq, Some(seq));
+    assert!(problem.message_en.contains("newer Tingjian"), "{}", problem.message_en);
+    assert!(problem.message_zh.contains("更新版本"), "{}", problem.message_zh);
+}
+
+#[test]
 fn a_recording_deleted_from_the_vault_directory_is_missing_and_named() {
     let temp = tempfile::tempdir().expect("tempdir");
     let (dir, hash) = closed_vault_with_a_call(temp.path());
@@ -182,33 +224,6 @@ fn a_recording_deleted_from_the_vault_directory_is_missing_and_named() {
 // ---------------------------------------------------------------------------------------------
 // Rectification: a case with evidence, then tampering with its file or its log.
 
-fn as_person(dir: &Path, id: &str, at: &str) -> Vault {
-    Vault::open_with_clock(dir, id, Arc::new(FixedClock(at.parse().expect("instant")))).expect("open")
-}
-
-fn date(text: &str) -> jiff::civil::Date {
-    text.parse().expect("date")
-}
-
-/// The president, the coordinator and the head of 信用卡中心.
-fn people(vault: &mut Vault) {
-    let person = |id: &str, name: &str, role: &str, department: Option<&str>| Event::PersonAdded {
-        person: Person {
-            id: id.to_owned(),
-            display_name: name.to_owned(),
-            role: role.to_owned(),
-            department: department.map(str::to_owned),
-        },
-    };
-    vault
-        .record(vec![
-            person("wang", "王建国（行长）", "president", None),
-            person("li", "李敏（消保中心）", "coordinator", None),
-            person("chen", "陈静（信用卡中心）", "department_head", Some("信用卡中心")),
-        ])
-        .expect("people");
-}
-
 fn verify_step(result: Effectiveness) -> CaseAction {
     CaseAction::Verify {
         result,
@@ -225,7 +240,7 @@ fn verify_step(result: Effectiveness) -> CaseAction {
 fn vault_with_a_case_pending_verification(temp: &Path) -> (PathBuf, String, String) {
     let (mut setup, _) = vault_with_a_call(temp, "setup");
     let dir = setup.root().to_owned();
-    people(&mut setup);
+    add_people(&mut setup);
     drop(setup);
 
     let mut wang = as_person(&dir, "wang", "2026-11-02T06:30:00Z");
@@ -235,38 +250,14 @@ fn vault_with_a_case_pending_verification(temp: &Path) -> (PathBuf, String, Stri
             department: "信用卡中心".to_owned(),
             what_must_change: "办卡时讲清年费规则".to_owned(),
             note_ids: vec![],
-            severity: "serious".to_owned(),
+            severity: Severity::Serious,
             due_date: None,
         })
         .expect("require")
         .id;
     drop(wang);
-
-    let mut chen = as_person(&dir, "chen", "2026-11-03T02:00:00Z");
-    let answer = CaseAction::Answer {
-        reflection: "办卡环节只讲权益不讲收费。".to_owned(),
-        root_cause: RootCause {
-            category: "告知不充分".to_owned(),
-            text: "营销话术缺少收费告知".to_owned(),
-            similar_complaints: vec![],
-        },
-        actions: vec![NewAction {
-            measure: "修订办卡话术，加入年费告知".to_owned(),
-            owner: "chen".to_owned(),
-            due_on: date("2026-11-20"),
-            done_criterion: "新话术下发记录".to_owned(),
-        }],
-    };
-    chen.rectification_step(&id, answer).expect("answer");
-    let evidence = temp.join("话术下发记录.csv");
-    std::fs::write(&evidence, "网点,日期\n城东支行,2026-11-03\n").expect("write evidence");
-    let view = chen
-        .log_rectification_progress(&id, 0, "话术已修订并下发", std::slice::from_ref(&evidence), true)
-        .expect("progress");
-    let hash = view.evidence[0].hash.clone();
-    chen.rectification_step(&id, CaseAction::SubmitForVerification).expect("submit");
-    assert!(chen.verify().expect("verify").ok, "the untouched vault verifies");
-    drop(chen);
+    let hash = answer_do_and_submit(&dir, temp, &id);
+    assert!(as_person(&dir, "li", "2026-11-03T03:00:00Z").verify().expect("verify").ok, "the untouched vault verifies");
     (dir, id, hash)
 }
 

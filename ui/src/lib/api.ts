@@ -1,7 +1,10 @@
 // The typed edge between the UI and the Rust commands. Every failure arrives as a UiError with a
 // stable code; the UI decides on the code, never on message text.
+//
+// Files and folders are chosen only through the `pick…` commands: Rust shows the native dialog and
+// remembers what the person chose, and the commands that read or write a path accept only those
+// (anything else is refused with PATH_NOT_CHOSEN). The page itself has no dialog or file access.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   Actor,
   CaseAction,
@@ -35,6 +38,7 @@ import type {
   VerifyReport,
   Waveform,
 } from "./bindings";
+import type { CommandName } from "./commands";
 
 export function isUiError(value: unknown): value is UiError {
   return (
@@ -52,7 +56,9 @@ export function asUiError(value: unknown): UiError {
   return { code: "INTERNAL", message_zh: `内部错误：${text}`, message_en: `internal error: ${text}` };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+// `CommandName` is generated from the Rust list of commands, so a misspelt or removed command fails
+// the type check instead of failing when the app runs.
+async function call<T>(command: CommandName, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
@@ -67,6 +73,11 @@ export const api = {
   complaintPage: (query: ComplaintQuery, offset: number, limit: number) =>
     call<ComplaintPage>("complaint_page", { query, offset, limit }),
   libraryFacets: () => call<LibraryFacets>("library_facets"),
+  /** The native file chooser for the complaint export; `null` when the person cancels. */
+  pickExport: (title: string) => call<string | null>("pick_export", { title }),
+  /** The native folder chooser for the recordings; `null` when the person cancels. */
+  pickRecordingsFolder: (title: string) => call<string | null>("pick_recordings_folder", { title }),
+  /** The export's first rows; `path` must come from `pickExport`. */
   previewExport: (path: string, mapping: ColumnMapping | null) =>
     call<ExportPreview>("preview_export", { path, mapping }),
   importFiles: (request: ImportRequest, onProgress: (progress: ImportProgress) => void) => {
@@ -75,7 +86,10 @@ export const api = {
     return call<ImportReport>("import_files", { request, onProgress: channel });
   },
   cancelImport: () => call<void>("cancel_import"),
-  saveImportProblems: (path: string, report: ImportReport) => call<void>("save_import_problems", { path, report }),
+  /** Asks where to save the report's problems (native save dialog) and writes them there as CSV;
+   *  the path written, or `null` when the person cancels. */
+  saveImportProblems: (title: string, report: ImportReport) =>
+    call<string | null>("save_import_problems", { title, report }),
   openReview: (query: string) => call<ReviewView>("open_review", { query }),
   waveform: (hash: string, startMs: number, endMs: number, width: number) =>
     call<Waveform>("review_waveform", { hash, startMs, endMs, width }),
@@ -95,6 +109,9 @@ export const api = {
   /** A step on a case; the rules in the core decide whether the current person may take it. */
   rectificationStep: (caseId: string, step: CaseAction) =>
     call<RectificationView>("rectification_step", { caseId, step }),
+  /** The native file chooser for evidence (several files at once); none when the person cancels. */
+  pickEvidenceFiles: (title: string) => call<string[]>("pick_evidence_files", { title }),
+  /** A progress entry; each of `files` must come from `pickEvidenceFiles`. */
   logRectificationProgress: (caseId: string, action: number, text: string, files: string[], marksDone: boolean) =>
     call<RectificationView>("log_rectification_progress", { caseId, action, text, files, marksDone }),
   draftRectification: (request: RectificationRequest) =>
@@ -122,19 +139,3 @@ export const api = {
   setQuarterOpen: (quarter: string, open: boolean) => call<QuarterDashboard>("set_quarter_open", { quarter, open }),
   myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
 };
-
-/** The native file picker; `null` when the person cancels. No extensions: any file. */
-export async function pickFile(title: string, extensions: string[]): Promise<string | null> {
-  const filters = extensions.length > 0 ? [{ name: title, extensions }] : undefined;
-  const chosen = await open({ title, multiple: false, directory: false, filters });
-  return typeof chosen === "string" ? chosen : null;
-}
-
-export async function pickFolder(title: string): Promise<string | null> {
-  const chosen = await open({ title, multiple: false, directory: true });
-  return typeof chosen === "string" ? chosen : null;
-}
-
-export async function pickSaveFile(title: string, defaultPath: string): Promise<string | null> {
-  return save({ title, defaultPath, filters: [{ name: "CSV", extensions: ["csv"] }] });
-}

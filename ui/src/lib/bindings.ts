@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "PATH_NOT_CHOSEN" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -133,7 +133,7 @@ duration_ms: number, bytes: number,
  */
 analytics: CallAnalytics | null, };
 
-export type Person = { id: string, display_name: string, role: string, 
+export type Person = { id: string, display_name: string, role: Role, 
 /**
  * The department a department head answers for.
  */
@@ -266,7 +266,15 @@ offset: number, rows: Array<ComplaintRow>, };
 
 export type LibraryFacets = { quarters: Array<string>, departments: Array<string>, business_lines: Array<string>, categories: Array<string>, channels: Array<string>, months: Array<string>, };
 
-export type ImportRequest = { manifest: string, recordings: string, link_pattern: string | null, 
+export type ImportRequest = { 
+/**
+ * The export, as `pick_export` returned it.
+ */
+manifest: string, 
+/**
+ * The recordings folder, as `pick_recordings_folder` returned it.
+ */
+recordings: string, link_pattern: string | null, 
 /**
  * The mapping as corrected in the preview; `None` uses the saved one.
  */
@@ -358,25 +366,23 @@ export type RectificationRequest = { complaint_number: string, department: strin
 /**
  * Notes on the call that show the problem.
  */
-note_ids: Array<string>, 
-/**
- * One of [`SEVERITIES`].
- */
-severity: string, 
+note_ids: Array<string>, severity: CaseSeverity, 
 /**
  * `YYYY-MM-DD`; `None` gives the policy's days from today in the branch's zone.
  */
 due_date?: string, };
 
-export type RectificationCase = { id: string, complaint_number: string, recording_hash: string | null, department: string, what_must_change: string, note_ids: Array<string>, severity: string, due_date: string, state: string, opened_by: string, opened_at: string, };
+export type RectificationCase = { id: string, complaint_number: string, recording_hash: string | null, department: string, what_must_change: string, note_ids: Array<string>, severity: CaseSeverity, due_date: string, state: string, opened_by: string, opened_at: string, };
 
 export type CaseState = "draft" | "open" | "in_progress" | "pending_verification" | "closed" | "cancelled";
 
 export type Effectiveness = "effective" | "partly_effective" | "not_effective";
 
-export type CaseRole = "president" | "coordinator" | "department_head" | "reviewer";
+export type Role = "president" | "coordinator" | "department_head" | "reviewer" | "owner";
 
-export type Actor = { id: string, role: CaseRole, department?: string, };
+export type CaseSeverity = "normal" | "serious" | "critical";
+
+export type Actor = { id: string, role: Role, department?: string, };
 
 export type ActionKind = "open" | "answer" | "add_action" | "log_progress" | "submit_for_verification" | "verify" | "cancel";
 
@@ -498,7 +504,7 @@ overdue: boolean,
  */
 mine: boolean, };
 
-export type RectificationSummary = { id: string, complaint_number: string, department: string, what_must_change: string, severity: string, state: CaseState, 
+export type RectificationSummary = { id: string, complaint_number: string, department: string, what_must_change: string, severity: CaseSeverity, state: CaseState, 
 /**
  * `YYYY-MM-DD`, empty for a draft.
  */
@@ -634,8 +640,6 @@ name: string,
 is_default: boolean, };
 
 export type Severity = "high" | "medium" | "low";
-
-export type Role = "president" | "department_head" | "reviewer";
 
 export type Reviewer = { 
 /**

@@ -178,6 +178,7 @@ const zh = {
   "import.toLibrary": "查看投诉库",
   "import.pick.manifest": "选择投诉导出文件",
   "import.pick.recordings": "选择录音文件夹",
+  "import.notChosen": "尚未选择，请点“浏览…”",
   "app.name": "听见",
   "app.tagline": "投诉录音季度复盘",
   "lang.switch": "English",
@@ -429,6 +430,7 @@ const zh = {
   "rect.form.progress.files": "证据文件（每行一个文件路径，可不填）",
   "rect.form.progress.pick": "选择文件…",
   "rect.form.progress.pickTitle": "选择证据文件",
+  "rect.form.progress.clear": "清空",
   "rect.form.progress.done": "此项措施已完成（标记为已完成）",
   "rect.form.progress.submit": "记录进展",
   "rect.form.submit.title": "提交验证",
@@ -652,6 +654,7 @@ const en: Record<MessageKey, string> = {
   "import.toLibrary": "Open the complaints",
   "import.pick.manifest": "Choose the complaint export",
   "import.pick.recordings": "Choose the recordings folder",
+  "import.notChosen": "Not chosen yet: use Browse…",
   "app.name": "Tingjian",
   "app.tagline": "Quarterly complaint-call reviews",
   "lang.switch": "中文",
@@ -904,6 +907,7 @@ const en: Record<MessageKey, string> = {
   "rect.form.progress.files": "Evidence files (one path per line, optional)",
   "rect.form.progress.pick": "Choose file…",
   "rect.form.progress.pickTitle": "Choose an evidence file",
+  "rect.form.progress.clear": "Clear",
   "rect.form.progress.done": "This action is finished (mark as done)",
   "rect.form.progress.submit": "Log progress",
   "rect.form.submit.title": "Submit for verification",
@@ -1049,6 +1053,10 @@ const advice: Record<ErrorCode, Record<Locale, string>> = {
   NOT_A_DEMO_VAULT: {
     "zh-CN": "演示数据只能放进新的档案库：请换一个路径再运行 tingjian demo。",
     en: "Demo data only goes into a new vault: run tingjian demo with another path.",
+  },
+  PATH_NOT_CHOSEN: {
+    "zh-CN": "为防止文件被冒用，程序只读写在它自己的选择窗口中选定的文件：请用“浏览…”或“选择文件…”重新选择。",
+    en: "To keep files from being misused, the app only reads and writes files chosen in its own file chooser: choose it again with Browse… or Choose file….",
   },
   INTERNAL: { "zh-CN": "程序内部错误，请重启听见。", en: "An internal error; restart Tingjian." },
 };

@@ -1,7 +1,7 @@
 // What the rectification screens share: the i18n key of each state, step, result and role (typed,
 // so a new variant on the Rust side without a label fails the check), overdue flags as text, and
 // the branch's civil date. The rules themselves live in the core; nothing here decides a step.
-import type { ActionKind, Actor, CaseRole, CaseState, Effectiveness, OverdueFlag } from "./bindings";
+import type { ActionKind, Actor, CaseSeverity, CaseState, Effectiveness, OverdueFlag, Role } from "./bindings";
 import { BRANCH_ZONE } from "./format";
 import type { MessageKey } from "./i18n";
 
@@ -53,21 +53,28 @@ export const RESULT_KEY: Record<Effectiveness, MessageKey> = {
   not_effective: "rect.result.not_effective",
 };
 
-const ROLE_KEY: Record<CaseRole, MessageKey> = {
+const ROLE_KEY: Record<Role, MessageKey> = {
   president: "rect.role.president",
   coordinator: "rect.role.coordinator",
   department_head: "rect.role.department_head",
   reviewer: "rect.role.reviewer",
+  // Old demo vaults' name for a department head; the vault already reports such a person acting
+  // as department_head, so this only keeps the map complete.
+  owner: "rect.role.department_head",
 };
 
-export const SEVERITIES = ["normal", "serious", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** The severity of a required rectification: the type generated from the core's enum. */
+export type Severity = CaseSeverity;
 
 const SEVERITY_KEY: Record<Severity, MessageKey> = {
   normal: "review.rectify.severity.normal",
   serious: "review.rectify.severity.serious",
   critical: "review.rectify.severity.critical",
 };
+
+/** Every severity, least to most serious: the keys of the label map, which the type checker holds
+ * to exactly the generated type's members. */
+export const SEVERITIES = Object.keys(SEVERITY_KEY) as readonly Severity[];
 
 /** Suggested root-cause categories; the field stays free text. */
 export const CATEGORY_KEYS: readonly MessageKey[] = [
@@ -81,8 +88,8 @@ export const CATEGORY_KEYS: readonly MessageKey[] = [
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
-export function severityLabel(t: Translate, severity: string): string {
-  return severity in SEVERITY_KEY ? t(SEVERITY_KEY[severity as Severity]) : severity;
+export function severityLabel(t: Translate, severity: Severity): string {
+  return t(SEVERITY_KEY[severity]);
 }
 
 export function roleLabel(t: Translate, actor: Actor): string {

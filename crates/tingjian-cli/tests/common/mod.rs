@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use tingjian_vault::Vault;
 
 /// Runs `tingjian --vault VAULT ARGS…` as `user`, with `env` added (a sound set-up, for example).
 pub fn tingjian_as(vault: &Path, user: &str, env: &[(String, String)], args: &[&str]) -> Output {
@@ -39,4 +40,66 @@ pub fn sqlite3(vault: &Path, sql: &str) {
         .status()
         .expect("the sqlite3 tool is installed (make installs it)");
     assert!(status.success(), "sqlite3 failed on: {sql}");
+}
+
+/// A connection of the test's own to the vault's database file, as an auditor's `sqlite3` would
+/// open it: the vault keeps its connections to itself.
+pub fn sql(vault: &Vault) -> rusqlite::Connection {
+    rusqlite::Connection::open(vault.root().join(tingjian_vault::DATABASE_FILE)).expect("open the vault's database")
+}
+
+/// `tingjian --vault VAULT ARGS…` as `user`, with `env` added, not yet started: for a test that
+/// watches or kills the process while it runs.
+pub fn tingjian_command(vault: &Path, user: &str, env: &[(String, String)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tingjian"));
+    command
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("TINGJIAN_USER", user)
+        .envs(env.iter().map(|(key, value)| (key.as_str(), value.as_str())));
+    command
+}
+
+/// The calls the demo generates, shared with `make run` and the end-to-end tests (made once).
+pub fn shared_demo_calls() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("demo-calls")
+}
+
+/// A private copy of the demo's calls in `dir/demo-calls`, made of hard links, except for the two
+/// files the demo rewrites for the day it runs on (so the shared set stays as it was). The shared
+/// set is generated first when `make` has not made it yet.
+pub fn private_demo_calls(dir: &Path) -> std::path::PathBuf {
+    let shared = shared_demo_calls();
+    if !shared.join("demo-set.json").is_file() {
+        let made = Command::new(env!("CARGO_BIN_EXE_tingjian"))
+            .arg("--vault")
+            .arg(dir.join("demo-calls-maker"))
+            .args(["demo", "--data"])
+            .arg(&shared)
+            .output()
+            .expect("run tingjian demo");
+        assert!(made.status.success(), "making the demo calls: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    let private = dir.join("demo-calls");
+    link_demo_calls(&shared, &private);
+    private
+}
+
+fn link_demo_calls(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read demo calls") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            link_demo_calls(&entry.path(), &target);
+        } else if entry.file_name() == "demo-set.json" || entry.file_name() == "complaints.csv" {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        } else {
+            std::fs::hard_link(entry.path(), &target).expect("link");
+        }
+    }
 }

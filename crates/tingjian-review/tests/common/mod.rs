@@ -5,16 +5,23 @@
 #![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
 use tingjian_core::listening::HeardSpan;
 use tingjian_core::model::{Complaint, Recording};
-use tingjian_review::{Listening, PlayerSettings};
+use tingjian_review::{Listening, PlayerSettings, PlayerUpdate};
 use tingjian_vault::{Event, Vault};
 
 pub use tingjian_sound_setups::{
-    AlsaConfig, CAPTURE_RATE, PulseServer, child_command, in_child, print_result, result_of, run_child,
+    AlsaConfig, PulseOutput, SignalledChild, print_result, run_as_child, run_child, scenario_env, signal_parent,
 };
+
+/// How often the scenarios tick the session: what `tingjian play` does.
+pub const TICK: Duration = Duration::from_millis(30);
+
+/// The variable naming a child scenario's vault.
+const VAULT_ENV: &str = "TJ_VAULT";
 
 /// Who listens in these tests.
 pub const REVIEWER: &str = "wang.hang";
@@ -28,16 +35,7 @@ pub const COMPLAINT: &str = "TS-7";
 /// (as import does), so the duration the vault knows is the one the player measures.
 pub fn vault_with_a_call(dir: &Path, seconds: u32) -> PathBuf {
     let wav = dir.join("call.wav");
-    let spec =
-        hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut writer = hound::WavWriter::create(&wav, spec).expect("create wav");
-    for n in 0..seconds * 8000 {
-        let t = n as f32 / 8000.0;
-        writer.write_sample(((t * 300.0 * std::f32::consts::TAU).sin() * 8000.0) as i16).expect("sample");
-        writer.write_sample(((t * 450.0 * std::f32::consts::TAU).sin() * 6000.0) as i16).expect("sample");
-    }
-    writer.finalize().expect("finalize");
-
+    tingjian_sound_setups::write_two_party_call(&wav, seconds);
     let info = tingjian_audio::probe_file(&wav).expect("probe the call");
     let dir = dir.join("vault");
     let mut vault = Vault::create(&dir, REVIEWER).expect("create vault");
@@ -79,10 +77,32 @@ pub fn vault_with_a_call(dir: &Path, seconds: u32) -> PathBuf {
     dir
 }
 
-/// The vault of a child scenario (`TJ_VAULT`), opened as the reviewer.
+/// Runs the child test `scenario` doing `action` on a vault holding a `seconds`-long call (see
+/// [`vault_with_a_call`]), with the sound set-up's environment `setup`; returns its result.
+pub fn run_on_a_call(scenario: &str, seconds: u32, setup: Vec<(String, String)>, action: &str) -> Value {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = vault_with_a_call(temp.path(), seconds);
+    run_child(scenario, &call_env(setup, &vault, action))
+}
+
+/// The environment of a child scenario doing `action` on `vault`, with the sound set-up's `setup`.
+pub fn call_env(setup: Vec<(String, String)>, vault: &Path, action: &str) -> Vec<(String, String)> {
+    scenario_env(setup, VAULT_ENV, vault, action)
+}
+
+/// The vault of a child scenario, opened as the reviewer.
 pub fn child_vault() -> Vault {
-    let dir = PathBuf::from(std::env::var("TJ_VAULT").expect("TJ_VAULT"));
+    let dir = PathBuf::from(std::env::var(VAULT_ENV).expect(VAULT_ENV));
     Vault::open(&dir, REVIEWER).expect("open vault")
+}
+
+/// A child scenario's start: its vault, and the call in it opened for listening (see
+/// [`open_call`]), with the listening session's id.
+pub fn open_child_call() -> (Vault, Listening, String) {
+    let mut vault = child_vault();
+    let listening = open_call(&mut vault);
+    let session = listening.session_id().to_owned();
+    (vault, listening, session)
 }
 
 /// Opens the call for listening on the default device with the app's default settings, except
@@ -98,16 +118,40 @@ pub fn spans_in_vault(vault: &Vault, session: &str) -> Vec<HeardSpan> {
     vault.listening_session(session).expect("session").spans
 }
 
+/// Ticks the session every [`TICK`] for `how_long`, with the vault while it is free (`Some`), as
+/// the app's pump does; the update of every tick.
+pub fn ticks_for(listening: &mut Listening, mut vault: Option<&mut Vault>, how_long: Duration) -> Vec<PlayerUpdate> {
+    let started = Instant::now();
+    let mut updates = Vec::new();
+    while started.elapsed() < how_long {
+        std::thread::sleep(TICK);
+        updates.push(listening.tick(vault.as_deref_mut()));
+    }
+    updates
+}
+
+/// A child scenario's `result`, with what the vault holds of its `session` once closed:
+/// `ended_at`, `end_reason`, `final` (the spans heard), `coverage_percent`, and `verified` (whether
+/// the whole vault verifies; null if verifying failed).
+pub fn with_session(mut result: Value, vault: &Vault, session: &str) -> Value {
+    let report = vault.listening_session(session).expect("session");
+    result["ended_at"] = json!(report.ended_at);
+    result["end_reason"] = json!(report.end_reason);
+    result["final"] = json!(report.spans);
+    result["coverage_percent"] = json!(report.coverage.percent);
+    result["verified"] = json!(vault.verify().ok().map(|verified| verified.ok));
+    result
+}
+
 /// How many `listening_heard` events the vault's log holds.
 pub fn heard_events(vault: &Vault) -> u64 {
-    vault
-        .db()
+    sql(vault)
         .query_row("SELECT COUNT(*) FROM events WHERE kind = 'listening_heard'", [], |row| row.get(0))
         .expect("count listening_heard")
 }
 
 /// Spans as `(start_ms, end_ms)` pairs from a child's JSON.
-pub fn pairs(value: &serde_json::Value) -> Vec<(u64, u64)> {
+pub fn pairs(value: &Value) -> Vec<(u64, u64)> {
     value
         .as_array()
         .unwrap_or_else(|| panic!("not a list of spans: {value}"))
@@ -116,7 +160,8 @@ pub fn pairs(value: &serde_json::Value) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// Seconds of sound in the ALSA capture file.
-pub fn seconds_of_sound(capture: &Path) -> f64 {
-    tingjian_sound_setups::seconds_of_sound(capture, CAPTURE_RATE)
+/// A connection of the test's own to the vault's database file, as an auditor's `sqlite3` would
+/// open it: the vault keeps its connections to itself.
+pub fn sql(vault: &Vault) -> rusqlite::Connection {
+    rusqlite::Connection::open(vault.root().join(tingjian_vault::DATABASE_FILE)).expect("open the vault's database")
 }
