@@ -22,6 +22,13 @@ cd "$root/fuzz"
 # assertions and overflow checks on).
 nice -n 19 cargo fuzz build --sanitizer none --target-dir "$work" >/dev/null
 
+# The targets write each input to a file here (the readers take paths); in memory where it can be.
+shm=/dev/shm
+[ -d "$shm" ] || shm=${TMPDIR:-/tmp}
+TINGJIAN_FUZZ_SCRATCH=$(mktemp -d "$shm/tingjian-fuzz.XXXXXX")
+export TINGJIAN_FUZZ_SCRATCH
+trap 'rm -rf "$TINGJIAN_FUZZ_SCRATCH"' EXIT
+
 failed=()
 summary=()
 for target in "${targets[@]}"; do

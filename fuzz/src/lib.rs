@@ -23,7 +23,15 @@ thread_local! {
 pub fn run(body: impl FnOnce()) {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
-        std::panic::set_hook(Box::new(|info| LAST_PANIC.with(|last| *last.borrow_mut() = info.to_string())));
+        // TINGJIAN_FUZZ_SHOW_CAUGHT=1 prints every panic, caught or not, to list what the
+        // third-party parsers still panic on (run the target over its corpus with -runs=0).
+        let show = std::env::var_os("TINGJIAN_FUZZ_SHOW_CAUGHT").is_some();
+        std::panic::set_hook(Box::new(move |info| {
+            if show {
+                eprintln!("panic: {}", info.to_string().replace('\n', " "));
+            }
+            LAST_PANIC.with(|last| *last.borrow_mut() = info.to_string());
+        }));
     });
     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_err() {
         eprintln!("{}", LAST_PANIC.with(|last| last.take()));
@@ -31,13 +39,17 @@ pub fn run(body: impl FnOnce()) {
     }
 }
 
-/// Writes `data` to `name` in a directory of this process's own and returns its path. The same
-/// path is overwritten for every input, so a run leaves one small file behind, not millions.
+/// Writes `data` to `name` in a scratch directory and returns its path. The same path is
+/// overwritten for every input, so a run leaves one small file behind, not millions. The directory
+/// is `TINGJIAN_FUZZ_SCRATCH` (which fuzz/run.sh makes and removes), else one of this process's
+/// own.
 pub fn scratch(name: &str, data: &[u8]) -> PathBuf {
-    // /dev/shm keeps the writes in memory where it exists, so the disk is not the bottleneck.
-    let base = Path::new("/dev/shm");
-    let base = if base.is_dir() { base.to_owned() } else { std::env::temp_dir() };
-    let dir = base.join(format!("tingjian-fuzz-{}", std::process::id()));
+    let dir = std::env::var_os("TINGJIAN_FUZZ_SCRATCH").map(PathBuf::from).unwrap_or_else(|| {
+        // /dev/shm keeps the writes in memory where it exists, so the disk is not the bottleneck.
+        let base = Path::new("/dev/shm");
+        let base = if base.is_dir() { base.to_owned() } else { std::env::temp_dir() };
+        base.join(format!("tingjian-fuzz-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).expect("the scratch directory can be made");
     let path = dir.join(name);
     std::fs::write(&path, data).expect("the scratch file can be written");

@@ -162,7 +162,7 @@ impl KillAt {
 /// Runs `trials` trials, the operations taking turns, with kill moments drawn from `seed`.
 pub fn run_trials(trials: usize, seed: u64) -> BTreeMap<Operation, Tally> {
     let fixture = Fixture::make();
-    let mut random = SplitMix64(seed);
+    let mut random = fastrand::Rng::with_seed(seed);
     let mut tallies: BTreeMap<Operation, Tally> = Operation::ALL.iter().map(|op| (*op, Tally::default())).collect();
     // The window is the shortest whole run seen so far: a machine that gets faster than it was for
     // the first run (a loaded machine, cold caches) would otherwise see many runs end before their
@@ -175,12 +175,9 @@ pub fn run_trials(trials: usize, seed: u64) -> BTreeMap<Operation, Tally> {
             // Before the first flush, or up to a flush period and a quarter after the first or
             // second: how long a session takes to reach its second flush depends on the machine's
             // speed far more than anything else here, so its kill moments are set by its flushes.
-            KillAt::AfterFlush {
-                flushes: (random.next() % 3) as usize,
-                delay: FLUSH_EVERY.mul_f64(1.25 * random.fraction()),
-            }
+            KillAt::AfterFlush { flushes: random.usize(..3), delay: FLUSH_EVERY.mul_f64(1.25 * random.f64()) }
         } else {
-            KillAt::After(window.mul_f64(random.fraction()))
+            KillAt::After(window.mul_f64(random.f64()))
         };
         let moment = match kill {
             KillAt::After(after) => {
@@ -273,25 +270,6 @@ fn table(tallies: &BTreeMap<Operation, Tally>) -> String {
 fn seed_from_clock() -> u64 {
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
-}
-
-/// SplitMix64: a small seeded generator, so a run's kill moments can be repeated from its seed.
-#[derive(Debug)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// In [0, 1).
-    fn fraction(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 // ---- the fixture: template vaults, the demo's calls, and each operation's window ----------------

@@ -293,40 +293,23 @@ fn a_call_added_by_hand_shows_as_added_by_hand_and_does_not_break_verify() {
         .find(|n| !sampled.iter().any(|(s, _)| s == n))
         .expect("a call outside the sample");
     let reason = "客户第三次来电，消保中心要求加听";
-    let added = tingjian(
-        &vault,
-        &[
-            "sample",
-            "add",
-            "--quarter",
-            "2026Q4",
-            "--complaint",
-            outside,
-            "--reviewer",
-            "vp",
-            "--reason",
-            reason,
-            "--json",
-        ],
-    );
+    let add = [
+        "sample",
+        "add",
+        "--quarter",
+        "2026Q4",
+        "--complaint",
+        outside,
+        "--reviewer",
+        "vp",
+        "--reason",
+        reason,
+        "--json",
+    ];
+    let added = tingjian(&vault, &add);
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stdout));
     assert_eq!(json(&added)["added_by_hand"], reason);
-    let again = tingjian(
-        &vault,
-        &[
-            "sample",
-            "add",
-            "--quarter",
-            "2026Q4",
-            "--complaint",
-            outside,
-            "--reviewer",
-            "vp",
-            "--reason",
-            reason,
-            "--json",
-        ],
-    );
+    let again = tingjian(&vault, &add);
     assert_eq!(again.status.code(), Some(1), "a call is in the sample once");
 
     let shown = json(&tingjian(&vault, &["sample", "show", "--quarter", "2026Q4", "--json"]));

@@ -36,3 +36,18 @@ fn a_cell_reference_that_overflows_the_column_number_is_refused_not_a_panic() {
         assert!(reason.contains("overflow"), "{reason}");
     }
 }
+
+/// The other places where the fuzzer's corpus reaches unchecked arithmetic in calamine's reading of
+/// a worksheet, made by hand from a seed of the xlsx_export target: a row number past `u32`
+/// (`A99999999999`) and a `<dimension>` whose end comes before its start (`E4:A1`). Both are
+/// refused like the column above.
+#[test]
+fn a_row_number_past_u32_and_a_reversed_dimension_are_refused_not_a_panic() {
+    for name in ["row-number-overflow.xlsx", "reversed-dimension.xlsx"] {
+        let error = refusal(&fixture(name));
+        if cfg!(debug_assertions) {
+            let ManifestError::Spreadsheet { reason, .. } = &error else { panic!("{name}: {error:?}") };
+            assert!(reason.contains("overflow"), "{name}: {reason}");
+        }
+    }
+}

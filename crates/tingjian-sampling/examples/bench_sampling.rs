@@ -30,57 +30,46 @@ const BUSINESS_LINES: &[&str] = &["信用卡", "个人贷款", "财富管理", "
 const CATEGORIES: &[&str] =
     &["收费定价", "服务态度", "业务规则", "产品销售", "信息安全", "系统故障", "债务催收", "征信异议", "其他"];
 
-/// SplitMix64: a tiny, fixed generator, so that every run builds the same population.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
-
 fn population(start: Timestamp) -> Vec<PopulationItem> {
-    let mut random = SplitMix(2026);
+    let mut random = fastrand::Rng::with_seed(2026);
     (0..POPULATION)
         .map(|index| {
-            let has_recording = random.below(100) < 95;
-            let accepted_at = start + SignedDuration::from_secs(random.below(90 * 86_400) as i64);
+            let has_recording = random.u64(..100) < 95;
+            let accepted_at = start + SignedDuration::from_secs(random.u64(..90 * 86_400) as i64);
             // Most complaints are decided within 14 days; one in a hundred takes 16 to 30, and two in
             // a hundred are still open, which is what keeps "overdue" a rare mandatory kind.
-            let outcome = random.below(100);
-            let days = if outcome < 97 { random.below(14 * 86_400) } else { 16 * 86_400 + random.below(14 * 86_400) };
+            let outcome = random.u64(..100);
+            let days = if outcome < 97 { random.u64(..14 * 86_400) } else { 16 * 86_400 + random.u64(..14 * 86_400) };
             let resolved_at = (outcome < 98).then(|| accepted_at + SignedDuration::from_secs(days as i64));
             // Open complaints are recent ones: a complaint open for weeks would have been chased.
             let accepted_at = if outcome < 98 {
                 accepted_at
             } else {
-                start + SignedDuration::from_secs((80 * 86_400 + random.below(18 * 86_400)) as i64)
+                start + SignedDuration::from_secs((80 * 86_400 + random.u64(..18 * 86_400)) as i64)
             };
             PopulationItem {
                 complaint_number: format!("TS2026{index:09}"),
                 recording_hash: has_recording.then(|| {
-                    format!("{:016x}{:016x}{:016x}{:016x}", random.next(), random.next(), random.next(), random.next())
+                    format!(
+                        "{:016x}{:016x}{:016x}{:016x}",
+                        random.u64(..),
+                        random.u64(..),
+                        random.u64(..),
+                        random.u64(..)
+                    )
                 }),
-                duration_ms: has_recording.then(|| 5_000 + random.below(20 * 60_000)),
-                department: DEPARTMENTS[random.below(DEPARTMENTS.len() as u64) as usize].to_owned(),
-                business_line: BUSINESS_LINES[random.below(BUSINESS_LINES.len() as u64) as usize].to_owned(),
-                category: CATEGORIES[random.below(CATEGORIES.len() as u64) as usize].to_owned(),
+                duration_ms: has_recording.then(|| 5_000 + random.u64(..20 * 60_000)),
+                department: DEPARTMENTS[random.u64(..DEPARTMENTS.len() as u64) as usize].to_owned(),
+                business_line: BUSINESS_LINES[random.u64(..BUSINESS_LINES.len() as u64) as usize].to_owned(),
+                category: CATEGORIES[random.u64(..CATEGORIES.len() as u64) as usize].to_owned(),
                 severity: None,
                 accepted_at,
                 resolved_at,
                 // About one customer in a hundred calls twice.
-                phone: format!("139{:08}", random.below(POPULATION as u64 * 99)),
-                regulator_forwarded: random.below(1000) < 5,
-                escalated: random.below(1000) < 10,
-                reviewed_before: random.below(100) < 2,
+                phone: format!("139{:08}", random.u64(..POPULATION as u64 * 99)),
+                regulator_forwarded: random.u64(..1000) < 5,
+                escalated: random.u64(..1000) < 10,
+                reviewed_before: random.u64(..100) < 2,
             }
         })
         .collect()
@@ -122,9 +111,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // fingerprint a sort, and must give the same draw.
     let first = draw(&policy, &items, 0, drawn_at)?;
     let mut shuffled = items.clone();
-    let mut random = SplitMix(7);
+    let mut random = fastrand::Rng::with_seed(7);
     for index in (1..shuffled.len()).rev() {
-        shuffled.swap(index, random.below(index as u64 + 1) as usize);
+        shuffled.swap(index, random.u64(..index as u64 + 1) as usize);
     }
     let mut shuffled_times = Vec::new();
     for _ in 0..RUNS {

@@ -184,9 +184,9 @@ fn largest_remainder_allocation_is_exact_and_breaks_ties_by_stratum_order() {
     }
 }
 
-#[test]
-fn escalation_is_read_from_status_and_summary_but_not_from_a_system_upgrade() {
-    let complaint = |status: &str, summary: &str| Complaint {
+/// A complaint of 信用卡中心 accepted on 1 October, with this status and summary.
+fn complaint(status: &str, summary: &str) -> Complaint {
+    Complaint {
         number: "TS1".to_owned(),
         accepted_at: "2026-10-01T01:00:00Z".to_owned(),
         channel: "客服热线".to_owned(),
@@ -201,7 +201,11 @@ fn escalation_is_read_from_status_and_summary_but_not_from_a_system_upgrade() {
         recording_file: String::new(),
         regulator_forwarded: false,
         summary: summary.to_owned(),
-    };
+    }
+}
+
+#[test]
+fn escalation_is_read_from_status_and_summary_but_not_from_a_system_upgrade() {
     assert!(is_escalated(&complaint("已升级", "")));
     assert!(is_escalated(&complaint("处理中", "客户要求向上级部门反映")));
     assert!(is_escalated(&complaint("处理中", "客户投诉升级为重点投诉")));
@@ -237,19 +241,10 @@ fn phone_numbers_compare_by_their_digits() {
 fn a_complaint_becomes_a_population_item() {
     let complaint = Complaint {
         number: "TS2026100001".to_owned(),
-        accepted_at: "2026-10-01T01:00:00Z".to_owned(),
-        channel: "客服热线".to_owned(),
-        business_line: "信用卡".to_owned(),
-        category: "收费定价".to_owned(),
-        department: "信用卡中心".to_owned(),
-        customer_name: "张三".to_owned(),
-        phone: "13800001234".to_owned(),
-        first_response_at: None,
         resolved_at: Some("2026-10-03T01:00:00.000001Z".to_owned()),
-        status: "已升级".to_owned(),
         recording_file: "a.wav".to_owned(),
         regulator_forwarded: true,
-        summary: String::new(),
+        ..complaint("已升级", "")
     };
     let recording = Recording {
         hash: "ab".repeat(32),

@@ -127,30 +127,9 @@ const REFLECTIONS: &[&str] = &[
     "系统升级未做好客户告知，运营管理部牵头整改。",
 ];
 
-/// SplitMix64: a tiny, fixed generator, so that every build makes the same vault.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len() as u64) as usize]
-    }
-
-    /// True with `percent` in a hundred.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
+/// One of `from`, from the benchmark's fixed-seed generator (so every build makes the same vault).
+fn pick<'a>(random: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
+    from[random.usize(..from.len())]
 }
 
 fn target_dir() -> PathBuf {
@@ -183,33 +162,32 @@ fn current_schema() -> Result<String, Box<dyn std::error::Error>> {
     Ok(schema)
 }
 
-fn summary(random: &mut SplitMix) -> String {
-    let situation = random
-        .pick(SITUATIONS)
-        .replace("{d}", random.pick(DEPARTMENTS))
-        .replace("{n}", &(100 * (1 + random.below(500))).to_string());
-    format!("{}{}，{}。", random.pick(OPENINGS), situation, random.pick(DEMANDS))
+fn summary(random: &mut fastrand::Rng) -> String {
+    let situation = pick(random, SITUATIONS)
+        .replace("{d}", pick(random, DEPARTMENTS))
+        .replace("{n}", &(100 * (1 + random.u64(..500))).to_string());
+    format!("{}{}，{}。", pick(random, OPENINGS), situation, pick(random, DEMANDS))
 }
 
-fn complaint(random: &mut SplitMix, index: usize, start: Timestamp) -> Complaint {
+fn complaint(random: &mut fastrand::Rng, index: usize, start: Timestamp) -> Complaint {
     // Six quarters, 2025Q1 to 2026Q2, in the order an export lists them (not by acceptance).
-    let accepted = start + SignedDuration::from_secs(random.below(546 * 86_400) as i64);
+    let accepted = start + SignedDuration::from_secs(random.u64(..546 * 86_400) as i64);
     let accepted_at = accepted.strftime("%Y-%m-%dT%H:%M:%S.000000Z").to_string();
-    let resolved = random.chance(90);
-    let forwarded = random.chance(12);
+    let resolved = random.u64(..100) < 90;
+    let forwarded = random.u64(..100) < 12;
     Complaint {
         number: format!("TS{}{:06}", accepted.strftime("%Y"), index),
         accepted_at,
-        channel: if forwarded { "监管转办".to_owned() } else { random.pick(CHANNELS).to_owned() },
-        business_line: random.pick(BUSINESS_LINES).to_owned(),
-        category: random.pick(CATEGORIES).to_owned(),
-        department: random.pick(DEPARTMENTS).to_owned(),
-        customer_name: format!("{}{}", random.pick(SURNAMES), random.pick(GIVEN)),
-        phone: format!("138{:08}", random.below(100_000_000)),
+        channel: if forwarded { "监管转办".to_owned() } else { pick(random, CHANNELS).to_owned() },
+        business_line: pick(random, BUSINESS_LINES).to_owned(),
+        category: pick(random, CATEGORIES).to_owned(),
+        department: pick(random, DEPARTMENTS).to_owned(),
+        customer_name: format!("{}{}", pick(random, SURNAMES), pick(random, GIVEN)),
+        phone: format!("138{:08}", random.u64(..100_000_000)),
         first_response_at: None,
         resolved_at: resolved
-            .then(|| (accepted + SignedDuration::from_hours(24 * (1 + random.below(14) as i64))).to_string()),
-        status: random.pick(STATUSES).to_owned(),
+            .then(|| (accepted + SignedDuration::from_hours(24 * (1 + random.u64(..14) as i64))).to_string()),
+        status: pick(random, STATUSES).to_owned(),
         recording_file: format!("{index}.wav"),
         regulator_forwarded: forwarded,
         summary: summary(random),
@@ -222,16 +200,16 @@ fn build(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let _ = std::fs::remove_dir_all(dir);
     let mut vault = Vault::create(dir, "bench")?;
-    let mut random = SplitMix(2026);
+    let mut random = fastrand::Rng::with_seed(2026);
     let start: Timestamp = "2024-12-31T16:00:00Z".parse()?;
     let mut events = Vec::with_capacity(BATCH + 8);
     for index in 0..COMPLAINTS {
         let complaint = complaint(&mut random, index, start);
         let number = complaint.number.clone();
         events.push(Event::ComplaintRecorded { complaint });
-        if random.chance(70) {
-            let hash = format!("{:016x}{:016x}", random.next(), index);
-            let codec = ["pcm_s16le", "mp3", "aac", "amr_nb"][random.below(4) as usize];
+        if random.u64(..100) < 70 {
+            let hash = format!("{:016x}{:016x}", random.u64(..), index);
+            let codec = ["pcm_s16le", "mp3", "aac", "amr_nb"][random.u64(..4) as usize];
             events.push(Event::RecordingStored {
                 recording: Recording {
                     hash: hash.clone(),
@@ -240,28 +218,28 @@ fn build(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
                     codec: codec.to_owned(),
                     sample_rate: 8000,
                     channels: 2,
-                    duration_ms: 30_000 + random.below(900_000),
+                    duration_ms: 30_000 + random.u64(..900_000),
                     bytes: 1,
                     analytics: None,
                 },
             });
             events.push(Event::RecordingLinked { complaint_number: number.clone(), recording_hash: hash.clone() });
-            if random.chance(7) {
-                for note in 0..1 + random.below(3) {
+            if random.u64(..100) < 7 {
+                for note in 0..1 + random.u64(..3) {
                     events.push(Event::NoteAdded {
                         note_id: format!("n{index}-{note}"),
                         complaint_number: number.clone(),
                         recording_hash: hash.clone(),
-                        at_ms: random.below(300_000),
-                        text: random.pick(NOTE_TEXTS).to_owned(),
+                        at_ms: random.u64(..300_000),
+                        text: pick(&mut random, NOTE_TEXTS).to_owned(),
                     });
                 }
             }
-            if random.chance(11) {
+            if random.u64(..100) < 11 {
                 events.push(Event::ReflectionSubmitted {
                     reflection_id: format!("r{index}"),
                     complaint_number: number.clone(),
-                    text: random.pick(REFLECTIONS).to_owned(),
+                    text: pick(&mut random, REFLECTIONS).to_owned(),
                 });
             }
         }
