@@ -70,9 +70,9 @@ fn internal(what: &str) -> UiError {
 impl AppState {
     pub fn open(dir: &Path, actor: &str) -> Self {
         let vault = Vault::open_or_create(dir, actor).map_err(UiError::from);
-        // Opened after the first handle has created or migrated the vault.
+        // A second handle on the vault the first one opened (and created or migrated).
         let reader = match &vault {
-            Ok(_) => Vault::open(dir, actor).map_err(UiError::from),
+            Ok(vault) => vault.another_handle().map_err(UiError::from),
             Err(error) => Err(error.clone()),
         };
         Self {

@@ -187,7 +187,7 @@ pub fn import(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     // What an import killed earlier left half-written; this one would otherwise write beside it.
-    vault.clean_partial_files();
+    vault.clean_left_over_files();
     let mut report = ImportReport::default();
     let saved = saved_mapping(vault)?;
     let mapping = options.mapping.clone().unwrap_or_else(|| saved.clone());

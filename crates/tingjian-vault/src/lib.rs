@@ -133,8 +133,22 @@ impl Vault {
         let vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), clock };
         // What a process killed while storing a file left behind; failing to remove it costs
         // nothing now, and `verify` names what stays.
-        vault.clean_partial_files();
+        vault.clean_left_over_files();
         Ok(vault)
+    }
+
+    /// A second handle on this vault, for the same person and clock: its own read-only and
+    /// writable connections, so one can read while the other writes (SQLite's WAL). The vault is
+    /// already open, migrated and cleaned, so none of that is done again.
+    pub fn another_handle(&self) -> Result<Self, VaultError> {
+        let db = self.root.join(DATABASE_FILE);
+        Ok(Vault {
+            root: self.root.clone(),
+            read: write::open_read_only(&db)?,
+            writer: write::Writer::open(&db, false)?,
+            actor: self.actor.clone(),
+            clock: self.clock.clone(),
+        })
     }
 
     /// Opens the vault in `dir`, creating it first when the directory holds none.
@@ -183,7 +197,7 @@ impl Vault {
     ///   event that names it is recorded, in the same call, so one a minute old without its event
     ///   was left by a process killed in between. No event names it, so it is not evidence; left
     ///   there, `verify` would report it as a stray file after every such kill.
-    pub fn clean_partial_files(&self) -> Vec<PathBuf> {
+    pub fn clean_left_over_files(&self) -> Vec<PathBuf> {
         let mut removed = Vec::new();
         for folder in self.temporary_folders() {
             for path in files_in(&folder) {

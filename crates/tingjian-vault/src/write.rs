@@ -107,4 +107,14 @@ mod tests {
         assert!(refused.to_string().contains("readonly"), "{refused}");
         assert!(vault.verify().expect("verify").ok, "nothing was changed");
     }
+
+    #[test]
+    fn another_handle_reads_what_the_first_one_records() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let mut vault = Vault::create(&temp.path().join("v"), "li.min").expect("create");
+        let reader = vault.another_handle().expect("a second handle");
+        vault.record(vec![crate::Event::DemoDataAdded { seed: 1 }]).expect("record");
+        assert_eq!(reader.events().expect("events").len(), 2, "the reader sees the commit at once");
+        assert!(reader.status().expect("status").demo);
+    }
 }
