@@ -5,7 +5,8 @@
 //! acknowledged to the user before the kill must be in the vault.
 //!
 //! - **Import and listening** run the real `tingjian` binary: `import` of the demo's export and
-//!   recordings into an empty vault, and `play` into ALSA's file plugin. Both acknowledge only at
+//!   recordings into an empty vault, and `play` into a private PulseAudio null sink, which takes
+//!   sound at the pace a person hears it, so a play is killed mid-call. Both acknowledge only at
 //!   their end (the JSON report), so an import reported done must be whole, and importing again
 //!   must complete an interrupted one; for listening, every heard span a reader saw committed in
 //!   the vault while the command played (the flushes, every 2 s) must survive the kill, and a
@@ -49,7 +50,7 @@ use serde_json::Value;
 use tingjian_core::rectification::{CaseAction, Effectiveness, NewAction, ObservationPeriod};
 use tingjian_core::time::in_branch_zone;
 use tingjian_review::FLUSH_EVERY;
-use tingjian_sound_setups::{AlsaConfig, child_command, in_child};
+use tingjian_sound_setups::{PulseOutput, child_command, in_child};
 use tingjian_vault::Vault;
 
 use common::{json, private_demo_calls, shared_demo_calls, tingjian_as, tingjian_command};
@@ -293,7 +294,9 @@ struct Fixture {
     imported: VaultContents,
     /// How long each operation killed at a moment drawn from a window takes when nothing kills it.
     windows: BTreeMap<Operation, Duration>,
-    sound: AlsaConfig,
+    /// A private PulseAudio null sink: it takes sound at the pace a person hears it, so a killed
+    /// play is killed mid-call, after the flushes its kill moment is set by.
+    sound: PulseOutput,
 }
 
 impl Fixture {
@@ -356,7 +359,7 @@ impl Fixture {
             case_history_len,
             imported: VaultContents::default(),
             windows: BTreeMap::new(),
-            sound: discarding_sound_output(),
+            sound: PulseOutput::start(),
         };
         // One whole run of each operation killed at a moment of a window, checked as a trial would
         // be: the import's gives what a whole import holds, and each gives the window's length.
@@ -1137,17 +1140,6 @@ fn number_in(text: &str) -> Result<u64, String> {
 }
 
 // ---- files -----------------------------------------------------------------------------------
-
-/// ALSA's file plugin, unpaced, like `AlsaConfig::capture`, but writing to /dev/null: the sound is
-/// not needed here, and an unpaced device takes silence at full speed whenever the engine has
-/// nothing queued (about a gigabyte for one call).
-fn discarding_sound_output() -> AlsaConfig {
-    let alsa = AlsaConfig::capture();
-    let text = std::fs::read_to_string(&alsa.path).expect("read the ALSA configuration");
-    let text = text.replace(&alsa.capture.display().to_string(), "/dev/null");
-    std::fs::write(&alsa.path, text).expect("write the ALSA configuration");
-    alsa
-}
 
 /// [`LISTENING_CALL`] and its export in `dir`: 8 kHz, 16-bit, the agent a 300 Hz tone on the left
 /// and the customer a 450 Hz one on the right, both sounding the whole time.
