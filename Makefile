@@ -22,7 +22,7 @@ APT_PACKAGES := build-essential pkg-config curl file \
 	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 b3sum util-linux procps bc faketime \
 	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library bench-signing
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -138,6 +138,12 @@ bench-sampling:
 # and `sqlite3` running a plain LIKE search on the same file as the reference.
 bench-library: deps-apt
 	cargo run --release --quiet -p tingjian-vault --example bench_library
+
+# Per-person signatures (issue 20): unsealing a key with the default argon2id costs, and ed25519
+# verification one by one and in batches on one core and on both, against `sha256sum` over the
+# same message bytes; the last column projects a million signed events.
+bench-signing:
+	cargo run --release --quiet -p tingjian-signing --example bench_signing
 
 # Play-to-first-sample and seek-to-sound latency from the device callback's timestamps, and CPU
 # at 2× speed, against a private PulseAudio null sink the benchmark starts itself.

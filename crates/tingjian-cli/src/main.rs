@@ -138,8 +138,8 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             out.print(&status, || output::describe_status(&status));
         }
         Command::Verify => {
-            let vault = Vault::open(vault_dir, actor)?;
-            let report = vault.verify()?;
+            // An auditor's check: read-only, on a write-protected copy too, and needing no account.
+            let report = tingjian_vault::verify_without_writing(vault_dir)?;
             out.print(&report, || output::describe_verify(&report));
             if !report.ok {
                 return Ok(ExitCode::from(2));

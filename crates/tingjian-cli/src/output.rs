@@ -113,6 +113,19 @@ pub fn describe_verify(r: &VerifyReport) -> String {
             let _ = writeln!(text, "                       {}", p.message_en);
         }
     }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(
+            text,
+            "请注意 / WARNINGS: {} 条记录完好但不足以证明其内容 / {} intact record(s) prove less than they claim",
+            r.warnings.len(),
+            r.warnings.len()
+        );
+        for w in &r.warnings {
+            let event = w.event_seq.map(|s| format!("#{s}")).unwrap_or_else(|| "-".to_owned());
+            let _ = writeln!(text, "  [事件 / event {event}] {}", w.message_zh);
+            let _ = writeln!(text, "                       {}", w.message_en);
+        }
+    }
     text
 }
 

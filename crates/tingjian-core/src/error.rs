@@ -64,6 +64,9 @@ pub enum ErrorCode {
     /// chooser for that purpose, so the app will not read or write it (the page may be
     /// compromised, or the path was typed in).
     PathNotChosen,
+    /// The computer's clock is behind the newest event in the vault: recording would date a step
+    /// before one already recorded, so nothing is recorded until the clock is set right.
+    ClockBehind,
     /// A bug: something that should not happen did.
     Internal,
 }

@@ -121,6 +121,23 @@ pub fn coverage(spans: &[HeardSpan], duration_ms: u64, channels: u16) -> Coverag
     Coverage { duration_ms, heard_ms, percent, heard }
 }
 
+/// The slowest and fastest speeds a recording can be played at.
+pub const SLOWEST_SPEED: f32 = 0.5;
+pub const FASTEST_SPEED: f32 = 2.0;
+
+/// How much of a recording's timeline, beyond what the fastest speed allows, a session may record
+/// as heard: the rounding of flush times, and a device that reports a buffer's worth as played a
+/// moment before the speaker sounds it.
+pub const HEARD_TOLERANCE_MS: u64 = 1_000;
+
+/// Whether `heard_ms` of a recording's timeline could have been heard in `elapsed_ms` of wall-clock
+/// time at the fastest speed, within [`HEARD_TOLERANCE_MS`]. A device that consumes audio faster
+/// than it plays it (a file, a sink without a clock) records spans no person could have heard.
+pub fn heard_in_time(heard_ms: u64, elapsed_ms: u64) -> bool {
+    let possible = (elapsed_ms as f64 * f64::from(FASTEST_SPEED)) as u64;
+    heard_ms <= possible.saturating_add(HEARD_TOLERANCE_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,8 +50,8 @@ pub use tingjian_core::listening::{ChannelMode, HeardSpan};
 pub type PlayedSpan = HeardSpan;
 
 /// The slowest and fastest playback speeds.
-pub const MIN_SPEED: f32 = 0.5;
-pub const MAX_SPEED: f32 = 2.0;
+pub const MIN_SPEED: f32 = tingjian_core::listening::SLOWEST_SPEED;
+pub const MAX_SPEED: f32 = tingjian_core::listening::FASTEST_SPEED;
 /// How far back playback resumes after a pause, unless set otherwise.
 pub const DEFAULT_REWIND_ON_RESUME_MS: u64 = 2000;
 

@@ -53,6 +53,10 @@ pub enum VaultError {
     Rectification(#[from] tingjian_core::rectification::RectificationError),
     #[error("note {id} was written by {author}: only its author can change it")]
     NotTheAuthor { id: String, author: String },
+    #[error(
+        "the clock says {now}, earlier than event #{head_seq} at {head_at}: set the computer's clock right; nothing was recorded"
+    )]
+    ClockBehind { head_seq: u64, head_at: String, now: String },
 }
 
 /// What was attempted on a quarter whose state does not allow it.
@@ -138,6 +142,7 @@ impl Coded for VaultError {
             VaultError::CaseNotFound { .. } => ErrorCode::CaseNotFound,
             VaultError::Rectification(inner) => inner.code(),
             VaultError::NotTheAuthor { .. } => ErrorCode::NotPermitted,
+            VaultError::ClockBehind { .. } => ErrorCode::ClockBehind,
         }
     }
 
@@ -179,6 +184,9 @@ impl Coded for VaultError {
             VaultError::CaseNotFound { id } => format!("找不到整改案件或证据文件 {id}"),
             VaultError::Rectification(inner) => inner.message_zh(),
             VaultError::NotTheAuthor { id, author } => format!("笔记 {id} 由 {author} 所写，只有作者本人可以修改"),
+            VaultError::ClockBehind { head_seq, head_at, now } => format!(
+                "本机时钟为 {now}，早于第 {head_seq} 号事件的时间 {head_at}：请校正系统时间；本次未记录任何内容"
+            ),
         }
     }
 }

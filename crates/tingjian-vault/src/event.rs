@@ -334,18 +334,40 @@ pub fn format_instant(at: Timestamp) -> String {
 }
 
 /// Appends one event after the current head, inside the caller's transaction.
+/// An event is refused (and named by `verify`) when it is dated more than this before the event
+/// it follows. Two processes on one computer read the same clock, but the clock itself may be
+/// stepped back a little by time synchronisation; a clock set back by hand, or a record backdated
+/// on purpose, goes further.
+pub const CLOCK_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether an event dated `at` may follow one dated `previous`: not more than [`CLOCK_TOLERANCE`]
+/// before it. Dates that cannot be read are the chain check's business, not this one's.
+pub fn follows_in_time(previous: &str, at: &str) -> bool {
+    match (previous.parse::<Timestamp>(), at.parse::<Timestamp>()) {
+        (Ok(previous), Ok(at)) => previous.checked_sub(CLOCK_TOLERANCE).is_ok_and(|earliest| at >= earliest),
+        _ => true,
+    }
+}
+
+/// Appends one event after the current head, inside the caller's transaction. An event dated
+/// before the head (beyond [`CLOCK_TOLERANCE`]) is refused: the log's order is its time order.
 pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -> Result<RecordedEvent, VaultError> {
-    let head: Option<(u64, String)> = tx
-        .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+    let head: Option<(u64, String, String)> = tx
+        .query_row("SELECT seq, hash, at FROM events ORDER BY seq DESC LIMIT 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
+    let at = format_instant(at);
     let (seq, prev_hash) = match head {
-        Some((seq, hash)) => (seq + 1, hash),
+        Some((head_seq, _, head_at)) if !follows_in_time(&head_at, &at) => {
+            return Err(VaultError::ClockBehind { head_seq, head_at, now: at });
+        }
+        Some((seq, hash, _)) => (seq + 1, hash),
         None => (1, GENESIS_PREV_HASH.to_owned()),
     };
     let payload = serde_json::to_string(event)
         .map_err(|error| VaultError::Corrupt { seq, reason: format!("cannot serialise event: {error}") })?;
     let payload_sha256 = sha256_hex(payload.as_bytes());
-    let at = format_instant(at);
     let kind = event.kind().to_owned();
     let format = EVENT_FORMAT;
     let hash = chain_hash(format, seq, &prev_hash, &at, actor, &kind, &payload_sha256);

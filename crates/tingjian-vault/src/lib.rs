@@ -13,6 +13,7 @@ mod library;
 mod listening;
 mod location;
 mod people;
+mod read_only;
 mod rectification;
 mod review;
 mod sampling;
@@ -36,6 +37,7 @@ pub use library::{
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
 pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
+pub use read_only::verify_without_writing;
 pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView,
@@ -340,7 +342,7 @@ pub(crate) fn partial_left_over(path: &Path) -> bool {
     old || process_runs(pid) == Some(false)
 }
 
-fn reject_non_directory(dir: &Path) -> Result<(), VaultError> {
+pub(crate) fn reject_non_directory(dir: &Path) -> Result<(), VaultError> {
     match std::fs::metadata(dir) {
         Ok(meta) if !meta.is_dir() => Err(VaultError::NotADirectory { path: dir.to_owned() }),
         _ => Ok(()),

@@ -1,6 +1,7 @@
 //! `verify`: recompute the chain, replay the log against the domain tables, rehash the audio.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, TransactionBehavior};
@@ -28,6 +29,13 @@ pub enum ProblemKind {
     /// An event's payload is not a Tingjian event, or replaying it fails: the rules refuse it
     /// (a rectification step they would not allow) or its effect cannot be applied.
     EventUnreadable,
+    /// An event is dated before the event it follows (beyond the clock tolerance): backdated, or
+    /// written by a computer whose clock was set back.
+    EventBackdated,
+    /// A listening session recorded more of the recording as heard than could be played in the
+    /// time it lasted, even at the fastest speed: the sound went to a device that consumed it
+    /// faster than a person hears (a file, a sink without a clock), or the spans were made up.
+    ListeningImplausible,
     /// A domain row differs from what the log says.
     RowChanged,
     /// A domain row the log wrote is gone.
@@ -67,31 +75,50 @@ pub struct VerifyReport {
     #[ts(type = "number")]
     pub recordings_checked: u64,
     pub head_hash: Option<String>,
+    /// What was altered, missing or refused: any one makes `ok` false.
     pub problems: Vec<VerifyProblem>,
+    /// Intact records that do not prove what they claim (listening no person could have heard in
+    /// the time it took): named for the auditor, without failing the check, because the log and
+    /// files are as they were written.
+    #[serde(default)]
+    pub warnings: Vec<VerifyProblem>,
+}
+
+/// What `verify` reads: the vault's folder (for its stores) and a connection to its database.
+#[derive(Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub root: &'a Path,
+    pub db: &'a Connection,
 }
 
 pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
+    verify_target(Target { root: vault.root(), db: vault.db() })
+}
+
+pub(crate) fn verify_target(target: Target<'_>) -> Result<VerifyReport, VaultError> {
     // One read transaction: the log, the tables and the stored files are read as of one moment,
     // even while another connection (the app's player, the command line) keeps writing.
-    let _snapshot = vault.db().unchecked_transaction()?;
-    let events = event::read_all(vault.db())?;
+    let _snapshot = target.db.unchecked_transaction()?;
+    let events = event::read_all(target.db)?;
     let mut problems = Vec::new();
     if let Some(problem) = first_chain_break(&events) {
         problems.push(problem);
     }
-    problems.extend(compare_projection(vault.db(), &events)?);
-    let (recordings_checked, audio_problems) = check_stored_files(vault, StoredKind::Recording)?;
+    problems.extend(backdated_events(&events));
+    problems.extend(compare_projection(target.db, &events)?);
+    let (recordings_checked, audio_problems) = check_stored_files(target, StoredKind::Recording)?;
     problems.extend(audio_problems);
-    let (_, evidence_problems) = check_stored_files(vault, StoredKind::Evidence)?;
+    let (_, evidence_problems) = check_stored_files(target, StoredKind::Evidence)?;
     problems.extend(evidence_problems);
-    problems.extend(stray_files(vault, StoredKind::Recording)?);
-    problems.extend(stray_files(vault, StoredKind::Evidence)?);
+    problems.extend(stray_files(target, StoredKind::Recording)?);
+    problems.extend(stray_files(target, StoredKind::Evidence)?);
     Ok(VerifyReport {
         ok: problems.is_empty(),
         events_checked: events.len() as u64,
         recordings_checked,
         head_hash: events.last().map(|e| e.hash.clone()),
         problems,
+        warnings: implausible_listening(&events),
     })
 }
 
@@ -183,6 +210,84 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
         prev_hash = e.hash.clone();
     }
     None
+}
+
+/// Every event dated before the one it follows by more than the clock tolerance (the first
+/// [`MAX_ROW_PROBLEMS_PER_TABLE`]): the log's order is its time order, so each is a record whose
+/// date cannot be trusted.
+fn backdated_events(events: &[RecordedEvent]) -> Vec<VerifyProblem> {
+    events
+        .windows(2)
+        .filter(|pair| !event::follows_in_time(&pair[0].at, &pair[1].at))
+        .take(MAX_ROW_PROBLEMS_PER_TABLE)
+        .map(|pair| {
+            let (before, e) = (&pair[0], &pair[1]);
+            let (seq, prev) = (e.seq, before.seq);
+            problem(
+                ProblemKind::EventBackdated,
+                Some(seq),
+                format!("事件 #{seq}（{}）的时间 {} 早于它之前的事件 #{prev} 的时间 {}：时间被倒填，或写入时电脑时钟被调回", e.kind, e.at, before.at),
+                format!(
+                    "event #{seq} ({}) is dated {}, before event #{prev} at {}: backdated, or written while the computer's clock was set back",
+                    e.kind, e.at, before.at
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Every listening session (the first [`MAX_ROW_PROBLEMS_PER_TABLE`]) that, at one of its
+/// flushes, had recorded more of the recording as heard than the time since it started allows at
+/// the fastest speed; named at that flush.
+fn implausible_listening(events: &[RecordedEvent]) -> Vec<VerifyProblem> {
+    use tingjian_core::listening::{FASTEST_SPEED, heard_in_time};
+    /// A session's start and what it has recorded as heard so far, and whether it was reported.
+    struct Session {
+        started: jiff::Timestamp,
+        person: String,
+        heard_ms: u64,
+        reported: bool,
+    }
+    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for e in events {
+        let Ok(at) = e.at.parse::<jiff::Timestamp>() else { continue };
+        match e.decode() {
+            Ok(event::Event::ListeningStarted { session_id, .. }) => {
+                sessions
+                    .insert(session_id, Session { started: at, person: e.actor.clone(), heard_ms: 0, reported: false });
+            }
+            Ok(event::Event::ListeningHeard { session_id, spans }) => {
+                let Some(session) = sessions.get_mut(&session_id) else { continue };
+                session.heard_ms += spans.iter().map(|span| span.end_ms.saturating_sub(span.start_ms)).sum::<u64>();
+                let elapsed_ms = u64::try_from(at.duration_since(session.started).as_millis()).unwrap_or(0);
+                if session.reported || heard_in_time(session.heard_ms, elapsed_ms) {
+                    continue;
+                }
+                session.reported = true;
+                let seq = e.seq;
+                let (heard, elapsed) = (session.heard_ms as f64 / 1000.0, elapsed_ms as f64 / 1000.0);
+                let person = &session.person;
+                problems.push(VerifyProblem {
+                    kind: ProblemKind::ListeningImplausible,
+                    event_seq: Some(seq),
+                    table: Some("listening_sessions".to_owned()),
+                    key: Some(session_id.clone()),
+                    message_zh: format!(
+                        "{person} 的听取记录 {session_id}：事件 #{seq} 记载已听 {heard:.1} 秒录音，但距开始播放仅过了 {elapsed:.1} 秒（最快 {FASTEST_SPEED} 倍速）：声音送到了不按真实时间播放的设备，或听取记录是编造的"
+                    ),
+                    message_en: format!(
+                        "listening session {session_id} by {person}: event #{seq} records {heard:.1} s of the recording as heard only {elapsed:.1} s after it started (at most {FASTEST_SPEED}× speed): the sound went to a device that does not play in real time, or the spans were made up"
+                    ),
+                });
+                if problems.len() == MAX_ROW_PROBLEMS_PER_TABLE {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    problems
 }
 
 type Rows = BTreeMap<String, Vec<(String, Value)>>;
@@ -359,10 +464,10 @@ enum StoredKind {
 
 /// Rehashes every stored recording or evidence file; the store's promise is that a file's name is
 /// its hash.
-fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<VerifyProblem>), VaultError> {
-    let (store, sql, table, what_zh, what_en, altered, missing) = match kind {
+fn check_stored_files(target: Target<'_>, kind: StoredKind) -> Result<(u64, Vec<VerifyProblem>), VaultError> {
+    let (folder, sql, table, what_zh, what_en, altered, missing) = match kind {
         StoredKind::Recording => (
-            vault.audio(),
+            crate::AUDIO_DIR,
             "SELECT hash, original_name, event_seq FROM recordings ORDER BY hash",
             "recordings",
             "录音",
@@ -371,7 +476,7 @@ fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<Verif
             ProblemKind::AudioMissing,
         ),
         StoredKind::Evidence => (
-            vault.evidence(),
+            crate::EVIDENCE_DIR,
             "SELECT hash, name, event_seq FROM evidence_files ORDER BY hash",
             "evidence_files",
             "证据文件",
@@ -380,7 +485,8 @@ fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<Verif
             ProblemKind::EvidenceMissing,
         ),
     };
-    let mut statement = vault.db().prepare(sql)?;
+    let store = ContentStore::new(target.root.join(folder));
+    let mut statement = target.db.prepare(sql)?;
     let rows: Vec<(String, String, u64)> =
         statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut problems = Vec::new();
@@ -415,17 +521,17 @@ fn check_stored_files(vault: &Vault, kind: StoredKind) -> Result<(u64, Vec<Verif
 /// file), named by its path inside the vault: leftovers of an interrupted process and anything put
 /// there by hand. Links are reported, never followed. Temporary files a running process is still
 /// writing are not strays.
-fn stray_files(vault: &Vault, kind: StoredKind) -> Result<Vec<VerifyProblem>, VaultError> {
+fn stray_files(target: Target<'_>, kind: StoredKind) -> Result<Vec<VerifyProblem>, VaultError> {
     let (folder, sql, table, what_zh, what_en) = match kind {
         StoredKind::Recording => (crate::AUDIO_DIR, "SELECT hash FROM recordings", "recordings", "录音", "recording"),
         StoredKind::Evidence => {
             (crate::EVIDENCE_DIR, "SELECT hash FROM evidence_files", "evidence_files", "证据文件", "evidence file")
         }
     };
-    let mut statement = vault.db().prepare(sql)?;
+    let mut statement = target.db.prepare(sql)?;
     let stored: std::collections::HashSet<String> =
         statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-    let root = vault.root();
+    let root = target.root;
     let mut strays = Vec::new();
     let mut pending = vec![root.join(folder)];
     while let Some(dir) = pending.pop() {

@@ -176,3 +176,28 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
     assert_eq!(indexed, "TS1");
     assert!(vault.verify().expect("verify").ok);
 }
+
+#[test]
+fn a_clock_set_back_beyond_a_minute_records_nothing_and_says_which_event_is_later() {
+    use tingjian_core::{Coded, ErrorCode};
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path().join("v");
+    drop(Vault::create_with_clock(&dir, "li.min", clock()).expect("create"));
+    let at = |instant: &str| Arc::new(FixedClock(instant.parse().expect("instant")));
+
+    // The computer's clock was set back half an hour: the step would be dated before event #1.
+    let mut behind = Vault::open_with_clock(&dir, "li.min", at("2026-11-02T06:00:00Z")).expect("open");
+    let refused = behind.record(vec![Event::DemoDataAdded { seed: 7 }]).expect_err("a clock behind the log");
+    assert_eq!(refused.code(), ErrorCode::ClockBehind);
+    assert!(refused.to_string().contains("earlier than event #1 at 2026-11-02T06:30:00.000000Z"), "{refused}");
+    assert!(refused.message_zh().contains("早于第 1 号事件"), "{}", refused.message_zh());
+    assert_eq!(behind.events().expect("events").len(), 1, "nothing was recorded");
+    assert!(!behind.status().expect("status").demo, "the refused event had no effect");
+    drop(behind);
+
+    // Thirty seconds behind is within what time synchronisation does to a clock: recorded.
+    let mut slightly = Vault::open_with_clock(&dir, "li.min", at("2026-11-02T06:29:30Z")).expect("open");
+    slightly.record(vec![Event::DemoDataAdded { seed: 7 }]).expect("within the tolerance");
+    assert_eq!(slightly.events().expect("events").len(), 2);
+    assert!(slightly.verify().expect("verify").ok, "a step within the tolerance is not a finding");
+}

@@ -107,3 +107,60 @@ fn a_span_edited_behind_the_apps_back_is_found_by_verify() {
     assert!(!report.ok);
     assert!(report.problems.iter().any(|p| p.table.as_deref() == Some("listening_spans")), "{:?}", report.problems);
 }
+
+/// A clock the test moves by hand.
+#[derive(Debug)]
+struct HandClock(std::sync::Mutex<jiff::Timestamp>);
+
+impl HandClock {
+    fn advance_ms(&self, ms: i64) {
+        let mut now = self.0.lock().expect("clock");
+        *now = now.checked_add(jiff::SignedDuration::from_millis(ms)).expect("in range");
+    }
+}
+
+impl tingjian_core::time::Clock for HandClock {
+    fn now(&self) -> jiff::Timestamp {
+        *self.0.lock().expect("clock")
+    }
+}
+
+#[test]
+fn listening_recorded_faster_than_it_can_be_heard_is_named_without_failing_the_check() {
+    use std::sync::Arc;
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (vault, _) = vault_with_a_call(temp.path(), "wang.hang");
+    let dir = vault.root().to_owned();
+    drop(vault);
+    let clock = Arc::new(HandClock(std::sync::Mutex::new("2026-11-02T07:00:00Z".parse().expect("instant"))));
+    let mut vault = Vault::open_with_clock(&dir, "wang.hang", clock.clone()).expect("open");
+    let target = vault.find_recording("TS-1").expect("target");
+
+    // A person at double speed: 8 s of the call in 4.2 s. Plausible, so no warning.
+    let honest = vault.start_listening(&target, "headset").expect("start");
+    clock.advance_ms(4_200);
+    vault.record_heard(&honest, vec![span(0, 8_000)]).expect("flush");
+    vault.end_listening(&honest, vec![], "stopped").expect("end");
+    let report = vault.verify().expect("verify");
+    assert!(report.ok && report.warnings.is_empty(), "{report:#?}");
+
+    // An unpaced device: 10 s of the call reported as played 0.9 s after the session started.
+    clock.advance_ms(60_000);
+    let unpaced = vault.start_listening(&target, "file").expect("start");
+    clock.advance_ms(900);
+    vault.record_heard(&unpaced, vec![span(10_000, 20_000)]).expect("flush");
+    let flush_seq = vault.events().expect("events").last().expect("an event").seq;
+    let report = vault.verify().expect("verify");
+    assert!(report.ok, "the log is intact: {report:#?}");
+    assert_eq!(report.warnings.len(), 1, "{report:#?}");
+    let warning = &report.warnings[0];
+    assert_eq!(warning.kind, tingjian_vault::ProblemKind::ListeningImplausible);
+    assert_eq!(warning.key.as_deref(), Some(unpaced.as_str()));
+    assert_eq!(warning.event_seq, Some(flush_seq));
+    assert!(
+        warning.message_en.contains("records 10.0 s of the recording as heard only 0.9 s after it started"),
+        "{}",
+        warning.message_en
+    );
+    assert!(warning.message_zh.contains("已听 10.0 秒"), "{}", warning.message_zh);
+}

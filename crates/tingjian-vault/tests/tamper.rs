@@ -141,6 +141,48 @@ fn an_event_rewritten_with_its_own_hashes_recomputed_breaks_the_next_link_and_is
 }
 
 #[test]
+fn an_event_backdated_before_the_one_it_follows_with_a_valid_chain_is_named() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = closed_vault_with_a_call(temp.path());
+    // Events #1–#4 were written at 2026-11-02 06:30 UTC. The forger appends an event dated the day
+    // before, hashed and linked correctly: only its date gives it away.
+    let seq = forge_append(
+        &dir,
+        "2026-11-01T06:30:00.000000Z",
+        "li.min",
+        "demo_data_added",
+        r#"{"kind":"demo_data_added","seed":7}"#,
+    );
+    assert_eq!(seq, 5);
+    // Its effect written too, as the app would have, so the tables agree with the log.
+    sqlite3(&dir, "UPDATE vault_info SET demo_since_seq = 5, event_seq = 5 WHERE id = 1;");
+    let problem = the_only(verify(&dir));
+    assert_eq!(problem.kind, ProblemKind::EventBackdated, "{problem:#?}");
+    assert_eq!(problem.event_seq, Some(5));
+    assert!(
+        problem.message_en.contains("event #5 (demo_data_added) is dated 2026-11-01T06:30:00.000000Z, before event #4"),
+        "{}",
+        problem.message_en
+    );
+    assert!(problem.message_zh.contains("#5") && problem.message_zh.contains("#4"), "{}", problem.message_zh);
+}
+
+#[test]
+fn an_event_dated_half_a_minute_before_the_one_it_follows_is_within_the_clock_tolerance() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = closed_vault_with_a_call(temp.path());
+    forge_append(
+        &dir,
+        "2026-11-02T06:29:30.000000Z",
+        "li.min",
+        "demo_data_added",
+        r#"{"kind":"demo_data_added","seed":7}"#,
+    );
+    sqlite3(&dir, "UPDATE vault_info SET demo_since_seq = 5, event_seq = 5 WHERE id = 1;");
+    assert_eq!(verify(&dir), vec![], "a clock stepped back by time synchronisation is not a finding");
+}
+
+#[test]
 fn an_event_appended_with_a_valid_chain_but_no_tingjian_payload_is_unreadable_and_named() {
     let temp = tempfile::tempdir().expect("tempdir");
     let (dir, _) = closed_vault_with_a_call(temp.path());

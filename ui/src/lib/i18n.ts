@@ -208,6 +208,7 @@ const zh = {
   "chain.recheck": "重新校验",
   "chain.recheck.hint": "重新校验（快捷键 R）",
   "chain.event": "事件 #{seq}",
+  "chain.warnings": "另有 {count} 条记录完好，但不足以证明其内容：",
   "vault.path": "档案库位置",
   "demo.badge": "演示数据",
   "demo.badge.hint": "此档案库由 tingjian demo 生成：人员和通话都是虚构的，仅供试用，不要在这里记录真实的季度工作。",
@@ -682,6 +683,7 @@ const en: Record<MessageKey, string> = {
   "chain.head": "Chain head",
   "chain.verifiedAt": "Verified at",
   "chain.recheck": "Verify again",
+  "chain.warnings": "{count} intact record(s) prove less than they claim:",
   "chain.recheck.hint": "Verify again (shortcut R)",
   "chain.event": "Event #{seq}",
   "vault.path": "Vault",
@@ -1057,6 +1059,10 @@ const advice: Record<ErrorCode, Record<Locale, string>> = {
   PATH_NOT_CHOSEN: {
     "zh-CN": "为防止文件被冒用，程序只读写在它自己的选择窗口中选定的文件：请用“浏览…”或“选择文件…”重新选择。",
     en: "To keep files from being misused, the app only reads and writes files chosen in its own file chooser: choose it again with Browse… or Choose file….",
+  },
+  CLOCK_BEHIND: {
+    "zh-CN": "本机时钟比档案库中最新的记录还早，记录会出现时间倒流：请把系统时间校正（自动同步时间）后再操作，本次未记录任何内容。",
+    en: "This computer's clock is earlier than the newest record in the vault, so a step would be dated before one already recorded: set the system time right (automatic time sync), then try again. Nothing was recorded.",
   },
   INTERNAL: { "zh-CN": "程序内部错误，请重启听见。", en: "An internal error; restart Tingjian." },
 };
