@@ -22,7 +22,7 @@ APT_PACKAGES := build-essential pkg-config curl file \
 	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 b3sum util-linux procps bc faketime \
 	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library bench-signing
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library bench-signing bench-verify
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -138,6 +138,13 @@ bench-sampling:
 # and `sqlite3` running a plain LIKE search on the same file as the reference.
 bench-library: deps-apt
 	cargo run --release --quiet -p tingjian-vault --example bench_library
+
+# `verify` of a vault of 1,000,000 events (built once through the audit chain, then cached in
+# target/bench-verify-vault; BENCH_VERIFY_EVENTS=N for another size), read-only as `tingjian verify`
+# runs it, in a child process: seconds, events/s and peak memory, against `sha256sum` over the same
+# payload bytes.
+bench-verify: deps-apt
+	cargo run --release --quiet -p tingjian-vault --example bench_verify
 
 # Per-person signatures (issue 20): unsealing a key with the default argon2id costs, and ed25519
 # verification one by one and in batches on one core and on both, against `sha256sum` over the

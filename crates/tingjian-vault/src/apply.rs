@@ -1,24 +1,33 @@
 //! How each event changes the domain tables. Deterministic: it reads only the event and its log
 //! entry (never the clock), so replaying the log reproduces the tables exactly.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Params, Transaction, params};
 
 use tingjian_core::rectification::Case;
 
 use crate::event::{Event, RecordedEvent};
 use crate::{VaultError, rectification};
 
+/// Runs one statement of an event's effect through the connection's statement cache: a replay of
+/// a million events runs the same few dozen statements over and over, and preparing each anew
+/// would cost as much as running it.
+fn run(tx: &Transaction<'_>, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
 pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Result<(), VaultError> {
     let seq = entry.seq;
     match event {
         Event::VaultCreated { vault_id, created_by } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO vault_info (id, vault_id, created_at, created_by, event_seq) VALUES (1, ?1, ?2, ?3, ?4)",
                 params![vault_id, entry.at, created_by, seq],
             )?;
         }
         Event::PersonAdded { person } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO people (id, display_name, role, department, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
                  department = excluded.department, event_seq = excluded.event_seq",
@@ -26,7 +35,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
         }
         Event::QuarterSet { quarter, state } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO quarters (id, starts_on, ends_on, state, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(id) DO UPDATE SET state = excluded.state, event_seq = excluded.event_seq",
                 params![
@@ -47,7 +57,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 .map(serde_json::to_string)
                 .transpose()
                 .map_err(|error| VaultError::Corrupt { seq, reason: error.to_string() })?;
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO recordings (hash, original_name, container, codec, sample_rate, channels, duration_ms,
                  bytes, event_seq, analytics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -66,7 +77,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         }
         Event::ComplaintRecorded { complaint: c } => {
             let quarter = quarter_of(&c.accepted_at);
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO complaints (number, accepted_at, quarter, channel, business_line, category, department,
                  customer_name, phone, first_response_at, resolved_at, status, recording_file, regulator_forwarded,
                  summary, event_seq)
@@ -99,7 +111,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
         }
         Event::RecordingLinked { complaint_number, recording_hash } => {
-            tx.execute(
+            run(
+                tx,
                 "UPDATE complaints SET recording_hash = ?1, event_seq = ?2 WHERE number = ?3",
                 params![recording_hash, seq, complaint_number],
             )?;
@@ -107,7 +120,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         Event::ImportMappingSaved { mapping } => {
             let value = serde_json::to_string(mapping)
                 .map_err(|error| VaultError::Corrupt { seq, reason: error.to_string() })?;
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO settings (key, value, event_seq) VALUES ('import_mapping', ?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value, event_seq = excluded.event_seq",
                 params![value, seq],
@@ -122,7 +136,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             rejected,
             warnings,
         } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO imports (event_seq, at, actor, source, complaints_added, recordings_added, links_added,
                  manifest_blake3, rejected, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -140,7 +155,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
         }
         Event::ListeningStarted { session_id, recording_hash, complaint_number, device } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO listening_sessions (id, recording_hash, complaint_number, person, device, started_at,
                  last_heard_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
                 params![session_id, recording_hash, complaint_number, entry.actor, device, entry.at, seq],
@@ -148,25 +164,29 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         }
         Event::ListeningHeard { session_id, spans } => {
             for span in spans {
-                tx.execute(
+                run(
+                    tx,
                     "INSERT INTO listening_spans (session_id, start_ms, end_ms, channel, event_seq)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![session_id, span.start_ms, span.end_ms, span.channel.as_str(), seq],
                 )?;
             }
-            tx.execute(
+            run(
+                tx,
                 "UPDATE listening_sessions SET last_heard_at = ?1, event_seq = ?2 WHERE id = ?3",
                 params![entry.at, seq, session_id],
             )?;
         }
         Event::ListeningEnded { session_id, reason } => {
-            tx.execute(
+            run(
+                tx,
                 "UPDATE listening_sessions SET ended_at = ?1, end_reason = ?2, event_seq = ?3 WHERE id = ?4",
                 params![entry.at, reason, seq, session_id],
             )?;
         }
         Event::SamplingPolicySet { quarter, policy } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO sampling_policies (quarter, policy, event_seq) VALUES (?1, ?2, ?3)
                  ON CONFLICT(quarter) DO UPDATE SET policy = excluded.policy, event_seq = excluded.event_seq",
                 params![quarter.to_string(), json(seq, policy)?, seq],
@@ -174,7 +194,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         }
         Event::SampleDrawn { quarter, draw } => {
             let quarter = quarter.to_string();
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO sample_draws (quarter, algorithm, seed, drawn_at, drawn_by, population_fingerprint,
                  population_size, shortfalls, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(quarter) DO UPDATE SET algorithm = excluded.algorithm, seed = excluded.seed,
@@ -196,9 +217,10 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
             // A redraw replaces the whole sample, calls added by hand included: they were added to
             // the earlier draw, and the log keeps them with it.
-            tx.execute("DELETE FROM assignments WHERE quarter = ?1", [&quarter])?;
+            run(tx, "DELETE FROM assignments WHERE quarter = ?1", [&quarter])?;
             for call in &draw.sample {
-                tx.execute(
+                run(
+                    tx,
                     "INSERT INTO assignments (id, quarter, complaint_number, recording_hash, department, stratum,
                      reviewer_id, due_date, selected_by, mandatory, added_by_hand, event_seq)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -230,7 +252,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         } => {
             let quarter = quarter.to_string();
             let stratum = tingjian_sampling::Stratum { department: Some(department.clone()), ..Default::default() };
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO assignments (id, quarter, complaint_number, recording_hash, department, stratum,
                  reviewer_id, due_date, selected_by, mandatory, added_by_hand, event_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '[]', ?10, ?11)",
@@ -250,27 +273,31 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             )?;
         }
         Event::NoteAdded { note_id, complaint_number, recording_hash, at_ms, text } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO notes (id, complaint_number, recording_hash, person, at_ms, text, created_at, event_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![note_id, complaint_number, recording_hash, entry.actor, at_ms, text, entry.at, seq],
             )?;
         }
         Event::NoteEdited { note_id, at_ms, text } => {
-            tx.execute(
+            run(
+                tx,
                 "UPDATE notes SET at_ms = ?1, text = ?2, edited_at = ?3, event_seq = ?4 WHERE id = ?5",
                 params![at_ms, text, entry.at, seq, note_id],
             )?;
         }
         Event::ReflectionSubmitted { reflection_id, complaint_number, text } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO reflections (id, complaint_number, person, text, submitted_at, event_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![reflection_id, complaint_number, entry.actor, text, entry.at, seq],
             )?;
         }
         Event::PersonalDataRevealed { complaint_number, reason } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO personal_data_reveals (event_seq, complaint_number, person, at, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![seq, complaint_number, entry.actor, entry.at, reason],
@@ -328,14 +355,16 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
             rectification::update_case(tx, entry, &next)?;
         }
         Event::EvidenceStored { case_id, hash, name, bytes } => {
-            tx.execute(
+            run(
+                tx,
                 "INSERT INTO evidence_files (hash, name, bytes, case_id, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(hash) DO NOTHING",
                 params![hash, name, bytes, case_id, seq],
             )?;
         }
         Event::DemoDataAdded { .. } => {
-            tx.execute(
+            run(
+                tx,
                 "UPDATE vault_info SET demo_since_seq = coalesce(demo_since_seq, ?1), event_seq = ?1 WHERE id = 1",
                 params![seq],
             )?;

@@ -1,6 +1,5 @@
 //! `verify`: recompute the chain, replay the log against the domain tables, rehash the audio.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::types::Value;
@@ -36,6 +35,10 @@ pub enum ProblemKind {
     /// time it lasted, even at the fastest speed: the sound went to a device that consumed it
     /// faster than a person hears (a file, a sink without a clock), or the spans were made up.
     ListeningImplausible,
+    /// A file an interrupted process left in a store (a temporary `.partial` file of a process
+    /// that is gone, or a stored file no event came to name): no evidence refers to it, and
+    /// opening the vault to work in it removes it. A warning, not a problem.
+    LeftOverFile,
     /// A domain row differs from what the log says.
     RowChanged,
     /// A domain row the log wrote is gone.
@@ -99,45 +102,175 @@ pub(crate) fn verify_target(target: Target<'_>) -> Result<VerifyReport, VaultErr
     // One read transaction: the log, the tables and the stored files are read as of one moment,
     // even while another connection (the app's player, the command line) keeps writing.
     let _snapshot = target.db.unchecked_transaction()?;
-    let events = event::read_all(target.db)?;
-    let mut problems = Vec::new();
-    if let Some(problem) = first_chain_break(&events) {
-        problems.push(problem);
-    }
-    problems.extend(backdated_events(&events));
-    problems.extend(compare_projection(target.db, &events)?);
+    let walked = walk_log(target.db, true)?;
+    let mut problems: Vec<VerifyProblem> = walked.chain_break.into_iter().collect();
+    problems.extend(walked.backdated);
+    problems.extend(walked.refused);
+    problems.extend(compare_tables(target.db, walked.replay.conn())?);
     let (recordings_checked, audio_problems) = check_stored_files(target, StoredKind::Recording)?;
     problems.extend(audio_problems);
     let (_, evidence_problems) = check_stored_files(target, StoredKind::Evidence)?;
     problems.extend(evidence_problems);
-    problems.extend(stray_files(target, StoredKind::Recording)?);
-    problems.extend(stray_files(target, StoredKind::Evidence)?);
+    let mut warnings = walked.implausible;
+    for kind in [StoredKind::Recording, StoredKind::Evidence] {
+        let (strays, left_over) = stray_files(target, kind)?;
+        problems.extend(strays);
+        warnings.extend(left_over);
+    }
     Ok(VerifyReport {
         ok: problems.is_empty(),
-        events_checked: events.len() as u64,
+        events_checked: walked.events,
         recordings_checked,
-        head_hash: events.last().map(|e| e.hash.clone()),
+        head_hash: walked.head_hash,
         problems,
-        warnings: implausible_listening(&events),
+        warnings,
     })
 }
 
 /// The domain rows that differ from the log's replay (step 2 of [`verify`] alone), for checks that
 /// look at a few tables, such as `sample verify`.
 pub(crate) fn projection_problems(vault: &Vault) -> Result<Vec<VerifyProblem>, VaultError> {
-    let events = event::read_all(vault.db())?;
-    compare_projection(vault.db(), &events)
+    let _snapshot = vault.db().unchecked_transaction()?;
+    let walked = walk_log(vault.db(), false)?;
+    let mut problems = walked.refused;
+    problems.extend(compare_tables(vault.db(), walked.replay.conn())?);
+    Ok(problems)
 }
 
 fn problem(kind: ProblemKind, event_seq: Option<u64>, zh: String, en: String) -> VerifyProblem {
     VerifyProblem { kind, event_seq, table: None, key: None, message_zh: zh, message_en: en }
 }
 
-/// Walks the log in position order and reports the first place where it stops being an unbroken
-/// chain. Everything after a break is suspect, so only the first is reported.
-fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
-    let mut prev_hash = GENESIS_PREV_HASH.to_owned();
-    for (expected, e) in (1u64..).zip(events) {
+/// What one pass over the log found, and the tables its replay rebuilt.
+struct WalkedLog {
+    events: u64,
+    head_hash: Option<String>,
+    chain_break: Option<VerifyProblem>,
+    backdated: Vec<VerifyProblem>,
+    /// Events whose replay failed: the rules refuse them, or their effect cannot be applied.
+    refused: Vec<VerifyProblem>,
+    implausible: Vec<VerifyProblem>,
+    replay: Replay,
+}
+
+/// Reads the log once, in position order, one event at a time (a log of millions of events is
+/// never held in memory): each event is checked against the chain, the time order and the
+/// listening it claims (`checks`), and replayed into a fresh database.
+fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
+    let mut replay = Replay::start()?;
+    let total: u64 = db.query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+    let mut chain = ChainCheck::new(total);
+    let mut previous_at: Option<String> = None;
+    let mut backdated = Vec::new();
+    let mut listening = ListeningCheck::default();
+    let mut refused = Vec::new();
+    let mut events = 0u64;
+    let mut head_hash = None;
+    {
+        let tx = replay.conn.transaction()?;
+        event::for_each(db, |e| {
+            events += 1;
+            let decoded = e.decode();
+            if checks {
+                chain.visit(&e, &decoded);
+                if let Some(previous) = &previous_at
+                    && !event::follows_in_time(previous, &e.at)
+                    && backdated.len() < MAX_ROW_PROBLEMS_PER_TABLE
+                {
+                    backdated.push(backdated_problem(&e, events.saturating_sub(1), previous));
+                }
+                previous_at = Some(e.at.clone());
+            }
+            // Where the log itself is damaged the chain check has said so; replaying what is
+            // readable still shows which rows it touched.
+            if let Ok(parsed) = &decoded {
+                if checks {
+                    listening.visit(&e, parsed);
+                }
+                if let Err(error) = apply::apply(&tx, &e, parsed) {
+                    let seq = e.seq;
+                    refused.push(problem(
+                        ProblemKind::EventUnreadable,
+                        Some(seq),
+                        format!("事件 #{seq}（{}）无法重放：{}", e.kind, error.message_zh()),
+                        format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
+                    ));
+                }
+            }
+            head_hash = Some(e.hash);
+            Ok(())
+        })?;
+        tx.commit()?;
+    }
+    Ok(WalkedLog {
+        events,
+        head_hash,
+        chain_break: chain.found,
+        backdated,
+        refused,
+        implausible: listening.found,
+        replay,
+    })
+}
+
+/// The database the log is replayed into: a file in a private temporary folder, so a log of
+/// millions of events is rebuilt within a bounded page cache instead of in memory. Nothing in it
+/// needs to survive a crash, so it is written without a journal or syncing.
+struct Replay {
+    _folder: tempfile::TempDir,
+    conn: Connection,
+}
+
+impl Replay {
+    fn start() -> Result<Replay, VaultError> {
+        let folder = tempfile::Builder::new()
+            .prefix("tingjian-replay-")
+            .tempdir()
+            .map_err(|source| VaultError::from_io(&std::env::temp_dir(), source))?;
+        let mut conn = Connection::open(folder.path().join("replay.sqlite"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+             PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
+        )?;
+        // A damaged log can hold an event whose effect refers to a row an earlier, deleted event
+        // wrote; the replay must go on regardless, so constraints between tables are not enforced.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        schema::migrate(&tx)?;
+        tx.commit()?;
+        Ok(Replay { _folder: folder, conn })
+    }
+
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// The first place where the log stops being an unbroken chain. Everything after a break is
+/// suspect, so only the first is reported.
+struct ChainCheck {
+    total: u64,
+    expected: u64,
+    prev_hash: String,
+    found: Option<VerifyProblem>,
+}
+
+impl ChainCheck {
+    fn new(total: u64) -> ChainCheck {
+        ChainCheck { total, expected: 1, prev_hash: GENESIS_PREV_HASH.to_owned(), found: None }
+    }
+
+    fn visit(&mut self, e: &RecordedEvent, decoded: &Result<event::Event, DecodeError>) {
+        if self.found.is_none() {
+            self.found = self.check(e, decoded);
+            self.prev_hash.clone_from(&e.hash);
+            self.expected += 1;
+        }
+    }
+
+    fn check(&self, e: &RecordedEvent, decoded: &Result<event::Event, DecodeError>) -> Option<VerifyProblem> {
+        let (expected, prev_hash) = (self.expected, &self.prev_hash);
         let seq = e.seq;
         if seq != expected {
             let last = seq - 1;
@@ -158,7 +291,7 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
             ));
         }
         if e.expected_hash_at(seq) != e.hash {
-            let limit = events.len() as u64 + 1;
+            let limit = self.total + 1;
             if let Some(written_as) = (1..=limit).find(|&k| k != seq && e.expected_hash_at(k) == e.hash) {
                 return Some(problem(
                     ProblemKind::EventReordered,
@@ -177,7 +310,7 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
                 ),
             ));
         }
-        if e.prev_hash != prev_hash {
+        if e.prev_hash != *prev_hash {
             let before = seq.saturating_sub(1);
             return Some(problem(
                 ProblemKind::EventChainBroken,
@@ -186,7 +319,7 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
                 format!("event #{seq} does not link to event #{before}: #{before} was replaced or rewritten"),
             ));
         }
-        match e.decode() {
+        match decoded {
             Ok(_) => {}
             Err(DecodeError::NewerFormat(format)) => {
                 return Some(problem(
@@ -207,68 +340,59 @@ fn first_chain_break(events: &[RecordedEvent]) -> Option<VerifyProblem> {
                 ));
             }
         }
-        prev_hash = e.hash.clone();
+        None
     }
-    None
 }
 
-/// Every event dated before the one it follows by more than the clock tolerance (the first
-/// [`MAX_ROW_PROBLEMS_PER_TABLE`]): the log's order is its time order, so each is a record whose
-/// date cannot be trusted.
-fn backdated_events(events: &[RecordedEvent]) -> Vec<VerifyProblem> {
-    events
-        .windows(2)
-        .filter(|pair| !event::follows_in_time(&pair[0].at, &pair[1].at))
-        .take(MAX_ROW_PROBLEMS_PER_TABLE)
-        .map(|pair| {
-            let (before, e) = (&pair[0], &pair[1]);
-            let (seq, prev) = (e.seq, before.seq);
-            problem(
-                ProblemKind::EventBackdated,
-                Some(seq),
-                format!("事件 #{seq}（{}）的时间 {} 早于它之前的事件 #{prev} 的时间 {}：时间被倒填，或写入时电脑时钟被调回", e.kind, e.at, before.at),
-                format!(
-                    "event #{seq} ({}) is dated {}, before event #{prev} at {}: backdated, or written while the computer's clock was set back",
-                    e.kind, e.at, before.at
-                ),
-            )
-        })
-        .collect()
+/// An event dated before the one it follows by more than the clock tolerance: the log's order is
+/// its time order, so it is a record whose date cannot be trusted.
+fn backdated_problem(e: &RecordedEvent, prev: u64, previous_at: &str) -> VerifyProblem {
+    let seq = e.seq;
+    problem(
+        ProblemKind::EventBackdated,
+        Some(seq),
+        format!(
+            "事件 #{seq}（{}）的时间 {} 早于它之前的事件 #{prev} 的时间 {previous_at}：时间被倒填，或写入时电脑时钟被调回",
+            e.kind, e.at
+        ),
+        format!(
+            "event #{seq} ({}) is dated {}, before event #{prev} at {previous_at}: backdated, or written while the computer's clock was set back",
+            e.kind, e.at
+        ),
+    )
 }
 
-/// Every listening session (the first [`MAX_ROW_PROBLEMS_PER_TABLE`]) that, at one of its
-/// flushes, had recorded more of the recording as heard than the time since it started allows at
-/// the fastest speed; named at that flush.
-fn implausible_listening(events: &[RecordedEvent]) -> Vec<VerifyProblem> {
-    use tingjian_core::listening::{FASTEST_SPEED, heard_in_time};
-    /// A session's start and what it has recorded as heard so far, and whether it was reported.
-    struct Session {
-        started: jiff::Timestamp,
-        person: String,
-        heard_ms: u64,
-        reported: bool,
-    }
-    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for e in events {
-        let Ok(at) = e.at.parse::<jiff::Timestamp>() else { continue };
-        match e.decode() {
-            Ok(event::Event::ListeningStarted { session_id, .. }) => {
-                sessions
-                    .insert(session_id, Session { started: at, person: e.actor.clone(), heard_ms: 0, reported: false });
+/// Listening sessions (the first [`MAX_ROW_PROBLEMS_PER_TABLE`]) that, at one of their flushes,
+/// had recorded more of the recording as heard than the time since they started allows at the
+/// fastest speed; each named at that flush.
+#[derive(Default)]
+struct ListeningCheck {
+    /// Open sessions: when each started, by whom, and what it has recorded as heard so far.
+    sessions: std::collections::HashMap<String, (jiff::Timestamp, String, u64)>,
+    found: Vec<VerifyProblem>,
+}
+
+impl ListeningCheck {
+    fn visit(&mut self, e: &RecordedEvent, parsed: &event::Event) {
+        use tingjian_core::listening::{FASTEST_SPEED, heard_in_time};
+        let Ok(at) = e.at.parse::<jiff::Timestamp>() else { return };
+        match parsed {
+            event::Event::ListeningStarted { session_id, .. } => {
+                self.sessions.insert(session_id.clone(), (at, e.actor.clone(), 0));
             }
-            Ok(event::Event::ListeningHeard { session_id, spans }) => {
-                let Some(session) = sessions.get_mut(&session_id) else { continue };
-                session.heard_ms += spans.iter().map(|span| span.end_ms.saturating_sub(span.start_ms)).sum::<u64>();
-                let elapsed_ms = u64::try_from(at.duration_since(session.started).as_millis()).unwrap_or(0);
-                if session.reported || heard_in_time(session.heard_ms, elapsed_ms) {
-                    continue;
+            event::Event::ListeningEnded { session_id, .. } => {
+                self.sessions.remove(session_id);
+            }
+            event::Event::ListeningHeard { session_id, spans } => {
+                let Some((started, person, heard_ms)) = self.sessions.get_mut(session_id) else { return };
+                *heard_ms += spans.iter().map(|span| span.end_ms.saturating_sub(span.start_ms)).sum::<u64>();
+                let elapsed_ms = u64::try_from(at.duration_since(*started).as_millis()).unwrap_or(0);
+                if heard_in_time(*heard_ms, elapsed_ms) || self.found.len() >= MAX_ROW_PROBLEMS_PER_TABLE {
+                    return;
                 }
-                session.reported = true;
                 let seq = e.seq;
-                let (heard, elapsed) = (session.heard_ms as f64 / 1000.0, elapsed_ms as f64 / 1000.0);
-                let person = &session.person;
-                problems.push(VerifyProblem {
+                let (heard, elapsed) = (*heard_ms as f64 / 1000.0, elapsed_ms as f64 / 1000.0);
+                self.found.push(VerifyProblem {
                     kind: ProblemKind::ListeningImplausible,
                     event_seq: Some(seq),
                     table: Some("listening_sessions".to_owned()),
@@ -280,32 +404,12 @@ fn implausible_listening(events: &[RecordedEvent]) -> Vec<VerifyProblem> {
                         "listening session {session_id} by {person}: event #{seq} records {heard:.1} s of the recording as heard only {elapsed:.1} s after it started (at most {FASTEST_SPEED}× speed): the sound went to a device that does not play in real time, or the spans were made up"
                     ),
                 });
-                if problems.len() == MAX_ROW_PROBLEMS_PER_TABLE {
-                    break;
-                }
+                // One warning per session: what follows its first implausible flush adds nothing.
+                self.sessions.remove(session_id);
             }
             _ => {}
         }
     }
-    problems
-}
-
-type Rows = BTreeMap<String, Vec<(String, Value)>>;
-
-fn read_table(conn: &Connection, table: &str, key: &str) -> Result<Rows, VaultError> {
-    let mut statement = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
-    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
-    let key_index = names.iter().position(|n| n == key).unwrap_or(0);
-    let mut rows = statement.query([])?;
-    let mut out = Rows::new();
-    while let Some(row) = rows.next()? {
-        let mut values = Vec::with_capacity(names.len());
-        for (index, name) in names.iter().enumerate() {
-            values.push((name.clone(), row.get::<_, Value>(index)?));
-        }
-        out.insert(show(&values[key_index].1), values);
-    }
-    Ok(out)
 }
 
 fn show(value: &Value) -> String {
@@ -352,107 +456,203 @@ fn quote(value: &str) -> String {
     }
 }
 
-fn event_seq_of(row: &[(String, Value)]) -> Option<u64> {
-    row.iter().find(|(name, _)| name == "event_seq").and_then(|(_, value)| match value {
-        Value::Integer(i) if *i > 0 => Some(*i as u64),
+fn event_seq_at(names: &[String], row: &[Value]) -> Option<u64> {
+    names.iter().position(|name| name == "event_seq").and_then(|index| match row.get(index) {
+        Some(Value::Integer(i)) if *i > 0 => Some(*i as u64),
         _ => None,
     })
 }
 
-/// Replays every readable event into a fresh in-memory database and compares each domain table
-/// with the vault's, row by row.
-fn compare_projection(db: &Connection, events: &[RecordedEvent]) -> Result<Vec<VerifyProblem>, VaultError> {
-    let mut replay = Connection::open_in_memory()?;
-    // A damaged log can hold an event whose effect refers to a row an earlier, deleted event
-    // wrote; the replay must go on regardless, so constraints between tables are not enforced.
-    replay.pragma_update(None, "foreign_keys", false)?;
-    let tx = replay.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    schema::migrate(&tx)?;
-    let mut problems = Vec::new();
-    // Replay in the order the events were written. Where the log itself is damaged the chain
-    // check has already said so; replaying what is readable still shows which rows it touched.
-    for e in events {
-        let Ok(parsed) = e.decode() else { continue };
-        if let Err(error) = apply::apply(&tx, e, &parsed) {
-            let seq = e.seq;
-            problems.push(problem(
-                ProblemKind::EventUnreadable,
-                Some(seq),
-                format!("事件 #{seq}（{}）无法重放：{}", e.kind, error.message_zh()),
-                format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
-            ));
+/// How SQLite's `ORDER BY` ranks two values of a key column (the default `BINARY` collation):
+/// NULL, then numbers by value, then text and blobs byte by byte. The two tables are read in that
+/// order and walked side by side, so the comparison must be SQLite's.
+fn sqlite_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    fn rank(value: &Value) -> u8 {
+        match value {
+            Value::Null => 0,
+            Value::Integer(_) | Value::Real(_) => 1,
+            Value::Text(_) => 2,
+            Value::Blob(_) => 3,
         }
     }
-    tx.commit()?;
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Integer(x), Value::Real(y)) => (*x as f64).total_cmp(y),
+        (Value::Real(x), Value::Integer(y)) => x.total_cmp(&(*y as f64)),
+        (Value::Real(x), Value::Real(y)) => x.total_cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
 
+/// The problems of one table, keeping only the [`MAX_ROW_PROBLEMS_PER_TABLE`] with the earliest
+/// events as it goes, so a table of a million tampered rows is reported in bounded memory.
+#[derive(Default)]
+struct TableFindings(Vec<VerifyProblem>);
+
+impl TableFindings {
+    fn push(&mut self, found: VerifyProblem) {
+        self.0.push(found);
+        if self.0.len() >= 10 * MAX_ROW_PROBLEMS_PER_TABLE {
+            self.keep_earliest();
+        }
+    }
+
+    fn keep_earliest(&mut self) {
+        self.0.sort_by_key(|p| p.event_seq);
+        self.0.truncate(MAX_ROW_PROBLEMS_PER_TABLE);
+    }
+}
+
+/// Compares each domain table with the replay's, row by row, reading both in key order side by
+/// side.
+fn compare_tables(db: &Connection, replay: &Connection) -> Result<Vec<VerifyProblem>, VaultError> {
+    let mut problems = Vec::new();
     for (table, key) in schema::DOMAIN_TABLES {
-        let stored = read_table(db, table, key)?;
-        let expected = read_table(&replay, table, key)?;
-        let mut found = Vec::new();
-        for (row_key, row) in &stored {
-            match expected.get(row_key) {
-                None => {
-                    let claimed = event_seq_of(row);
-                    let claim = claimed.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
-                    found.push(VerifyProblem {
-                        kind: ProblemKind::RowAdded,
-                        event_seq: claimed,
-                        table: Some((*table).to_owned()),
-                        key: Some(row_key.clone()),
-                        message_zh: format!(
-                            "{}表（{table}）中的记录 {row_key} 不是由任何事件写入的（自称来自事件 {claim}）",
-                            table_zh(table)
-                        ),
-                        message_en: format!(
-                            "row {row_key} in table {table} was not written by any event (it claims event {claim})"
-                        ),
-                    });
-                }
-                Some(wanted) if wanted != row => {
-                    let seq = event_seq_of(wanted);
-                    let (column, have, want) = row
-                        .iter()
-                        .zip(wanted)
-                        .find(|(a, b)| a != b)
-                        .map(|((name, a), (_, b))| (name.clone(), quote(&show(a)), quote(&show(b))))
-                        .unwrap_or_default();
-                    let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
-                    found.push(VerifyProblem {
-                        kind: ProblemKind::RowChanged,
-                        event_seq: seq,
-                        table: Some((*table).to_owned()),
-                        key: Some(row_key.clone()),
-                        message_zh: format!(
-                            "{}表（{table}）中的记录 {row_key} 与事件 {by} 写入的不一致：字段 {column} 现为“{have}”，日志记载为“{want}”",
-                            table_zh(table)
-                        ),
-                        message_en: format!(
-                            "row {row_key} in table {table} differs from what event {by} wrote: {column} is \"{have}\", the log says \"{want}\""
-                        ),
-                    });
-                }
-                Some(_) => {}
-            }
-        }
-        for (row_key, row) in &expected {
-            if !stored.contains_key(row_key) {
-                let seq = event_seq_of(row);
-                let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
-                found.push(VerifyProblem {
-                    kind: ProblemKind::RowMissing,
-                    event_seq: seq,
-                    table: Some((*table).to_owned()),
-                    key: Some(row_key.clone()),
-                    message_zh: format!("{}表（{table}）中由事件 {by} 写入的记录 {row_key} 已被删除", table_zh(table)),
-                    message_en: format!("row {row_key} in table {table}, written by event {by}, was deleted"),
-                });
-            }
-        }
-        found.sort_by_key(|p| p.event_seq);
-        found.truncate(MAX_ROW_PROBLEMS_PER_TABLE);
-        problems.extend(found);
+        let mut found = TableFindings::default();
+        compare_table(db, replay, table, key, &mut found)?;
+        found.keep_earliest();
+        problems.extend(found.0);
     }
     Ok(problems)
+}
+
+fn next_row(rows: &mut rusqlite::Rows<'_>, width: usize) -> Result<Option<Vec<Value>>, VaultError> {
+    let Some(row) = rows.next()? else { return Ok(None) };
+    let mut values = Vec::with_capacity(width);
+    for index in 0..width {
+        values.push(row.get::<_, Value>(index)?);
+    }
+    Ok(Some(values))
+}
+
+fn compare_table(
+    db: &Connection,
+    replay: &Connection,
+    table: &str,
+    key: &str,
+    found: &mut TableFindings,
+) -> Result<(), VaultError> {
+    let sql = format!("SELECT * FROM {table} ORDER BY {key}");
+    let mut stored_statement = db.prepare(&sql)?;
+    let mut expected_statement = replay.prepare(&sql)?;
+    let names: Vec<String> = expected_statement.column_names().map(str::to_owned).collect();
+    let stored_names: Vec<String> = stored_statement.column_names().map(str::to_owned).collect();
+    if stored_names != names {
+        found.push(VerifyProblem {
+            kind: ProblemKind::RowChanged,
+            event_seq: None,
+            table: Some(table.to_owned()),
+            key: None,
+            message_zh: format!(
+                "{}表（{table}）的结构被改动：现有字段 {}，应为 {}",
+                table_zh(table),
+                stored_names.join(", "),
+                names.join(", ")
+            ),
+            message_en: format!(
+                "table {table} was altered: its columns are {}, they should be {}",
+                stored_names.join(", "),
+                names.join(", ")
+            ),
+        });
+        return Ok(());
+    }
+    let key_index = names.iter().position(|n| n == key).unwrap_or(0);
+    let width = names.len();
+    let mut stored_rows = stored_statement.query([])?;
+    let mut expected_rows = expected_statement.query([])?;
+    let mut stored = next_row(&mut stored_rows, width)?;
+    let mut expected = next_row(&mut expected_rows, width)?;
+    loop {
+        let order = match (&stored, &expected) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(row), Some(wanted)) => sqlite_order(&row[key_index], &wanted[key_index]),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                if let Some(row) = &stored {
+                    found.push(row_added(table, &names, key_index, row));
+                }
+                stored = next_row(&mut stored_rows, width)?;
+            }
+            std::cmp::Ordering::Greater => {
+                if let Some(wanted) = &expected {
+                    found.push(row_missing(table, &names, key_index, wanted));
+                }
+                expected = next_row(&mut expected_rows, width)?;
+            }
+            std::cmp::Ordering::Equal => {
+                if let (Some(row), Some(wanted)) = (&stored, &expected)
+                    && row != wanted
+                {
+                    found.push(row_changed(table, &names, key_index, row, wanted));
+                }
+                stored = next_row(&mut stored_rows, width)?;
+                expected = next_row(&mut expected_rows, width)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn row_added(table: &str, names: &[String], key_index: usize, row: &[Value]) -> VerifyProblem {
+    let row_key = show(&row[key_index]);
+    let claimed = event_seq_at(names, row);
+    let claim = claimed.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+    VerifyProblem {
+        kind: ProblemKind::RowAdded,
+        event_seq: claimed,
+        table: Some(table.to_owned()),
+        key: Some(row_key.clone()),
+        message_zh: format!(
+            "{}表（{table}）中的记录 {row_key} 不是由任何事件写入的（自称来自事件 {claim}）",
+            table_zh(table)
+        ),
+        message_en: format!("row {row_key} in table {table} was not written by any event (it claims event {claim})"),
+    }
+}
+
+fn row_missing(table: &str, names: &[String], key_index: usize, wanted: &[Value]) -> VerifyProblem {
+    let row_key = show(&wanted[key_index]);
+    let seq = event_seq_at(names, wanted);
+    let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+    VerifyProblem {
+        kind: ProblemKind::RowMissing,
+        event_seq: seq,
+        table: Some(table.to_owned()),
+        key: Some(row_key.clone()),
+        message_zh: format!("{}表（{table}）中由事件 {by} 写入的记录 {row_key} 已被删除", table_zh(table)),
+        message_en: format!("row {row_key} in table {table}, written by event {by}, was deleted"),
+    }
+}
+
+fn row_changed(table: &str, names: &[String], key_index: usize, row: &[Value], wanted: &[Value]) -> VerifyProblem {
+    let row_key = show(&wanted[key_index]);
+    let seq = event_seq_at(names, wanted);
+    let (column, have, want) = names
+        .iter()
+        .zip(row.iter().zip(wanted))
+        .find(|(_, (a, b))| a != b)
+        .map(|(name, (a, b))| (name.clone(), quote(&show(a)), quote(&show(b))))
+        .unwrap_or_default();
+    let by = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "?".to_owned());
+    VerifyProblem {
+        kind: ProblemKind::RowChanged,
+        event_seq: seq,
+        table: Some(table.to_owned()),
+        key: Some(row_key.clone()),
+        message_zh: format!(
+            "{}表（{table}）中的记录 {row_key} 与事件 {by} 写入的不一致：字段 {column} 现为“{have}”，日志记载为“{want}”",
+            table_zh(table)
+        ),
+        message_en: format!(
+            "row {row_key} in table {table} differs from what event {by} wrote: {column} is \"{have}\", the log says \"{want}\""
+        ),
+    }
 }
 
 /// The two kinds of content-addressed file the vault keeps.
@@ -521,7 +721,7 @@ fn check_stored_files(target: Target<'_>, kind: StoredKind) -> Result<(u64, Vec<
 /// file), named by its path inside the vault: leftovers of an interrupted process and anything put
 /// there by hand. Links are reported, never followed. Temporary files a running process is still
 /// writing are not strays.
-fn stray_files(target: Target<'_>, kind: StoredKind) -> Result<Vec<VerifyProblem>, VaultError> {
+fn stray_files(target: Target<'_>, kind: StoredKind) -> Result<(Vec<VerifyProblem>, Vec<VerifyProblem>), VaultError> {
     let (folder, sql, table, what_zh, what_en) = match kind {
         StoredKind::Recording => (crate::AUDIO_DIR, "SELECT hash FROM recordings", "recordings", "录音", "recording"),
         StoredKind::Evidence => {
@@ -533,6 +733,7 @@ fn stray_files(target: Target<'_>, kind: StoredKind) -> Result<Vec<VerifyProblem
         statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
     let root = target.root;
     let mut strays = Vec::new();
+    let mut left_over = Vec::new();
     let mut pending = vec![root.join(folder)];
     while let Some(dir) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
@@ -556,47 +757,104 @@ fn stray_files(target: Target<'_>, kind: StoredKind) -> Result<Vec<VerifyProblem
                     .ok()
                     .and_then(|modified| modified.elapsed().ok())
                     .is_none_or(|age| age < crate::JUST_STORED);
-                if recent {
-                    continue;
+                if !recent {
+                    left_over.push(path);
                 }
+                continue;
             }
-            if file_type.is_file() && crate::partial_pid(&name).is_some() && !crate::partial_left_over(&path) {
+            if file_type.is_file() && crate::partial_pid(&name).is_some() {
+                if crate::partial_left_over(&path) {
+                    left_over.push(path);
+                }
                 continue;
             }
             strays.push(path);
         }
     }
-    strays.sort();
-    let total = strays.len();
-    let mut problems: Vec<VerifyProblem> = strays
+    let shown = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+    let problems = listed(
+        strays,
+        table,
+        |path| {
+            let shown = shown(path);
+            (
+                ProblemKind::StrayFile,
+                format!(
+                    "档案库中的 {shown} 不是任何{what_zh}的存档文件（被人放进去的，或由其他程序写入）；核实后可移走"
+                ),
+                format!(
+                    "{shown} in the vault is not the file of any stored {what_en} (put there by hand, or by another program); check it and move it out"
+                ),
+                shown,
+            )
+        },
+        |more| {
+            (
+                ProblemKind::StrayFile,
+                format!("{folder} 文件夹中另有 {more} 个不属于任何{what_zh}的文件"),
+                format!("{more} more files in the {folder} folder are not the file of any stored {what_en}"),
+            )
+        },
+    );
+    let warnings = listed(
+        left_over,
+        table,
+        |path| {
+            let shown = shown(path);
+            (
+                ProblemKind::LeftOverFile,
+                format!("{shown} 是中断的操作留下的文件，没有任何记录引用它；下次打开档案库工作时会自动清除"),
+                format!(
+                    "{shown} was left by an interrupted process and no record refers to it; it is removed the next time the vault is opened to work in"
+                ),
+                shown,
+            )
+        },
+        |more| {
+            (
+                ProblemKind::LeftOverFile,
+                format!("{folder} 文件夹中另有 {more} 个中断的操作留下的文件"),
+                format!("{more} more files in the {folder} folder were left by interrupted processes"),
+            )
+        },
+    );
+    Ok((problems, warnings))
+}
+
+/// The first [`MAX_ROW_PROBLEMS_PER_TABLE`] files of `paths` (sorted) as findings, and one more
+/// finding counting the rest.
+fn listed(
+    mut paths: Vec<std::path::PathBuf>,
+    table: &str,
+    each: impl Fn(&Path) -> (ProblemKind, String, String, String),
+    rest: impl Fn(usize) -> (ProblemKind, String, String),
+) -> Vec<VerifyProblem> {
+    paths.sort();
+    let mut found: Vec<VerifyProblem> = paths
         .iter()
         .take(MAX_ROW_PROBLEMS_PER_TABLE)
         .map(|path| {
-            let shown = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            let (kind, zh, en, key) = each(path);
             VerifyProblem {
-                kind: ProblemKind::StrayFile,
+                kind,
                 event_seq: None,
                 table: Some(table.to_owned()),
-                key: Some(shown.clone()),
-                message_zh: format!(
-                    "档案库中的 {shown} 不是任何{what_zh}的存档文件（中断的操作留下的，或被人放进去的）；核实后可移走"
-                ),
-                message_en: format!(
-                    "{shown} in the vault is not the file of any stored {what_en} (left by an interrupted process, or put there by hand); check it and move it out"
-                ),
+                key: Some(key),
+                message_zh: zh,
+                message_en: en,
             }
         })
         .collect();
-    if total > MAX_ROW_PROBLEMS_PER_TABLE {
-        let more = total - MAX_ROW_PROBLEMS_PER_TABLE;
-        problems.push(VerifyProblem {
-            kind: ProblemKind::StrayFile,
+    if paths.len() > MAX_ROW_PROBLEMS_PER_TABLE {
+        let (kind, zh, en) = rest(paths.len() - MAX_ROW_PROBLEMS_PER_TABLE);
+        found.push(VerifyProblem {
+            kind,
             event_seq: None,
             table: Some(table.to_owned()),
             key: None,
-            message_zh: format!("{folder} 文件夹中另有 {more} 个不属于任何{what_zh}的文件"),
-            message_en: format!("{more} more files in the {folder} folder are not the file of any stored {what_en}"),
+            message_zh: zh,
+            message_en: en,
         });
     }
-    Ok(problems)
+    found
 }

@@ -163,7 +163,7 @@ demo: boolean, last_event_at: string | null,
  */
 departments: Array<DepartmentCount>, };
 
-export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "event_backdated" | "listening_implausible" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered" | "stray_file";
+export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "event_backdated" | "listening_implausible" | "left_over_file" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered" | "stray_file";
 
 export type VerifyProblem = { kind: ProblemKind, 
 /**
