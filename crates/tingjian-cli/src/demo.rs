@@ -221,6 +221,8 @@ fn sample_and_listen(
             let target = as_reviewer.find_recording(&call.complaint_number)?;
             let end_ms = target.duration_ms * percent / 100;
             let session = as_reviewer.start_listening(&target, DEMO_DEVICE)?;
+            // Heard at normal speed: the story's clock moves on by the time it takes.
+            clock.pass(end_ms.div_ceil(1000));
             let span = HeardSpan { start_ms: 0, end_ms, channel: ChannelMode::Both };
             as_reviewer.end_listening(&session, vec![span], if *percent >= 100 { "finished" } else { "stopped" })?;
             if *percent >= 100 {
