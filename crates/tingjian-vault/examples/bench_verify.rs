@@ -3,7 +3,7 @@
 //! The vault (1,000,000 events by default; `BENCH_VERIFY_EVENTS` changes it) is built once through
 //! `Vault::record`, so through the chain, the projection and the search triggers, and cached in
 //! `target/bench-verify-vault`; it is rebuilt when the schema or the size changed. Its mix is
-//! what a desk writes: complaints (10%), each with its details; reviewers' listening sessions,
+//! what a desk writes: complaints (about 6%), each with its details; reviewers' listening sessions,
 //! whose `listening_heard` flushes (every 2 s of a call played) are most of any real log; notes
 //! and reflections. Two hundred small stored recordings are rehashed too.
 //!
