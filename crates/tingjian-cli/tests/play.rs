@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tingjian_sound_setups::{AlsaConfig, write_two_party_call};
+use tingjian_sound_setups::AlsaConfig;
 
 mod common;
 
@@ -17,25 +17,7 @@ fn tingjian(vault: &Path, alsa: &AlsaConfig, args: &[&str]) -> Output {
 /// A vault holding complaint TS-60 with a 60-second two-party call: a tone for the agent and a
 /// different one for the customer, both sounding the whole time.
 fn vault_with_a_minute_long_call(dir: &Path) -> PathBuf {
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input).expect("mkdir");
-    write_two_party_call(&input.join("call.wav"), 60);
-    std::fs::write(
-        input.join("export.csv"),
-        "投诉编号,受理时间,责任机构,录音文件\nTS-60,2026-11-02 09:30:00,信用卡中心,call.wav\n",
-    )
-    .expect("write csv");
-    let vault = dir.join("vault");
-    let none = AlsaConfig::no_card();
-    assert!(tingjian(&vault, &none, &["init"]).status.success());
-    let manifest = input.join("export.csv");
-    let imported = tingjian(
-        &vault,
-        &none,
-        &["import", "--manifest", manifest.to_str().expect("utf8"), "--recordings", input.to_str().expect("utf8")],
-    );
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    vault
+    common::vault_with_a_call(dir, "wang.hang", "TS-60", 60)
 }
 
 #[test]

@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tingjian_core::model::{Person, Role};
-use tingjian_sound_setups::{AlsaConfig, write_two_party_call};
 use tingjian_vault::event::sha256_hex;
 use tingjian_vault::{Event, Vault};
 
 mod common;
 
-use common::{json, sqlite3, tingjian_as};
+use common::{json, sqlite3, vault_with_a_call};
 
 /// Every file and folder under `dir`: its permission bits and, for a file, the SHA-256 of its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u32, String)> {
@@ -89,31 +88,6 @@ fn readable_temp_dir() -> tempfile::TempDir {
     temp
 }
 
-/// A vault holding complaint TS-7 with a 7-second call, made by the real commands (and so closed:
-/// its write-ahead log folded back into the database when the last command ended).
-fn vault_with_a_call(dir: &Path) -> PathBuf {
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input).expect("mkdir");
-    write_two_party_call(&input.join("call.wav"), 7);
-    std::fs::write(
-        input.join("export.csv"),
-        "投诉编号,受理时间,责任机构,录音文件\nTS-7,2026-11-02 09:30:00,信用卡中心,call.wav\n",
-    )
-    .expect("write csv");
-    let vault = dir.join("vault");
-    let no_card = AlsaConfig::no_card().env();
-    assert!(tingjian_as(&vault, "li.min", &no_card, &["init"]).status.success());
-    let manifest = input.join("export.csv");
-    let imported = tingjian_as(
-        &vault,
-        "li.min",
-        &no_card,
-        &["import", "--manifest", manifest.to_str().expect("utf8"), "--recordings", input.to_str().expect("utf8")],
-    );
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    vault
-}
-
 fn events_in(vault: &Path) -> u64 {
     let conn = rusqlite::Connection::open(vault.join(tingjian_vault::DATABASE_FILE)).expect("open");
     conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0)).expect("count")
@@ -132,7 +106,7 @@ fn verify_and_compare(copy: &Path) -> (Output, serde_json::Value) {
 #[test]
 fn a_closed_vault_copied_and_write_protected_verifies_and_keeps_every_byte() {
     let temp = readable_temp_dir();
-    let vault = vault_with_a_call(temp.path());
+    let vault = vault_with_a_call(temp.path(), "li.min", "TS-7", 7);
     assert!(!vault.join("vault.sqlite-wal").exists(), "a closed vault has no write-ahead log beside it");
     let copy = protected_copy(&vault, temp.path());
     let (output, report) = verify_and_compare(&copy);
@@ -145,7 +119,7 @@ fn a_closed_vault_copied_and_write_protected_verifies_and_keeps_every_byte() {
 #[test]
 fn a_vault_copied_while_open_is_verified_with_its_log_and_keeps_every_byte() {
     let temp = readable_temp_dir();
-    let vault = vault_with_a_call(temp.path());
+    let vault = vault_with_a_call(temp.path(), "li.min", "TS-7", 7);
     // The app has the vault open and has just recorded an event: it sits in the write-ahead log,
     // not yet in the database file, when the vault is copied.
     let mut open = Vault::open(&vault, "li.min").expect("open");
@@ -186,7 +160,7 @@ fn a_vault_copied_while_open_is_verified_with_its_log_and_keeps_every_byte() {
 #[test]
 fn a_tampered_write_protected_copy_is_named_and_keeps_every_byte() {
     let temp = readable_temp_dir();
-    let vault = vault_with_a_call(temp.path());
+    let vault = vault_with_a_call(temp.path(), "li.min", "TS-7", 7);
     sqlite3(&vault, "UPDATE complaints SET department = '零售金融部' WHERE number = 'TS-7';");
     let copy = protected_copy(&vault, temp.path());
     let (output, report) = verify_and_compare(&copy);

@@ -348,9 +348,14 @@ pub const CLOCK_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(
 /// before it. Dates that cannot be read are the chain check's business, not this one's.
 pub fn follows_in_time(previous: &str, at: &str) -> bool {
     match (previous.parse::<Timestamp>(), at.parse::<Timestamp>()) {
-        (Ok(previous), Ok(at)) => previous.checked_sub(CLOCK_TOLERANCE).is_ok_and(|earliest| at >= earliest),
+        (Ok(previous), Ok(at)) => follows_instant(previous, at),
         _ => true,
     }
+}
+
+/// As [`follows_in_time`], on instants already read.
+pub(crate) fn follows_instant(previous: Timestamp, at: Timestamp) -> bool {
+    previous.checked_sub(CLOCK_TOLERANCE).is_ok_and(|earliest| at >= earliest)
 }
 
 /// Appends one event after the current head, inside the caller's transaction. An event dated
@@ -388,28 +393,33 @@ pub(crate) fn read_at(conn: &rusqlite::Connection, seq: u64) -> Result<Option<Re
     Ok(read_where(conn, "WHERE seq = ?1", [seq])?.pop())
 }
 
+/// The columns of an event row, in the order [`event_from_row`] reads them.
+const EVENT_COLUMNS: &str = "seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash";
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    Ok(RecordedEvent {
+        seq: row.get(0)?,
+        format: row.get(1)?,
+        at: row.get(2)?,
+        actor: row.get(3)?,
+        kind: row.get(4)?,
+        payload: row.get(5)?,
+        payload_sha256: row.get(6)?,
+        prev_hash: row.get(7)?,
+        hash: row.get(8)?,
+    })
+}
+
 /// Calls `visit` with each event of the log in position order, reading one at a time, so a log
 /// of millions of events is never held in memory.
 pub(crate) fn for_each(
     conn: &rusqlite::Connection,
     mut visit: impl FnMut(RecordedEvent) -> Result<(), VaultError>,
 ) -> Result<(), VaultError> {
-    let mut statement = conn.prepare(
-        "SELECT seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events ORDER BY seq",
-    )?;
+    let mut statement = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        visit(RecordedEvent {
-            seq: row.get(0)?,
-            format: row.get(1)?,
-            at: row.get(2)?,
-            actor: row.get(3)?,
-            kind: row.get(4)?,
-            payload: row.get(5)?,
-            payload_sha256: row.get(6)?,
-            prev_hash: row.get(7)?,
-            hash: row.get(8)?,
-        })?;
+        visit(event_from_row(row)?)?;
     }
     Ok(())
 }
@@ -424,22 +434,7 @@ fn read_where(
     condition: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<RecordedEvent>, VaultError> {
-    let mut statement = conn.prepare(&format!(
-        "SELECT seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash FROM events {condition} \
-         ORDER BY seq"
-    ))?;
-    let rows = statement.query_map(params, |row| {
-        Ok(RecordedEvent {
-            seq: row.get(0)?,
-            format: row.get(1)?,
-            at: row.get(2)?,
-            actor: row.get(3)?,
-            kind: row.get(4)?,
-            payload: row.get(5)?,
-            payload_sha256: row.get(6)?,
-            prev_hash: row.get(7)?,
-            hash: row.get(8)?,
-        })
-    })?;
+    let mut statement = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events {condition} ORDER BY seq"))?;
+    let rows = statement.query_map(params, event_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -160,7 +160,7 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
     let mut replay = Replay::start()?;
     let total: u64 = db.query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
     let mut chain = ChainCheck::new(total);
-    let mut previous_at: Option<String> = None;
+    let mut previous_at: Option<(jiff::Timestamp, String)> = None;
     let mut backdated = Vec::new();
     let mut listening = ListeningCheck::default();
     let mut refused = Vec::new();
@@ -171,21 +171,23 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
         event::for_each(db, |e| {
             events += 1;
             let decoded = e.decode();
+            // Each event's moment is read once, for the time order and the listening check.
+            let at = e.at.parse::<jiff::Timestamp>().ok();
             if checks {
                 chain.visit(&e, &decoded);
-                if let Some(previous) = &previous_at
-                    && !event::follows_in_time(previous, &e.at)
+                if let (Some((previous, previous_text)), Some(at)) = (&previous_at, at)
+                    && !event::follows_instant(*previous, at)
                     && backdated.len() < MAX_ROW_PROBLEMS_PER_TABLE
                 {
-                    backdated.push(backdated_problem(&e, events.saturating_sub(1), previous));
+                    backdated.push(backdated_problem(&e, events.saturating_sub(1), previous_text));
                 }
-                previous_at = Some(e.at.clone());
+                previous_at = at.map(|at| (at, e.at.clone()));
             }
             // Where the log itself is damaged the chain check has said so; replaying what is
             // readable still shows which rows it touched.
             if let Ok(parsed) = &decoded {
-                if checks {
-                    listening.visit(&e, parsed);
+                if checks && let Some(at) = at {
+                    listening.visit(&e, at, parsed);
                 }
                 if let Err(error) = apply::apply(&tx, &e, parsed) {
                     let seq = e.seq;
@@ -373,9 +375,8 @@ struct ListeningCheck {
 }
 
 impl ListeningCheck {
-    fn visit(&mut self, e: &RecordedEvent, parsed: &event::Event) {
+    fn visit(&mut self, e: &RecordedEvent, at: jiff::Timestamp, parsed: &event::Event) {
         use tingjian_core::listening::{FASTEST_SPEED, heard_in_time};
-        let Ok(at) = e.at.parse::<jiff::Timestamp>() else { return };
         match parsed {
             event::Event::ListeningStarted { session_id, .. } => {
                 self.sessions.insert(session_id.clone(), (at, e.actor.clone(), 0));

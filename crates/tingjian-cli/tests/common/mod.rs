@@ -103,3 +103,30 @@ fn link_demo_calls(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A vault in `dir/vault` holding complaint `number` with a `seconds`-long two-party call (a tone
+/// per party, both sounding the whole time), made by the real `init` and `import` as `user`, with
+/// no sound card: the commands end, so the vault is closed.
+pub fn vault_with_a_call(dir: &Path, user: &str, number: &str, seconds: u32) -> std::path::PathBuf {
+    let input = dir.join("input");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    tingjian_sound_setups::write_two_party_call(&input.join("call.wav"), seconds);
+    std::fs::write(
+        input.join("export.csv"),
+        format!("投诉编号,受理时间,责任机构,录音文件\n{number},2026-11-02 09:30:00,信用卡中心,call.wav\n"),
+    )
+    .expect("write csv");
+    let vault = dir.join("vault");
+    let no_card = tingjian_sound_setups::AlsaConfig::no_card().env();
+    let init = tingjian_as(&vault, user, &no_card, &["init"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let manifest = input.join("export.csv");
+    let imported = tingjian_as(
+        &vault,
+        user,
+        &no_card,
+        &["import", "--manifest", manifest.to_str().expect("utf8"), "--recordings", input.to_str().expect("utf8")],
+    );
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    vault
+}
