@@ -10,13 +10,14 @@ mod people;
 mod play;
 mod rectify;
 mod sample;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tingjian_core::UiError;
-use tingjian_vault::{Vault, default_actor, resolve_vault_dir};
+use tingjian_vault::{CheckpointFile, Vault, default_actor, resolve_vault_dir};
 
 use crate::output::{Output, fail};
 
@@ -29,9 +30,17 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Who is acting (else TINGJIAN_USER, else the OS account name).
+    /// Who is acting (else TINGJIAN_USER, else the OS account name). In a vault with accounts
+    /// they sign in: the passphrase is asked on the terminal, or read from --passphrase-file.
     #[arg(long = "as", global = true, value_name = "NAME")]
     actor: Option<String>,
+    /// A file holding the passphrase of the person `--as` names, for scripts (readable by its
+    /// owner only).
+    #[arg(long, global = true, value_name = "FILE", env = session::PASSPHRASE_FILE_ENV)]
+    passphrase_file: Option<PathBuf>,
+    /// A file holding the new passphrase (`people start`, `passphrase`), for scripts.
+    #[arg(long, global = true, value_name = "FILE")]
+    new_passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,8 +68,25 @@ enum Command {
     },
     /// The current quarter and what the vault holds. 状态
     Status,
-    /// Check the audit chain, the domain tables and the stored audio. 校验
-    Verify,
+    /// Check the audit chain, the signatures, the domain tables and the stored audio, and that the
+    /// log extends each checkpoint given. 校验
+    Verify {
+        /// A checkpoint file written by `tingjian checkpoint` (repeat for several).
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Write a checkpoint of the log's head, signed by you, into a folder outside the vault; or
+    /// cosign one. 检查点
+    Checkpoint {
+        /// The folder (a share, a USB stick) to write it into.
+        #[arg(long, value_name = "DIR", env = "TINGJIAN_CHECKPOINT_DIR")]
+        out: Option<PathBuf>,
+        /// Add your signature to this checkpoint file instead (after checking it).
+        #[arg(long, value_name = "FILE", conflicts_with = "out")]
+        cosign: Option<PathBuf>,
+    },
+    /// Choose your own passphrase (at your first sign-in, or any time): a new key is made. 设置口令
+    Passphrase,
     /// Play a recording and record the listening session (proof of listening). 播放
     Play {
         /// A complaint number (its recording) or a recording's hash (a unique prefix is enough).
@@ -107,14 +133,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output { json: cli.json };
     let vault_dir = resolve_vault_dir(cli.vault.clone());
-    let actor = cli.actor.clone().unwrap_or_else(default_actor);
-    match run(&cli.command, &vault_dir, &actor, out) {
+    let who = session::Identity {
+        actor: cli.actor.clone().unwrap_or_else(default_actor),
+        passphrase_file: cli.passphrase_file.clone(),
+        new_passphrase_file: cli.new_passphrase_file.clone(),
+    };
+    match run(&cli.command, &vault_dir, &who, out) {
         Ok(code) => code,
         Err(error) => fail(out, &error),
     }
 }
 
-fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
+fn run(
+    command: &Command,
+    vault_dir: &std::path::Path,
+    who: &session::Identity,
+    out: Output,
+) -> Result<ExitCode, UiError> {
+    let actor = who.actor.as_str();
     match command {
         Command::Init => {
             let vault = Vault::create(vault_dir, actor)?;
@@ -127,26 +163,55 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
         }
         Command::Import { manifest, recordings, link_pattern } => {
             let options = tingjian_import::ImportOptions::with_link_pattern(link_pattern.as_deref())?;
-            let mut vault = Vault::open(vault_dir, actor)?;
+            let mut vault = who.open(vault_dir)?;
             let report =
                 tingjian_import::import(&mut vault, manifest, recordings, &options, &mut output::progress_bar(out))?;
             out.print(&report, || output::describe_import(&report));
         }
         Command::Status => {
-            let vault = Vault::open(vault_dir, actor)?;
+            let vault = who.open(vault_dir)?;
             let status = vault.status()?;
             out.print(&status, || output::describe_status(&status));
         }
-        Command::Verify => {
+        Command::Verify { checkpoints } => {
             // An auditor's check: read-only, on a write-protected copy too, and needing no account.
-            let report = tingjian_vault::verify_without_writing(vault_dir)?;
+            let checkpoints =
+                checkpoints.iter().map(|path| CheckpointFile::read(path)).collect::<Result<Vec<_>, _>>()?;
+            let report = tingjian_vault::verify_without_writing_against(vault_dir, &checkpoints)?;
             out.print(&report, || output::describe_verify(&report));
             if !report.ok {
                 return Ok(ExitCode::from(2));
             }
         }
+        Command::Checkpoint { out: folder, cosign } => {
+            let vault = who.open(vault_dir)?;
+            let written = match (cosign, folder) {
+                (Some(file), _) => vault.cosign_checkpoint(file)?,
+                (None, Some(folder)) => vault.write_checkpoint(folder)?,
+                (None, None) => {
+                    return Err(UiError {
+                        code: tingjian_core::ErrorCode::InvalidInput,
+                        message_zh: "请用 --out 指定写入检查点的文件夹（或 TINGJIAN_CHECKPOINT_DIR）".to_owned(),
+                        message_en: "give the folder to write the checkpoint into: --out (or TINGJIAN_CHECKPOINT_DIR)"
+                            .to_owned(),
+                    });
+                }
+            };
+            out.print(&written, || {
+                format!(
+                    "检查点 / checkpoint: {}
+事件数 / events: {}
+签名人 / signed by: {}
+",
+                    written.path,
+                    written.size,
+                    written.signed_by.join(", ")
+                )
+            });
+        }
+        Command::Passphrase => return people::choose_passphrase(vault_dir, who, out),
         Command::Play { recording, start, end, speed, channel, device } => {
-            let mut vault = Vault::open(vault_dir, actor)?;
+            let mut vault = who.open(vault_dir)?;
             let request = play::PlayRequest {
                 recording: recording.clone(),
                 start_s: *start,
@@ -158,10 +223,10 @@ fn run(command: &Command, vault_dir: &std::path::Path, actor: &str, out: Output)
             let session = play::play(&mut vault, &request, out)?;
             out.print(&session, || play::describe_play(&session));
         }
-        Command::Sample { action } => return sample::run_sample(action, vault_dir, actor, out),
-        Command::Quarter { action } => return sample::run_quarter(action, vault_dir, actor, out),
-        Command::Rectify { action } => return rectify::run(action, vault_dir, actor, out),
-        Command::People { action } => return people::run(action, vault_dir, actor, out),
+        Command::Sample { action } => return sample::run_sample(action, vault_dir, who, out),
+        Command::Quarter { action } => return sample::run_quarter(action, vault_dir, who, out),
+        Command::Rectify { action } => return rectify::run(action, vault_dir, who, out),
+        Command::People { action } => return people::run(action, vault_dir, who, out),
     }
     Ok(ExitCode::SUCCESS)
 }

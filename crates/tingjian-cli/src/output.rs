@@ -113,6 +113,11 @@ pub fn describe_verify(r: &VerifyReport) -> String {
             let _ = writeln!(text, "                       {}", p.message_en);
         }
     }
+    let _ = writeln!(
+        text,
+        "签名 / signatures: {} 个事件已验证签名，{} 个事件未签名（启用账户之前） / {} signed and checked, {} unsigned (before accounts)",
+        r.signed_events, r.unsigned_events, r.signed_events, r.unsigned_events
+    );
     if !r.warnings.is_empty() {
         let _ = writeln!(
             text,

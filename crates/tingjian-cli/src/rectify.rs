@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tingjian_core::UiError;
 use tingjian_core::rectification::CaseState;
-use tingjian_vault::{RectificationFilter, RectificationSummary, RectificationView, Vault};
+use tingjian_vault::{RectificationFilter, RectificationSummary, RectificationView};
 
 use crate::output::Output;
+use crate::session::Identity;
 
 #[derive(Debug, Subcommand)]
 pub enum RectifyCommand {
@@ -36,8 +37,8 @@ fn parse_state(text: &str) -> Result<CaseState, String> {
     })
 }
 
-pub fn run(command: &RectifyCommand, vault_dir: &Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
-    let vault = Vault::open(vault_dir, actor)?;
+pub fn run(command: &RectifyCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
+    let vault = who.open(vault_dir)?;
     match command {
         RectifyCommand::List { state, department, overdue } => {
             let filter =

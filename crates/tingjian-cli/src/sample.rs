@@ -9,9 +9,10 @@ use clap::Subcommand;
 use serde::Serialize;
 use tingjian_core::{QuarterId, QuarterState, UiError};
 use tingjian_sampling::Policy;
-use tingjian_vault::{QuarterSample, SampleVerification, Vault, VaultError};
+use tingjian_vault::{QuarterSample, SampleVerification, VaultError};
 
 use crate::output::Output;
+use crate::session::Identity;
 
 #[derive(Debug, Subcommand)]
 pub enum SampleCommand {
@@ -80,8 +81,8 @@ fn read_policy(path: &Path) -> Result<Policy, UiError> {
     Policy::from_toml(&text).map_err(|e| ui(VaultError::from(e)))
 }
 
-pub fn run_sample(command: &SampleCommand, vault_dir: &Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
-    let mut vault = Vault::open(vault_dir, actor).map_err(ui)?;
+pub fn run_sample(command: &SampleCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
+    let mut vault = who.open(vault_dir)?;
     match command {
         SampleCommand::Draw { quarter, policy, seed } => {
             let policy = policy.as_deref().map(read_policy).transpose()?;
@@ -133,8 +134,13 @@ struct QuarterChanged {
     state: QuarterState,
 }
 
-pub fn run_quarter(command: &QuarterCommand, vault_dir: &Path, actor: &str, out: Output) -> Result<ExitCode, UiError> {
-    let mut vault = Vault::open(vault_dir, actor).map_err(ui)?;
+pub fn run_quarter(
+    command: &QuarterCommand,
+    vault_dir: &Path,
+    who: &Identity,
+    out: Output,
+) -> Result<ExitCode, UiError> {
+    let mut vault = who.open(vault_dir)?;
     let (quarter, state) = match command {
         QuarterCommand::Open { quarter } => (quarter, vault.open_quarter(*quarter).map_err(ui)?),
         QuarterCommand::Close { quarter } => (quarter, vault.close_quarter(*quarter).map_err(ui)?),

@@ -200,7 +200,11 @@ fn people_set_with_a_role_decide_who_may_take_which_step() {
     assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stdout));
     let people = json(&it(&["people", "list", "--json"]));
     assert!(
-        people.as_array().expect("people").iter().any(|p| p["id"] == "chen.jing" && p["department"] == "信用卡中心")
+        people
+            .as_array()
+            .expect("people")
+            .iter()
+            .any(|a| a["person"]["id"] == "chen.jing" && a["person"]["department"] == "信用卡中心")
     );
 
     // Now the head of 信用卡中心 may answer that department's case.

@@ -67,6 +67,18 @@ pub enum ErrorCode {
     /// The computer's clock is behind the newest event in the vault: recording would date a step
     /// before one already recorded, so nothing is recorded until the clock is set right.
     ClockBehind,
+    /// The vault has accounts and nobody is signed in (or the command named nobody with `--as`).
+    SignInRequired,
+    /// No active account has the id given.
+    AccountNotFound,
+    /// The passphrase does not open the person's key.
+    WrongPassphrase,
+    /// Too many wrong passphrases in a row: the next attempt must wait.
+    SignInDelayed,
+    /// The person holds a one-time passphrase and must choose their own before anything else.
+    PassphraseChangeRequired,
+    /// A person's sealed key cannot be used (damaged, or from a newer version).
+    KeyUnusable,
     /// A bug: something that should not happen did.
     Internal,
 }

@@ -68,6 +68,12 @@ impl PersonKey {
         secret
     }
 
+    /// The secret, for a test that scans stored files to prove it is never written in clear.
+    #[cfg(feature = "test-secrets")]
+    pub fn secret_for_tests(&self) -> Zeroizing<[u8; SECRET_KEY_LENGTH]> {
+        self.secret_bytes()
+    }
+
     /// Signs `message` (ed25519 of RFC 8032; the same message always gives the same signature).
     pub fn sign(&self, message: &[u8]) -> Signature {
         Signature(self.signing.sign(message).to_bytes())

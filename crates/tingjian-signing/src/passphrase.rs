@@ -55,9 +55,49 @@ pub fn check_new_passphrase(passphrase: &str) -> Result<(), SigningError> {
     Ok(())
 }
 
+/// The letters and digits a one-time passphrase is made of: upper case without the ones read
+/// aloud or copied by hand wrongly (`I`/`1`, `O`/`0`, `L`).
+const ONE_TIME_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A one-time passphrase for a person being enrolled or reset, from the operating system's
+/// randomness: four groups of four characters (`K7PD-3MXR-9QWT-HC4N`, about 79 bits), easy to
+/// read out or copy. The person must replace it at their first sign-in.
+pub fn one_time_passphrase() -> Result<Zeroizing<String>, SigningError> {
+    let mut out = Zeroizing::new(String::with_capacity(19));
+    let mut chosen = 0;
+    while chosen < 16 {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        getrandom::fill(bytes.as_mut()).map_err(|error| SigningError::Randomness { detail: error.to_string() })?;
+        for &byte in bytes.iter() {
+            // Rejection keeps every character equally likely: 248 is the largest multiple of the
+            // alphabet's 31 letters that fits in a byte.
+            if usize::from(byte) >= 248 || chosen == 16 {
+                continue;
+            }
+            if chosen > 0 && chosen % 4 == 0 {
+                out.push('-');
+            }
+            out.push(char::from(ONE_TIME_ALPHABET[usize::from(byte) % ONE_TIME_ALPHABET.len()]));
+            chosen += 1;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_time_passphrase_is_four_readable_groups_and_passes_the_rules() {
+        let first = one_time_passphrase().expect("randomness");
+        let second = one_time_passphrase().expect("randomness");
+        assert_ne!(*first, *second);
+        let groups: Vec<&str> = first.split('-').collect();
+        assert_eq!(groups.len(), 4, "{}", *first);
+        assert!(groups.iter().all(|g| g.len() == 4 && g.bytes().all(|b| ONE_TIME_ALPHABET.contains(&b))));
+        check_new_passphrase(&first).expect("a one-time passphrase meets the rules for a chosen one");
+    }
 
     fn rule_of(passphrase: &str) -> Option<PassphraseRule> {
         match check_new_passphrase(passphrase) {

@@ -6,7 +6,7 @@ use rusqlite::{Params, Transaction, params};
 use tingjian_core::rectification::Case;
 
 use crate::event::{Event, RecordedEvent};
-use crate::{VaultError, rectification};
+use crate::{VaultError, authorize, rectification};
 
 /// Runs one statement of an event's effect through the connection's statement cache: a replay of
 /// a million events runs the same few dozen statements over and over, and preparing each anew
@@ -16,6 +16,7 @@ fn run(tx: &Transaction<'_>, sql: &str, params: impl Params) -> rusqlite::Result
 }
 
 pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Result<(), VaultError> {
+    authorize::authorize(tx, entry, event)?;
     let seq = entry.seq;
     match event {
         Event::VaultCreated { vault_id, created_by } => {
@@ -369,7 +370,64 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![seq],
             )?;
         }
+        Event::AccountsStarted { person, public_key } => {
+            run(
+                tx,
+                "INSERT INTO people (id, display_name, role, department, state, event_seq)
+                 VALUES (?1, ?2, ?3, ?4, 'active', ?5)
+                 ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+                 department = excluded.department, state = 'active', event_seq = excluded.event_seq",
+                params![person.id, person.display_name, person.role.as_str(), person.department, seq],
+            )?;
+            introduce_key(tx, seq, &person.id, public_key, "first_account")?;
+            run(tx, "UPDATE vault_info SET accounts_since_seq = ?1, event_seq = ?1 WHERE id = 1", params![seq])?;
+        }
+        Event::KeyIntroduced { person_id, public_key, reason } => {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM people WHERE id = ?1 AND state = 'active')")?
+                .query_row([person_id], |row| row.get(0))?;
+            if !known {
+                return Err(VaultError::AccountNotFound { id: person_id.clone() });
+            }
+            revoke_keys(tx, seq, person_id)?;
+            introduce_key(tx, seq, person_id, public_key, reason.as_str())?;
+        }
+        Event::PersonLeft { person_id } => {
+            let changed =
+                run(tx, "UPDATE people SET state = 'left', event_seq = ?1 WHERE id = ?2", params![seq, person_id])?;
+            if changed == 0 {
+                return Err(VaultError::AccountNotFound { id: person_id.clone() });
+            }
+            revoke_keys(tx, seq, person_id)?;
+        }
     }
+    Ok(())
+}
+
+fn introduce_key(
+    tx: &Transaction<'_>,
+    seq: u64,
+    person_id: &str,
+    public_key: &str,
+    reason: &str,
+) -> Result<(), VaultError> {
+    let key = tingjian_signing::PublicKey::from_base64(public_key)
+        .map_err(|error| VaultError::Corrupt { seq, reason: format!("the key introduced is not usable: {error}") })?;
+    run(
+        tx,
+        "INSERT INTO person_keys (public_key, person_id, fingerprint, reason, introduced_seq, event_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![public_key, person_id, key.fingerprint(), reason, seq],
+    )?;
+    Ok(())
+}
+
+fn revoke_keys(tx: &Transaction<'_>, seq: u64, person_id: &str) -> Result<(), VaultError> {
+    run(
+        tx,
+        "UPDATE person_keys SET revoked_seq = ?1, event_seq = ?1 WHERE person_id = ?2 AND revoked_seq IS NULL",
+        params![seq, person_id],
+    )?;
     Ok(())
 }
 

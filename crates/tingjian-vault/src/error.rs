@@ -57,6 +57,30 @@ pub enum VaultError {
         "the clock says {now}, earlier than event #{head_seq} at {head_at}: set the computer's clock right; nothing was recorded"
     )]
     ClockBehind { head_seq: u64, head_at: String, now: String },
+    /// The vault has accounts (since event `since_seq`): nothing is recorded without a signed-in
+    /// person.
+    #[error("this vault has accounts (since event #{since_seq}): sign in to record anything")]
+    SignInRequired { since_seq: u64 },
+    /// A signed step by someone whose role does not allow it, refused when recorded and named by
+    /// `verify` when a log holds one.
+    #[error("{actor} may not record {kind}: {message_en}")]
+    NotAuthorized { actor: String, kind: String, message_zh: String, message_en: String },
+    /// No active person of the vault has this id, or the person has no key to sign in with.
+    #[error("no active account \"{id}\" is in this vault")]
+    AccountNotFound { id: String },
+    /// The passphrase does not open the person's key; `failed_attempts` in a row so far.
+    #[error("wrong passphrase for {id} ({failed_attempts} failed attempt(s) in a row)")]
+    WrongPassphrase { id: String, failed_attempts: u32 },
+    /// Too many wrong passphrases in a row: the next attempt is accepted after `wait_seconds`.
+    #[error("too many wrong passphrases for {id}: try again in {wait_seconds} s")]
+    SignInDelayed { id: String, wait_seconds: u64 },
+    /// The person's passphrase is one-time (set at enrollment or a reset): they must choose their
+    /// own before doing anything.
+    #[error("{id} signs in with a one-time passphrase and must choose their own first")]
+    PassphraseChangeRequired { id: String },
+    /// Keys, sealing or signatures: a weak new passphrase, a damaged sealed key.
+    #[error(transparent)]
+    Signing(#[from] tingjian_signing::SigningError),
 }
 
 /// What was attempted on a quarter whose state does not allow it.
@@ -143,6 +167,17 @@ impl Coded for VaultError {
             VaultError::Rectification(inner) => inner.code(),
             VaultError::NotTheAuthor { .. } => ErrorCode::NotPermitted,
             VaultError::ClockBehind { .. } => ErrorCode::ClockBehind,
+            VaultError::SignInRequired { .. } => ErrorCode::SignInRequired,
+            VaultError::NotAuthorized { .. } => ErrorCode::NotPermitted,
+            VaultError::AccountNotFound { .. } => ErrorCode::AccountNotFound,
+            VaultError::WrongPassphrase { .. } => ErrorCode::WrongPassphrase,
+            VaultError::SignInDelayed { .. } => ErrorCode::SignInDelayed,
+            VaultError::PassphraseChangeRequired { .. } => ErrorCode::PassphraseChangeRequired,
+            VaultError::Signing(inner) => match inner {
+                tingjian_signing::SigningError::WeakPassphrase { .. } => ErrorCode::InvalidInput,
+                tingjian_signing::SigningError::WrongPassphrase => ErrorCode::WrongPassphrase,
+                _ => ErrorCode::KeyUnusable,
+            },
         }
     }
 
@@ -187,6 +222,23 @@ impl Coded for VaultError {
             VaultError::ClockBehind { head_seq, head_at, now } => format!(
                 "本机时钟为 {now}，早于第 {head_seq} 号事件的时间 {head_at}：请校正系统时间；本次未记录任何内容"
             ),
+            VaultError::SignInRequired { since_seq } => {
+                format!("本档案库自第 {since_seq} 号事件起已启用账户：请先登录再操作")
+            }
+            VaultError::NotAuthorized { actor, kind, message_zh, .. } => {
+                format!("{actor} 无权记录 {kind}：{message_zh}")
+            }
+            VaultError::AccountNotFound { id } => format!("本档案库中没有在职账户“{id}”"),
+            VaultError::WrongPassphrase { id, failed_attempts } => {
+                format!("{id} 的口令不正确（已连续错误 {failed_attempts} 次）")
+            }
+            VaultError::SignInDelayed { id, wait_seconds } => {
+                format!("{id} 的口令连续错误次数过多，请 {wait_seconds} 秒后再试")
+            }
+            VaultError::PassphraseChangeRequired { id } => {
+                format!("{id} 使用的是一次性口令，须先设置自己的口令")
+            }
+            VaultError::Signing(inner) => inner.message_zh(),
         }
     }
 }

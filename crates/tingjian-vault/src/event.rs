@@ -18,6 +18,7 @@ use tingjian_core::listening::HeardSpan;
 use tingjian_core::model::{Complaint, Person, Recording};
 use tingjian_core::{QuarterId, QuarterState};
 use tingjian_sampling::{Draw, Policy};
+use tingjian_signing::PersonKey;
 
 use crate::VaultError;
 
@@ -183,6 +184,53 @@ pub enum Event {
         /// The seed the synthetic calls were generated with.
         seed: u64,
     },
+    /// The vault's first account: a coordinator or president enrolled themselves with a key made
+    /// on this machine. Allowed once, while the vault has no key, and signed by the key it
+    /// introduces (which proves the enroller holds it). From this event on every event must be
+    /// signed (event format 2).
+    AccountsStarted {
+        person: Person,
+        /// The ed25519 public key, standard base64.
+        public_key: String,
+    },
+    /// A key for a person, which replaces (revokes) the one they had: made when a coordinator or
+    /// president enrolled them or reset a forgotten passphrase (sealed by a one-time passphrase),
+    /// or made when the person chose their own passphrase (signed by the key it replaces).
+    /// Signatures made with a revoked key before it was revoked stay valid.
+    KeyIntroduced {
+        person_id: String,
+        /// The ed25519 public key, standard base64.
+        public_key: String,
+        reason: KeyReason,
+    },
+    /// A person left: their key is revoked and they can no longer sign in; what they signed stays.
+    PersonLeft {
+        person_id: String,
+    },
+}
+
+/// Why a key was introduced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyReason {
+    /// A coordinator or president enrolled the person; the key is sealed by a one-time passphrase
+    /// they handed over, which the person must change at their first sign-in.
+    Enrolled,
+    /// A coordinator or president reset the person's forgotten passphrase: a new key under a
+    /// one-time passphrase.
+    Reset,
+    /// The person chose their passphrase: a new key made and sealed by it, which only they know.
+    Chosen,
+}
+
+impl KeyReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyReason::Enrolled => "enrolled",
+            KeyReason::Reset => "reset",
+            KeyReason::Chosen => "chosen",
+        }
+    }
 }
 
 impl Event {
@@ -212,7 +260,19 @@ impl Event {
         "rectification_step",
         "evidence_stored",
         "demo_data_added",
+        "accounts_started",
+        "key_introduced",
+        "person_left",
     ];
+
+    /// The first event format each kind can be read from: kinds introduced later than a format
+    /// have no golden payload in that format's folder.
+    pub fn first_format(kind: &str) -> u32 {
+        match kind {
+            "accounts_started" | "key_introduced" | "person_left" => 2,
+            _ => 1,
+        }
+    }
 
     /// The `kind` column: the same name as the JSON tag.
     pub fn kind(&self) -> &'static str {
@@ -240,13 +300,28 @@ impl Event {
             Event::RectificationStep { .. } => "rectification_step",
             Event::EvidenceStored { .. } => "evidence_stored",
             Event::DemoDataAdded { .. } => "demo_data_added",
+            Event::AccountsStarted { .. } => "accounts_started",
+            Event::KeyIntroduced { .. } => "key_introduced",
+            Event::PersonLeft { .. } => "person_left",
         }
     }
 }
 
-/// The event format this build writes. Format 1 is the payload as the JSON form of [`Event`]
-/// with its `kind` tag, chained with the `tingjian-event-v1` recipe.
-pub const EVENT_FORMAT: u32 = 1;
+/// The newest event format this build writes. Format 1 is the payload as the JSON form of
+/// [`Event`] with its `kind` tag, chained with the `tingjian-event-v1` recipe, unsigned: the
+/// actor is whatever id the writer gave. Format 2 is the same payload and recipe
+/// (`tingjian-event-v2`), signed by the actor's key over the hash ([`signed_message`]); a vault
+/// writes format 1 until its first account ([`Event::AccountsStarted`]) and format 2 from then on.
+pub const EVENT_FORMAT: u32 = 2;
+
+/// The format of events written before accounts: unsigned.
+pub const UNSIGNED_FORMAT: u32 = 1;
+
+/// The bytes an event's signature is made over: its hash, with a label so that a signature made
+/// for anything else (a checkpoint, a note) can never pass for an event's.
+pub fn signed_message(hash: &str) -> Vec<u8> {
+    format!("tingjian-event-signature-v1\n{hash}\n").into_bytes()
+}
 
 /// Why a stored payload could not be read as an event.
 #[derive(Debug, thiserror::Error)]
@@ -264,7 +339,7 @@ pub enum DecodeError {
 /// log, because the stored text is what the chain's digests cover.
 pub fn decode(format: u32, kind: &str, payload: &str) -> Result<Event, DecodeError> {
     let event: Event = match format {
-        1 => serde_json::from_str(payload)?,
+        1 | 2 => serde_json::from_str(payload)?,
         newer => return Err(DecodeError::NewerFormat(newer)),
     };
     if event.kind() != kind {
@@ -286,6 +361,9 @@ pub struct RecordedEvent {
     pub payload_sha256: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The actor's signature over [`signed_message`] of the hash, standard base64: `None` for an
+    /// unsigned (format 1) event.
+    pub signature: Option<String>,
 }
 
 impl RecordedEvent {
@@ -360,7 +438,15 @@ pub(crate) fn follows_instant(previous: Timestamp, at: Timestamp) -> bool {
 
 /// Appends one event after the current head, inside the caller's transaction. An event dated
 /// before the head (beyond [`CLOCK_TOLERANCE`]) is refused: the log's order is its time order.
-pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -> Result<RecordedEvent, VaultError> {
+/// With a `signer` the event is written in [`EVENT_FORMAT`] and signed; without, it is an
+/// unsigned [`UNSIGNED_FORMAT`] event, which applying refuses once the vault has accounts.
+pub fn append(
+    tx: &Transaction<'_>,
+    at: Timestamp,
+    actor: &str,
+    signer: Option<&PersonKey>,
+    event: &Event,
+) -> Result<RecordedEvent, VaultError> {
     let head: Option<(u64, String, String)> = tx
         .query_row("SELECT seq, hash, at FROM events ORDER BY seq DESC LIMIT 1", [], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -378,14 +464,26 @@ pub fn append(tx: &Transaction<'_>, at: Timestamp, actor: &str, event: &Event) -
         .map_err(|error| VaultError::Corrupt { seq, reason: format!("cannot serialise event: {error}") })?;
     let payload_sha256 = sha256_hex(payload.as_bytes());
     let kind = event.kind().to_owned();
-    let format = EVENT_FORMAT;
+    let format = if signer.is_some() { EVENT_FORMAT } else { UNSIGNED_FORMAT };
     let hash = chain_hash(format, seq, &prev_hash, &at, actor, &kind, &payload_sha256);
+    let signature = signer.map(|key| key.sign(&signed_message(&hash)).to_base64());
     tx.execute(
-        "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash],
+        "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash, signature],
     )?;
-    Ok(RecordedEvent { seq, format, at, actor: actor.to_owned(), kind, payload, payload_sha256, prev_hash, hash })
+    Ok(RecordedEvent {
+        seq,
+        format,
+        at,
+        actor: actor.to_owned(),
+        kind,
+        payload,
+        payload_sha256,
+        prev_hash,
+        hash,
+        signature,
+    })
 }
 
 /// The event at `seq`, if there is one.
@@ -394,7 +492,7 @@ pub(crate) fn read_at(conn: &rusqlite::Connection, seq: u64) -> Result<Option<Re
 }
 
 /// The columns of an event row, in the order [`event_from_row`] reads them.
-const EVENT_COLUMNS: &str = "seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash";
+const EVENT_COLUMNS: &str = "seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash, signature";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
     Ok(RecordedEvent {
@@ -407,6 +505,7 @@ fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
         payload_sha256: row.get(6)?,
         prev_hash: row.get(7)?,
         hash: row.get(8)?,
+        signature: row.get(9)?,
     })
 }
 

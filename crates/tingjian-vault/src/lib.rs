@@ -5,7 +5,10 @@
 //! a projection of the log: [`Vault::verify`] replays the log into a fresh database and compares, so
 //! an edit to either the log or a domain table is found and named.
 
+mod accounts;
 mod apply;
+mod authorize;
+pub mod checkpoint;
 mod column;
 mod error;
 pub mod event;
@@ -29,6 +32,8 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tingjian_core::time::{Clock, SystemClock};
 
+pub use accounts::{Account, AccountState, FIRST_SIGN_IN_DELAY_AFTER, max_sign_in_delay};
+pub use checkpoint::{CheckpointFile, WrittenCheckpoint};
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
 pub use library::{
@@ -37,7 +42,7 @@ pub use library::{
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
 pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
-pub use read_only::verify_without_writing;
+pub use read_only::{verify_without_writing, verify_without_writing_against};
 pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView,
@@ -75,6 +80,10 @@ pub struct Vault {
     read: Connection,
     writer: write::Writer,
     actor: String,
+    /// The signed-in person's key, once they have signed in ([`Vault::sign_in`]); every event is
+    /// then signed with it. Shared by the handles made from this one, so the secret exists once
+    /// in memory, and wiped when the last handle signs out or is dropped.
+    signer: Option<Arc<tingjian_signing::PersonKey>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -97,7 +106,7 @@ impl Vault {
         let writer = write::Writer::open(&db, true)?;
         let read = write::open_read_only(&db)?;
         std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
-        let mut vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), clock };
+        let mut vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), signer: None, clock };
         let vault_id = new_vault_id(dir, vault.clock.now());
         vault.record(vec![Event::VaultCreated { vault_id, created_by: actor.to_owned() }])?;
         Ok(vault)
@@ -132,7 +141,7 @@ impl Vault {
         let writer = write::Writer::open(&db, false)?;
         let read = write::open_read_only(&db)?;
         std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
-        let vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), clock };
+        let vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), signer: None, clock };
         // What a process killed while storing a file left behind; failing to remove it costs
         // nothing now, and `verify` names what stays.
         vault.clean_left_over_files();
@@ -149,6 +158,7 @@ impl Vault {
             read: write::open_read_only(&db)?,
             writer: write::Writer::open(&db, false)?,
             actor: self.actor.clone(),
+            signer: self.signer.clone(),
             clock: self.clock.clone(),
         })
     }
@@ -273,7 +283,7 @@ impl Vault {
     /// Appends `events` to the audit chain and applies each to the domain tables, all in one
     /// transaction: either every event and its effect is stored, or none is.
     pub fn record(&mut self, events: Vec<Event>) -> Result<Vec<RecordedEvent>, VaultError> {
-        self.writer.record(self.clock.now(), &self.actor, events)
+        self.writer.record(self.clock.now(), &self.actor, self.signer.as_deref(), events)
     }
 
     /// The whole audit log in position order, as stored.
@@ -289,6 +299,11 @@ impl Vault {
     /// Recomputes the audit chain, replays it against the domain tables and rehashes the audio.
     pub fn verify(&self) -> Result<VerifyReport, VaultError> {
         verify::verify(self)
+    }
+
+    /// As [`Vault::verify`], and against checkpoints kept outside the vault.
+    pub fn verify_against(&self, checkpoints: &[CheckpointFile]) -> Result<VerifyReport, VaultError> {
+        verify::verify_against(self, checkpoints)
     }
 }
 

@@ -98,24 +98,30 @@ pub fn check_person_id(id: &str, used_as: IdUse) -> Result<&str, VaultError> {
     Ok(trimmed)
 }
 
+/// A person as they may be recorded: a valid id, an assignable role, a department for a head, a
+/// display name (their id when none is given).
+pub(crate) fn checked_person(person: Person) -> Result<Person, VaultError> {
+    let id = check_person_id(&person.id, IdUse::Person)?;
+    let role = assignable_role(person.role.as_str())?;
+    let department = person.department.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    if role == Role::DepartmentHead && department.is_none() {
+        return Err(VaultError::refused(
+            "部门负责人须指定所负责的部门（--department）".to_owned(),
+            "a department head needs the department they answer for (--department)".to_owned(),
+        ));
+    }
+    Ok(Person {
+        id: id.to_owned(),
+        display_name: if person.display_name.trim().is_empty() { id.to_owned() } else { person.display_name },
+        role,
+        department: department.map(str::to_owned),
+    })
+}
+
 impl Vault {
     /// Adds a person, or changes an existing person's name, role or department.
     pub fn set_person(&mut self, person: Person) -> Result<Person, VaultError> {
-        let id = check_person_id(&person.id, IdUse::Person)?;
-        let role = assignable_role(person.role.as_str())?;
-        let department = person.department.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        if role == Role::DepartmentHead && department.is_none() {
-            return Err(VaultError::refused(
-                "部门负责人须指定所负责的部门（--department）".to_owned(),
-                "a department head needs the department they answer for (--department)".to_owned(),
-            ));
-        }
-        let person = Person {
-            id: id.to_owned(),
-            display_name: if person.display_name.trim().is_empty() { id.to_owned() } else { person.display_name },
-            role,
-            department: department.map(str::to_owned),
-        };
+        let person = checked_person(person)?;
         self.record(vec![Event::PersonAdded { person: person.clone() }])?;
         Ok(person)
     }

@@ -19,12 +19,19 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::checkpoint::CheckpointFile;
 use crate::verify::{Target, verify_target};
 use crate::{DATABASE_FILE, VaultError, VerifyReport, schema};
 
 /// Verifies the vault in `dir` as [`Vault::verify`](crate::Vault::verify) does, without
 /// writing anything to its folder: no migration, no clean-up, no lock file, no journal.
 pub fn verify_without_writing(dir: &Path) -> Result<VerifyReport, VaultError> {
+    verify_without_writing_against(dir, &[])
+}
+
+/// As [`verify_without_writing`], and against checkpoints kept outside the vault: each one the log
+/// no longer extends is a problem naming its file.
+pub fn verify_without_writing_against(dir: &Path, checkpoints: &[CheckpointFile]) -> Result<VerifyReport, VaultError> {
     crate::reject_non_directory(dir)?;
     let db = dir.join(DATABASE_FILE);
     if !db.is_file() {
@@ -44,7 +51,7 @@ pub fn verify_without_writing(dir: &Path) -> Result<VerifyReport, VaultError> {
         }
         Err(_) => private_copy(dir, &db, log_beside.then_some(wal.as_path()))?,
     };
-    verify_target(Target { root: dir, db: &conn })
+    verify_target(Target { root: dir, db: &conn }, checkpoints)
 }
 
 fn sibling(db: &Path, suffix: &str) -> PathBuf {

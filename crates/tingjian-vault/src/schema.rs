@@ -329,6 +329,37 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
     "#,
+    // 11: accounts and per-person signatures (event format 2). An event's signature (base64, by
+    // its actor's key over its hash) sits beside it, outside the hash it signs; events of format 1
+    // have none. `person_keys` is the public record of every key introduced, which event
+    // introduced it and which revoked it, rebuilt by replay like any domain table. `sealed_keys`
+    // holds each key's secret sealed by its person's passphrase: it is not evidence (nothing is
+    // proved by it, and a sealed key is useless without the passphrase), so `verify` does not
+    // compare it, like `drafts`. `accounts_since_seq` marks the event from which every event
+    // must be signed.
+    r#"
+    ALTER TABLE events ADD COLUMN signature TEXT;
+    ALTER TABLE people ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
+    ALTER TABLE vault_info ADD COLUMN accounts_since_seq INTEGER;
+    CREATE TABLE person_keys (
+        public_key     TEXT PRIMARY KEY,
+        person_id      TEXT NOT NULL,
+        fingerprint    TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        introduced_seq INTEGER NOT NULL,
+        revoked_seq    INTEGER,
+        event_seq      INTEGER NOT NULL
+    );
+    CREATE INDEX person_keys_in_force ON person_keys(person_id, revoked_seq);
+    CREATE TABLE sealed_keys (
+        public_key      TEXT PRIMARY KEY,
+        person_id       TEXT NOT NULL,
+        sealed          TEXT NOT NULL,
+        must_change     INTEGER NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        last_failed_at  TEXT
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -353,6 +384,7 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("personal_data_reveals", "event_seq"),
     ("rectification_cases", "id"),
     ("evidence_files", "hash"),
+    ("person_keys", "public_key"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use tingjian_core::Coded;
 use ts_rs::TS;
 
+use crate::checkpoint::{self, CheckpointFile};
 use crate::event::{self, DecodeError, GENESIS_PREV_HASH, RecordedEvent, sha256_hex};
 use crate::{ContentStore, Vault, VaultError, apply, schema};
+
+mod signatures;
 
 /// At most this many row problems are listed per table; the first ones are what a person needs.
 const MAX_ROW_PROBLEMS_PER_TABLE: usize = 20;
@@ -39,6 +42,20 @@ pub enum ProblemKind {
     /// that is gone, or a stored file no event came to name): no evidence refers to it, and
     /// opening the vault to work in it removes it. A warning, not a problem.
     LeftOverFile,
+    /// A signed event's signature does not verify with the key its actor had in force at that
+    /// point: the event (or the whole chain) was rewritten by someone without the signer's key.
+    SignatureInvalid,
+    /// A signed event verifies only with a key its actor no longer had in force (revoked by a
+    /// reset, a chosen passphrase or leaving): someone holding an old key signed after it ended.
+    SignedWithRevokedKey,
+    /// A signed event by a person whose role did not allow it at that point (or who had left).
+    EventUnauthorized,
+    /// An unsigned event after the vault's accounts started: written behind the app's back.
+    EventUnsigned,
+    /// A checkpoint kept outside the vault says the log had a head it no longer has: the newest
+    /// events were cut off, or the history up to it was rewritten or replaced. The finding names
+    /// the checkpoint's file (`key`).
+    CheckpointContradicted,
     /// A domain row differs from what the log says.
     RowChanged,
     /// A domain row the log wrote is gone.
@@ -85,6 +102,15 @@ pub struct VerifyReport {
     /// files are as they were written.
     #[serde(default)]
     pub warnings: Vec<VerifyProblem>,
+    /// Events whose signature was checked and holds.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub signed_events: u64,
+    /// Events written before the vault had accounts, which carry no signature ("unsigned, before
+    /// accounts"): their actor is the id that was typed.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub unsigned_events: u64,
 }
 
 /// What `verify` reads: the vault's folder (for its stores) and a connection to its database.
@@ -95,17 +121,24 @@ pub(crate) struct Target<'a> {
 }
 
 pub fn verify(vault: &Vault) -> Result<VerifyReport, VaultError> {
-    verify_target(Target { root: vault.root(), db: vault.db() })
+    verify_target(Target { root: vault.root(), db: vault.db() }, &[])
 }
 
-pub(crate) fn verify_target(target: Target<'_>) -> Result<VerifyReport, VaultError> {
+/// As [`verify`], and against checkpoints kept outside the vault.
+pub fn verify_against(vault: &Vault, checkpoints: &[CheckpointFile]) -> Result<VerifyReport, VaultError> {
+    verify_target(Target { root: vault.root(), db: vault.db() }, checkpoints)
+}
+
+pub(crate) fn verify_target(target: Target<'_>, checkpoints: &[CheckpointFile]) -> Result<VerifyReport, VaultError> {
     // One read transaction: the log, the tables and the stored files are read as of one moment,
     // even while another connection (the app's player, the command line) keeps writing.
     let _snapshot = target.db.unchecked_transaction()?;
     let walked = walk_log(target.db, true)?;
     let mut problems: Vec<VerifyProblem> = walked.chain_break.into_iter().collect();
     problems.extend(walked.backdated);
+    problems.extend(walked.signatures.problems);
     problems.extend(walked.refused);
+    problems.extend(checkpoint::check_all(target.db, checkpoints)?);
     problems.extend(compare_tables(target.db, walked.replay.conn())?);
     let (recordings_checked, audio_problems) = check_stored_files(target, StoredKind::Recording)?;
     problems.extend(audio_problems);
@@ -124,6 +157,8 @@ pub(crate) fn verify_target(target: Target<'_>) -> Result<VerifyReport, VaultErr
         head_hash: walked.head_hash,
         problems,
         warnings,
+        signed_events: walked.signatures.signed,
+        unsigned_events: walked.signatures.unsigned,
     })
 }
 
@@ -150,6 +185,7 @@ struct WalkedLog {
     /// Events whose replay failed: the rules refuse them, or their effect cannot be applied.
     refused: Vec<VerifyProblem>,
     implausible: Vec<VerifyProblem>,
+    signatures: signatures::Findings,
     replay: Replay,
 }
 
@@ -166,6 +202,7 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
     let mut refused = Vec::new();
     let mut events = 0u64;
     let mut head_hash = None;
+    let mut signatures = signatures::SignatureCheck::start();
     {
         let tx = replay.conn.transaction()?;
         event::for_each(db, |e| {
@@ -189,14 +226,12 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
                 if checks && let Some(at) = at {
                     listening.visit(&e, at, parsed);
                 }
-                if let Err(error) = apply::apply(&tx, &e, parsed) {
-                    let seq = e.seq;
-                    refused.push(problem(
-                        ProblemKind::EventUnreadable,
-                        Some(seq),
-                        format!("事件 #{seq}（{}）无法重放：{}", e.kind, error.message_zh()),
-                        format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
-                    ));
+                if checks {
+                    signatures.visit(&e, parsed);
+                }
+                match apply::apply(&tx, &e, parsed) {
+                    Ok(()) => signatures.applied(parsed),
+                    Err(error) => refused.push(refused_problem(&e, &error)),
                 }
             }
             head_hash = Some(e.hash);
@@ -211,8 +246,33 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
         backdated,
         refused,
         implausible: listening.found,
+        signatures: signatures.finish(),
         replay,
     })
+}
+
+/// An event whose replay failed, named by why: a step its signer may not take, an unsigned step
+/// in a vault with accounts, or an effect that cannot be applied.
+fn refused_problem(e: &RecordedEvent, error: &VaultError) -> VerifyProblem {
+    let seq = e.seq;
+    let (kind, zh, en) = match error {
+        VaultError::NotAuthorized { .. } | VaultError::NotTheAuthor { .. } => (
+            ProblemKind::EventUnauthorized,
+            format!("事件 #{seq}（{}）越权：{}", e.kind, error.message_zh()),
+            format!("event #{seq} ({}) was not allowed: {error}", e.kind),
+        ),
+        VaultError::SignInRequired { since_seq } => (
+            ProblemKind::EventUnsigned,
+            format!("事件 #{seq}（{}）没有签名，而本档案库自第 {since_seq} 号事件起每个事件都须签名", e.kind),
+            format!("event #{seq} ({}) is unsigned, but every event since #{since_seq} must be signed", e.kind),
+        ),
+        _ => (
+            ProblemKind::EventUnreadable,
+            format!("事件 #{seq}（{}）无法重放：{}", e.kind, error.message_zh()),
+            format!("event #{seq} ({}) cannot be replayed: {error}", e.kind),
+        ),
+    };
+    problem(kind, Some(seq), zh, en)
 }
 
 /// The database the log is replayed into: a file in a private temporary folder, so a log of

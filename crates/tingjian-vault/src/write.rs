@@ -11,8 +11,18 @@ use std::path::Path;
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
+use tingjian_signing::{PersonKey, SealedKey};
+
 use crate::event::{self, Event, RecordedEvent};
 use crate::{VaultError, apply, schema};
+
+/// A key's sealed secret to keep beside the event introducing it.
+pub(crate) struct NewSealedKey<'a> {
+    pub person_id: &'a str,
+    pub key: &'a SealedKey,
+    /// A one-time passphrase seals it: its person must choose their own at first sign-in.
+    pub must_change: bool,
+}
 
 #[derive(Debug)]
 pub(crate) struct Writer {
@@ -44,17 +54,59 @@ impl Writer {
         &mut self,
         at: Timestamp,
         actor: &str,
+        signer: Option<&PersonKey>,
         events: Vec<Event>,
+    ) -> Result<Vec<RecordedEvent>, VaultError> {
+        self.record_keeping(at, actor, signer, events, None)
+    }
+
+    /// As [`Writer::record`], also keeping a newly made key's sealed secret in the same
+    /// transaction, so a key is never introduced without the sealed secret its person opens it
+    /// with, nor kept without the event that introduced it.
+    pub(crate) fn record_keeping(
+        &mut self,
+        at: Timestamp,
+        actor: &str,
+        signer: Option<&PersonKey>,
+        events: Vec<Event>,
+        sealed: Option<&NewSealedKey<'_>>,
     ) -> Result<Vec<RecordedEvent>, VaultError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut recorded = Vec::with_capacity(events.len());
         for event in events {
-            let entry = event::append(&tx, at, actor, &event)?;
+            let entry = event::append(&tx, at, actor, signer, &event)?;
             apply::apply(&tx, &entry, &event)?;
             recorded.push(entry);
         }
+        if let Some(sealed) = sealed {
+            tx.execute(
+                "INSERT INTO sealed_keys (public_key, person_id, sealed, must_change) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    sealed.key.public_key().to_base64(),
+                    sealed.person_id,
+                    sealed.key.to_json()?,
+                    sealed.must_change
+                ],
+            )?;
+        }
         tx.commit()?;
         Ok(recorded)
+    }
+
+    /// Counts a wrong passphrase against the key (`failed_at` is when), or clears the count after
+    /// a right one (`None`). The count is what sign-in's growing delay is worked out from.
+    pub(crate) fn note_sign_in(&self, public_key: &str, failed_at: Option<&str>) -> Result<(), VaultError> {
+        match failed_at {
+            Some(at) => self.conn.execute(
+                "UPDATE sealed_keys SET failed_attempts = failed_attempts + 1, last_failed_at = ?2 WHERE public_key = ?1",
+                params![public_key, at],
+            )?,
+            None => self.conn.execute(
+                "UPDATE sealed_keys SET failed_attempts = 0, last_failed_at = NULL WHERE public_key = ?1",
+                params![public_key],
+            )?,
+        };
+        Ok(())
     }
 
     /// Keeps `person`'s draft under `key`, replacing an earlier one.

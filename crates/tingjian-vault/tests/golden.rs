@@ -22,14 +22,14 @@ use tingjian_vault::event::{self, EVENT_FORMAT};
 use tingjian_vault::{Event, RectificationRequest, Vault};
 
 mod common;
-use common::{add_people, answer_do_and_submit, as_person, date};
+use common::{answer_do_and_submit, as_person, date};
 
 fn golden_dir(format: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("format-{format}"))
 }
 
 /// Every format this code has ever written; each has its folder of fixtures.
-const FORMATS: &[u32] = &[1];
+const FORMATS: &[u32] = &[1, 2];
 
 #[test]
 fn the_current_format_has_golden_files() {
@@ -40,7 +40,7 @@ fn the_current_format_has_golden_files() {
 fn every_kind_has_a_stored_payload_that_todays_code_reads() {
     for &format in FORMATS {
         let dir = golden_dir(format).join("events");
-        for kind in Event::KINDS {
+        for kind in Event::KINDS.iter().filter(|kind| Event::first_format(kind) <= format) {
             let path = dir.join(format!("{kind}.json"));
             let payload = std::fs::read_to_string(&path).unwrap_or_else(|error| {
                 panic!("{}: {error} (every event kind needs a golden payload)", path.display())
@@ -71,9 +71,12 @@ fn every_golden_vault_opens_and_verifies_with_todays_code() {
         assert!(report.ok, "format-{format} vault: {:#?}", report.problems);
         let kinds: std::collections::BTreeSet<String> =
             vault.events().expect("events").into_iter().map(|e| e.kind).collect();
-        for kind in Event::KINDS {
+        for kind in Event::KINDS.iter().filter(|kind| Event::first_format(kind) <= format) {
             assert!(kinds.contains(*kind), "format-{format} vault holds a {kind} event");
         }
+        // From format 2 on, the golden vault has accounts: every event after the first account
+        // is signed, and its signature verifies.
+        assert_eq!(report.signed_events > 0, format >= 2, "format-{format}: {} signed", report.signed_events);
         let quarter = QuarterId::new(2026, 4).expect("quarter");
         assert_eq!(vault.quarter_state(quarter).expect("state"), Some(QuarterState::Open));
         assert_eq!(vault.notes("TS-1").expect("notes").len(), 1, "the note survives");
@@ -122,9 +125,12 @@ fn write_golden_files() {
     let out = golden_dir(EVENT_FORMAT);
     assert!(!out.exists(), "{} exists: golden files are never regenerated", out.display());
     let temp = tempfile::tempdir().expect("tempdir");
-    let (mut setup, _) = common::vault_with_a_call(temp.path(), "setup");
+    // Before accounts: the vault and a first call, unsigned; then everyone's accounts.
+    let (setup, _) = common::vault_with_a_call(temp.path(), "li");
     let dir = setup.root().to_owned();
-    add_people(&mut setup);
+    drop(setup);
+    common::start_accounts_for_everyone(&dir, "2026-11-02T06:40:00Z");
+    let mut setup = as_person(&dir, "li", "2026-11-02T06:50:00Z");
     let mut complaint_2 = common::complaint("TS-2");
     complaint_2.recording_file = "second.wav".to_owned();
     let second = setup.audio().put_bytes(b"a second call").expect("store");
@@ -159,7 +165,7 @@ fn write_golden_files() {
                 warnings: 1,
             },
         ])
-        .expect("people and an import");
+        .expect("an import");
     drop(setup);
 
     // The coordinator sets the policy, draws Q4, adds TS-2 by hand and opens the quarter.
@@ -228,14 +234,19 @@ fn write_golden_files() {
     };
     li.rectification_step(&case, verify).expect("verify");
     li.record(vec![Event::DemoDataAdded { seed: 7 }]).expect("demo mark");
-    assert!(li.verify().expect("verify").ok, "the golden vault verifies when written");
+    // zhang forgets his passphrase (a reset), then leaves.
+    li.reset_passphrase("zhang", "ZHANG-RESET-PASS", common::TEST_SEALING).expect("reset");
+    li.mark_left("zhang").expect("zhang leaves");
+    let report = li.verify().expect("verify");
+    assert!(report.ok, "the golden vault verifies when written: {:#?}", report.problems);
+    assert!(report.signed_events > 0);
 
     // One stored payload per kind (the first of each), exactly as stored.
     let events = li.events().expect("events");
     drop(li);
     let events_dir = out.join("events");
     std::fs::create_dir_all(&events_dir).expect("mkdir");
-    for kind in Event::KINDS {
+    for kind in Event::KINDS.iter().filter(|kind| Event::first_format(kind) <= EVENT_FORMAT) {
         let first = events.iter().find(|e| e.kind == *kind).unwrap_or_else(|| panic!("no {kind} event written"));
         std::fs::write(events_dir.join(format!("{kind}.json")), format!("{}\n", first.payload)).expect("write");
     }

@@ -8,7 +8,6 @@
 //! names; none of them can pass on a vault that was not touched.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use tingjian_core::rectification::{CaseAction, Effectiveness, ObservationPeriod, Severity};
@@ -17,57 +16,14 @@ use tingjian_vault::event::{chain_hash, sha256_hex};
 use tingjian_vault::{Event, ProblemKind, RectificationRequest, Vault, VerifyProblem};
 
 mod common;
-use common::{add_people, answer_do_and_submit, as_person, date, vault_with_a_call};
+use common::{
+    DROP_GUARDS, add_people, answer_do_and_submit, as_person, date, forge_append_in_format, quoted, sqlite3,
+    vault_with_a_call,
+};
 
-/// Drops the append-only triggers, as someone set on editing the log would first.
-const DROP_GUARDS: &str = "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;";
-
-/// Runs `sql` on the vault's database with the `sqlite3` tool; returns what it printed.
-fn sqlite3(vault: &Path, sql: &str) -> String {
-    let output = Command::new("sqlite3")
-        .arg(vault.join("vault.sqlite"))
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 tool is installed (make installs it)");
-    assert!(output.status.success(), "sqlite3 failed on {sql}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-/// A text as an SQL string literal.
-fn quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// Appends an event at the head of the log with `sqlite3`, computing its digest and chain hash the
-/// way the app does (`tingjian-event-v1\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n`),
-/// so the chain stays unbroken. Only INSERT is needed: the guards refuse UPDATE and DELETE.
-/// Returns the new event's position.
+/// Appends an unsigned (format 1) event at the head of the log; see [`forge_append_in_format`].
 fn forge_append(vault: &Path, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
     forge_append_in_format(vault, 1, at, actor, kind, payload)
-}
-
-/// As [`forge_append`], in event format `format` (the recipe's `tingjian-event-v{format}`).
-fn forge_append_in_format(vault: &Path, format: u32, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
-    let head = sqlite3(vault, "SELECT seq || ' ' || hash FROM events ORDER BY seq DESC LIMIT 1;");
-    let (seq, prev_hash) = head.split_once(' ').expect("a head event");
-    let seq: u64 = seq.parse::<u64>().expect("seq") + 1;
-    let payload_sha256 = sha256_hex(payload.as_bytes());
-    let hash = chain_hash(format, seq, prev_hash, at, actor, kind, &payload_sha256);
-    sqlite3(
-        vault,
-        &format!(
-            "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash) \
-             VALUES ({seq}, {format}, {}, {}, {}, {}, {}, {}, {});",
-            quoted(at),
-            quoted(actor),
-            quoted(kind),
-            quoted(payload),
-            quoted(&payload_sha256),
-            quoted(prev_hash),
-            quoted(&hash)
-        ),
-    );
-    seq
 }
 
 /// Opens the tampered vault again (as the auditor) and verifies it.
@@ -225,10 +181,10 @@ fn an_events_format_number_changed_breaks_its_hash_and_is_named() {
 fn an_event_in_a_newer_format_asks_for_a_newer_tingjian_instead_of_calling_it_forged() {
     let temp = tempfile::tempdir().expect("tempdir");
     let (dir, _) = closed_vault_with_a_call(temp.path());
-    // What a later Tingjian would write: format 2, chained with its own recipe.
+    // What a later Tingjian would write: a format after today's, chained with its own recipe.
     let seq = forge_append_in_format(
         &dir,
-        2,
+        tingjian_vault::event::EVENT_FORMAT + 1,
         "2026-11-02T07:00:00.000000Z",
         "li.min",
         "note_added",

@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "PATH_NOT_CHOSEN" | "CLOCK_BEHIND" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "PATH_NOT_CHOSEN" | "CLOCK_BEHIND" | "SIGN_IN_REQUIRED" | "ACCOUNT_NOT_FOUND" | "WRONG_PASSPHRASE" | "SIGN_IN_DELAYED" | "PASSPHRASE_CHANGE_REQUIRED" | "KEY_UNUSABLE" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -163,7 +163,7 @@ demo: boolean, last_event_at: string | null,
  */
 departments: Array<DepartmentCount>, };
 
-export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "event_backdated" | "listening_implausible" | "left_over_file" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered" | "stray_file";
+export type ProblemKind = "event_edited" | "event_missing" | "event_reordered" | "event_chain_broken" | "event_unreadable" | "event_backdated" | "listening_implausible" | "left_over_file" | "signature_invalid" | "signed_with_revoked_key" | "event_unauthorized" | "event_unsigned" | "checkpoint_contradicted" | "row_changed" | "row_missing" | "row_added" | "audio_missing" | "audio_altered" | "evidence_missing" | "evidence_altered" | "stray_file";
 
 export type VerifyProblem = { kind: ProblemKind, 
 /**
@@ -181,7 +181,16 @@ problems: Array<VerifyProblem>,
  * the time it took): named for the auditor, without failing the check, because the log and
  * files are as they were written.
  */
-warnings: Array<VerifyProblem>, };
+warnings: Array<VerifyProblem>, 
+/**
+ * Events whose signature was checked and holds.
+ */
+signed_events: number, 
+/**
+ * Events written before the vault had accounts, which carry no signature ("unsigned, before
+ * accounts"): their actor is the id that was typed.
+ */
+unsigned_events: number, };
 
 export type ImportReport = { complaints_added: number, complaints_updated: number, complaints_unchanged: number, recordings_added: number, recordings_unchanged: number, links_added: number, rejected: Array<Rejected>, warnings: Array<Rejected>, 
 /**

@@ -1064,6 +1064,30 @@ const advice: Record<ErrorCode, Record<Locale, string>> = {
     "zh-CN": "本机时钟比档案库中最新的记录还早，记录会出现时间倒流：请把系统时间校正（自动同步时间）后再操作，本次未记录任何内容。",
     en: "This computer's clock is earlier than the newest record in the vault, so a step would be dated before one already recorded: set the system time right (automatic time sync), then try again. Nothing was recorded.",
   },
+  SIGN_IN_REQUIRED: {
+    "zh-CN": "本档案库已启用账户：请先用自己的账户和口令登录，再进行操作。",
+    en: "This vault has accounts: sign in with your own account and passphrase first.",
+  },
+  ACCOUNT_NOT_FOUND: {
+    "zh-CN": "没有这个在职账户：请核对账户名，或请消保中心为您登记。",
+    en: "There is no active account by that id: check it, or ask the coordinator to enroll you.",
+  },
+  WRONG_PASSPHRASE: {
+    "zh-CN": "口令不正确。注意大小写和中英文输入法；连续错误多次后需要等待更久才能再试。",
+    en: "The passphrase is wrong. Check caps lock and the input method; after several wrong tries each next try must wait longer.",
+  },
+  SIGN_IN_DELAYED: {
+    "zh-CN": "口令连续错误次数过多，请稍候再试；忘记口令请请消保中心重置。",
+    en: "Too many wrong passphrases: wait a moment and try again; if you forgot it, ask the coordinator for a reset.",
+  },
+  PASSPHRASE_CHANGE_REQUIRED: {
+    "zh-CN": "您正在使用一次性口令：请先设置只有您自己知道的口令。",
+    en: "You are using a one-time passphrase: choose one only you know first.",
+  },
+  KEY_UNUSABLE: {
+    "zh-CN": "您的签名密钥无法使用（已损坏或来自更新版本）：请请消保中心为您重置口令。",
+    en: "Your signing key cannot be used (damaged, or from a newer version): ask the coordinator to reset your passphrase.",
+  },
   INTERNAL: { "zh-CN": "程序内部错误，请重启听见。", en: "An internal error; restart Tingjian." },
 };
 

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use std::path::Path;
+use std::process::Command;
 
 use tingjian_core::model::{Complaint, Person, Recording, Role};
 use tingjian_core::rectification::{CaseAction, NewAction, RootCause};
 use tingjian_core::time::FixedClock;
+use tingjian_vault::event::{chain_hash, sha256_hex};
 use tingjian_vault::{Event, Vault};
 
 /// A vault holding one 60 s stereo recording linked to complaint TS-1.
@@ -64,9 +66,48 @@ pub fn sql(vault: &Vault) -> rusqlite::Connection {
     rusqlite::Connection::open(vault.root().join(tingjian_vault::DATABASE_FILE)).expect("open the vault's database")
 }
 
-/// The vault as `id` on a clock stopped at `at`.
+/// The vault as `id` on a clock stopped at `at`: signed in with their test passphrase
+/// ([`test_passphrase`]) when the vault has accounts, as the typed id when it has none.
 pub fn as_person(dir: &Path, id: &str, at: &str) -> Vault {
-    Vault::open_with_clock(dir, id, Arc::new(FixedClock(at.parse().expect("instant")))).expect("open")
+    let mut vault = Vault::open_with_clock(dir, id, Arc::new(FixedClock(at.parse().expect("instant")))).expect("open");
+    if vault.has_accounts().expect("has accounts") {
+        vault.sign_in(id, &test_passphrase(id)).expect("sign in");
+    }
+    vault
+}
+
+/// The passphrase each person of the test vaults chose.
+pub fn test_passphrase(id: &str) -> String {
+    format!("{id} 的测试口令 2026")
+}
+
+/// Cheap argon2id costs for the keys of tests, which make and open many.
+pub const TEST_SEALING: tingjian_signing::SealingParams = tingjian_signing::SealingParams::FOR_TESTS;
+
+/// Starts the vault's accounts at `at`: li (coordinator) first, who enrolls wang (president), chen
+/// (head of 信用卡中心) and zhang (head of 零售金融部) with one-time passphrases; each then chooses
+/// their [`test_passphrase`].
+pub fn start_accounts_for_everyone(dir: &Path, at: &str) {
+    let clock = Arc::new(FixedClock(at.parse().expect("instant")));
+    let mut li = Vault::open_with_clock(dir, "li", clock.clone()).expect("open");
+    let person = |id: &str, name: &str, role: Role, department: Option<&str>| Person {
+        id: id.to_owned(),
+        display_name: name.to_owned(),
+        role,
+        department: department.map(str::to_owned),
+    };
+    li.start_accounts(person("li", "李敏（消保中心）", Role::Coordinator, None), &test_passphrase("li"), TEST_SEALING)
+        .expect("first account");
+    for (id, name, role, department) in [
+        ("wang", "王建国（行长）", Role::President, None),
+        ("chen", "陈静（信用卡中心）", Role::DepartmentHead, Some("信用卡中心")),
+        ("zhang", "张伟（零售金融部）", Role::DepartmentHead, Some("零售金融部")),
+    ] {
+        let one_time = format!("{id}-ONE-TIME-PASS");
+        li.enroll(person(id, name, role, department), &one_time, TEST_SEALING).expect("enroll");
+        let mut them = Vault::open_with_clock(dir, id, clock.clone()).expect("open");
+        them.choose_passphrase(id, &one_time, &test_passphrase(id), TEST_SEALING).expect("their own passphrase");
+    }
 }
 
 pub fn date(text: &str) -> jiff::civil::Date {
@@ -120,4 +161,65 @@ pub fn answer_do_and_submit(dir: &Path, scratch: &Path, case: &str) -> String {
         .expect("progress");
     chen.rectification_step(case, CaseAction::SubmitForVerification).expect("submit");
     view.evidence[0].hash.clone()
+}
+
+/// Drops the append-only triggers, as someone set on editing the log would first.
+pub const DROP_GUARDS: &str = "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;";
+
+/// Runs `sql` on the vault's database with the `sqlite3` tool; returns what it printed.
+pub fn sqlite3(vault: &Path, sql: &str) -> String {
+    let output = Command::new("sqlite3")
+        .arg(vault.join("vault.sqlite"))
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 tool is installed (make installs it)");
+    assert!(output.status.success(), "sqlite3 failed on {sql}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// A text as an SQL string literal.
+pub fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Appends an event at the head of the log with `sqlite3` in event format `format`, computing its
+/// digest and chain hash the way the app does
+/// (`tingjian-event-v{format}\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n`), so
+/// the chain stays unbroken, and with `signature` (base64) when given. Only INSERT is needed: the
+/// guards refuse UPDATE and DELETE. Returns the new event's position.
+pub fn forge_append_in_format(vault: &Path, format: u32, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
+    forge_append_signed(vault, format, at, actor, kind, payload, |_| None)
+}
+
+/// As [`forge_append_in_format`], signed with what `sign` returns for the new event's hash.
+pub fn forge_append_signed(
+    vault: &Path,
+    format: u32,
+    at: &str,
+    actor: &str,
+    kind: &str,
+    payload: &str,
+    sign: impl FnOnce(&str) -> Option<String>,
+) -> u64 {
+    let head = sqlite3(vault, "SELECT seq || ' ' || hash FROM events ORDER BY seq DESC LIMIT 1;");
+    let (seq, prev_hash) = head.split_once(' ').expect("a head event");
+    let seq: u64 = seq.parse::<u64>().expect("seq") + 1;
+    let payload_sha256 = sha256_hex(payload.as_bytes());
+    let hash = chain_hash(format, seq, prev_hash, at, actor, kind, &payload_sha256);
+    let signature = sign(&hash).map_or_else(|| "NULL".to_owned(), |s| quoted(&s));
+    sqlite3(
+        vault,
+        &format!(
+            "INSERT INTO events (seq, format, at, actor, kind, payload, payload_sha256, prev_hash, hash, signature) \
+             VALUES ({seq}, {format}, {}, {}, {}, {}, {}, {}, {}, {signature});",
+            quoted(at),
+            quoted(actor),
+            quoted(kind),
+            quoted(payload),
+            quoted(&payload_sha256),
+            quoted(prev_hash),
+            quoted(&hash)
+        ),
+    );
+    seq
 }
