@@ -139,6 +139,10 @@ mod tests {
             declaration::<tingjian_vault::QuarterDashboard>(&config),
             declaration::<tingjian_vault::MyAssignments>(&config),
             declaration::<tingjian_vault::SampleVerification>(&config),
+            declaration::<tingjian_vault::AccountState>(&config),
+            declaration::<tingjian_vault::Account>(&config),
+            declaration::<tingjian_vault::SignInState>(&config),
+            declaration::<tingjian_vault::SignedBy>(&config),
         ] {
             out.push_str(&decl);
             out.push('\n');
@@ -166,6 +170,45 @@ mod tests {
     #[test]
     fn command_names_are_up_to_date() {
         check_or_update("commands.ts", &command_names());
+    }
+
+    /// No command hands key material to the webview: neither a secret key, a sealed key, a
+    /// signature's secret half, nor a passphrase a person typed. The generated types are what can
+    /// cross the boundary, so none may have a field of that kind; and no command's return type in
+    /// `commands.rs` may name a key type of `tingjian-signing`.
+    #[test]
+    fn no_command_returns_key_material() {
+        let bindings = generated();
+        for field in ["secret", "sealed", "private_key", "signing_key", "passphrase:", "ciphertext", "salt"] {
+            let found: Vec<&str> = bindings.lines().filter(|line| line.contains(field)).collect();
+            // The demo passphrase is public by design (printed in the README), shown on a demo vault only.
+            let found: Vec<&&str> = found.iter().filter(|line| !line.contains("demo_passphrase")).collect();
+            assert!(found.is_empty(), "a type crossing to the UI carries {field}: {found:?}");
+        }
+        let commands = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands.rs"))
+            .expect("read commands.rs");
+        let mut returns = Vec::new();
+        let mut lines = commands.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[tauri::command]" {
+                // The signature runs from the next line to the one that opens the body.
+                let mut signature = String::new();
+                for line in lines.by_ref() {
+                    signature.push_str(line.trim());
+                    signature.push(' ');
+                    if line.trim_end().ends_with('{') {
+                        break;
+                    }
+                }
+                returns.push(signature);
+            }
+        }
+        assert_eq!(returns.len(), COMMAND_NAMES.len(), "every command's signature was read");
+        for signature in &returns {
+            for key_type in ["PersonKey", "SealedKey", "SigningKey", "secret"] {
+                assert!(!signature.contains(key_type), "a command takes or returns {key_type}: {signature}");
+            }
+        }
     }
 
     /// A command declared in Rust but called nowhere in the UI is a door left open for nothing; the

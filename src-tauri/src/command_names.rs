@@ -59,6 +59,17 @@ macro_rules! app_commands {
             quarter_dashboard,
             set_quarter_open,
             my_assignments,
+            sign_in_state,
+            lock_after_seconds,
+            sign_in,
+            choose_passphrase,
+            sign_out,
+            accounts,
+            enroll_person,
+            reset_passphrase,
+            mark_left,
+            set_person,
+            signed_by,
         }
     };
 }

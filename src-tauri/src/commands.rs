@@ -18,14 +18,15 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State, WebviewWindow};
 use tauri_plugin_dialog::DialogExt;
+use tingjian_core::model::Person;
 use tingjian_core::rectification::{Actor, CaseAction};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
 use tingjian_review::{Listening, PlayerOpened, PlayerSettings, PlayerUpdate, ReviewView, Waveform};
 use tingjian_vault::{
-    ComplaintPage, ComplaintQuery, Draft, LibraryFacets, Note, PersonalData, RectificationCase, RectificationFilter,
-    RectificationRequest, RectificationSummary, RectificationView, Reflection, Vault, VaultError, VaultStatus,
-    VerifyReport,
+    Account, ComplaintPage, ComplaintQuery, Draft, LibraryFacets, Note, PersonalData, RectificationCase,
+    RectificationFilter, RectificationRequest, RectificationSummary, RectificationView, Reflection, SignInState,
+    SignedBy, Vault, VaultError, VaultStatus, VerifyReport,
 };
 use ts_rs::TS;
 
@@ -46,7 +47,12 @@ pub struct AppState {
     grants: Grants,
     /// What answers the file chooser: the desktop's dialog, or a test's script.
     chooser: Chooser,
+    /// How long the window may sit idle before it signs the person out (in a vault with accounts).
+    lock_after_seconds: u32,
 }
+
+/// The environment variable that sets [`AppState::lock_after_seconds`] (10 minutes when unset).
+pub const LOCK_AFTER_ENV: &str = "TINGJIAN_LOCK_AFTER_SECONDS";
 
 /// A loaded recording and the flag that stops the thread forwarding its updates to the UI.
 #[derive(Debug)]
@@ -82,7 +88,29 @@ impl AppState {
             player: Mutex::new(None),
             grants: Grants::default(),
             chooser: Chooser::from_env(),
+            lock_after_seconds: std::env::var(LOCK_AFTER_ENV)
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .filter(|&seconds| seconds > 0)
+                .unwrap_or(600),
         }
+    }
+
+    /// Runs `f` (a sign-in, a sign-out) on the writing handle, then gives the reading handle the
+    /// same person (a new handle sharing the signed-in key), and returns who is signed in now.
+    fn sign_in_with<E>(&self, f: impl FnOnce(&mut Vault) -> Result<(), E>) -> Result<SignInState, UiError>
+    where
+        E: tingjian_core::Coded,
+    {
+        let reader = {
+            let mut guard = self.vault.lock().map_err(|_| internal("the vault lock is poisoned"))?;
+            let vault = guard.as_mut().map_err(|error| error.clone())?;
+            f(vault).map_err(UiError::from)?;
+            vault.another_handle().map_err(UiError::from)?
+        };
+        let state = reader.sign_in_state().map_err(UiError::from)?;
+        *self.reader.lock().map_err(|_| internal("the vault lock is poisoned"))? = Ok(reader);
+        Ok(state)
     }
 
     fn with_player(&self, f: impl FnOnce(&mut Listening)) -> Result<(), UiError> {
@@ -893,4 +921,91 @@ mod tests {
         let missing = Script::read(file);
         assert_eq!(missing.next(Dialog::File).map_err(|error| error.code), Err(ErrorCode::Internal));
     }
+}
+
+// ---- accounts: signing in and out, the people screen, "signed by" lines ----
+
+/// Who is signed in, who may sign in, and (on a demo vault) the demo passphrase.
+#[tauri::command]
+pub async fn sign_in_state(state: State<'_, AppState>) -> Result<SignInState, UiError> {
+    state.read(|vault| vault.sign_in_state())
+}
+
+/// Seconds of no input after which the window signs the person out.
+#[tauri::command]
+pub async fn lock_after_seconds(state: State<'_, AppState>) -> Result<u32, UiError> {
+    Ok(state.lock_after_seconds)
+}
+
+/// Signs a person in with their passphrase (about half a second of key derivation). A wrong one is
+/// counted, and after several the next attempt must wait (`SIGN_IN_DELAYED`).
+#[tauri::command]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    person_id: String,
+    passphrase: String,
+) -> Result<SignInState, UiError> {
+    state.sign_in_with(|vault| vault.sign_in(&person_id, &passphrase))
+}
+
+/// Replaces the person's passphrase (the one-time one at the first sign-in) by a new key under
+/// `new_passphrase`, and signs them in with it.
+#[tauri::command]
+pub async fn choose_passphrase(
+    state: State<'_, AppState>,
+    person_id: String,
+    current: String,
+    new_passphrase: String,
+) -> Result<SignInState, UiError> {
+    state.sign_in_with(|vault| {
+        let params = vault.sealing_params()?;
+        vault.choose_passphrase(&person_id, &current, &new_passphrase, params)
+    })
+}
+
+/// Signs the person out (the lock after idle, the header's button, switching person): the player
+/// is closed first, so their listening ends as theirs.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<SignInState, UiError> {
+    state.close_player("closed")?;
+    state.sign_in_with(|vault| {
+        vault.sign_out();
+        Ok::<_, VaultError>(())
+    })
+}
+
+/// Everyone the vault knows, with their account.
+#[tauri::command]
+pub async fn accounts(state: State<'_, AppState>) -> Result<Vec<Account>, UiError> {
+    state.read(|vault| vault.accounts())
+}
+
+/// Enrolls a person; returns the one-time passphrase to hand to them (shown once).
+#[tauri::command]
+pub async fn enroll_person(state: State<'_, AppState>, person: Person) -> Result<String, UiError> {
+    state.with_vault(|vault| vault.enroll_with_one_time_passphrase(person))
+}
+
+/// Resets a forgotten passphrase; returns the new one-time passphrase (shown once).
+#[tauri::command]
+pub async fn reset_passphrase(state: State<'_, AppState>, person_id: String) -> Result<String, UiError> {
+    state.with_vault(|vault| vault.reset_with_one_time_passphrase(&person_id))
+}
+
+/// Marks a person as having left.
+#[tauri::command]
+pub async fn mark_left(state: State<'_, AppState>, person_id: String) -> Result<(), UiError> {
+    state.with_vault(|vault| vault.mark_left(&person_id))
+}
+
+/// Changes a person's name, role or department.
+#[tauri::command]
+pub async fn set_person(state: State<'_, AppState>, person: Person) -> Result<Person, UiError> {
+    state.with_vault(|vault| vault.set_person(person))
+}
+
+/// The "signed by" lines of the events at `seqs`.
+#[tauri::command]
+pub async fn signed_by(state: State<'_, AppState>, seqs: Vec<u64>) -> Result<Vec<SignedBy>, UiError> {
+    state.read(|vault| vault.signed_by(&seqs))
 }

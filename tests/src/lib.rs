@@ -110,6 +110,16 @@ pub fn demo_vault(dir: &Path) -> PathBuf {
     vault
 }
 
+/// As [`demo_vault`], with accounts (`tingjian demo --accounts`): every demo person signs in with
+/// the demo passphrase.
+pub fn demo_vault_with_accounts(dir: &Path) -> PathBuf {
+    let vault = dir.join("vault");
+    let data = demo_data_dir();
+    let output = tingjian(&vault, &["demo", "--accounts", "--json", "--data", data.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "tingjian demo --accounts failed: {}", String::from_utf8_lossy(&output.stderr));
+    vault
+}
+
 /// The seconds of a clock the app shows ("1:05" or "1:02:03", as `formatDuration` writes them), or
 /// `None` when `text` does not start with one.
 pub fn clock_seconds(text: &str) -> Option<u64> {

@@ -28,6 +28,33 @@ const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
     ("liu.yang", "刘洋（城东支行）", Role::DepartmentHead, Some("城东支行")),
 ];
 
+/// The demo's coordinator, who makes a demo vault with accounts and starts them.
+const COORDINATOR: &str = "li.min";
+
+/// Starts a new demo vault's accounts: the coordinator first, then everyone else enrolled and
+/// signed in once to replace their one-time passphrase with the demo passphrase. The vault stays
+/// signed in as the coordinator.
+fn start_demo_accounts(vault: &mut Vault, clock: &Arc<StoryClock>) -> Result<(), tingjian_vault::VaultError> {
+    let person = |(id, name, role, department): &(&str, &str, Role, Option<&str>)| Person {
+        id: (*id).to_owned(),
+        display_name: (*name).to_owned(),
+        role: *role,
+        department: department.map(str::to_owned),
+    };
+    let params = tingjian_vault::DEMO_SEALING;
+    let coordinator = PEOPLE.iter().find(|p| p.0 == COORDINATOR).map(person);
+    if let Some(coordinator) = coordinator {
+        vault.start_accounts(coordinator, tingjian_vault::DEMO_PASSPHRASE, params)?;
+    }
+    for entry in PEOPLE.iter().filter(|p| p.0 != COORDINATOR) {
+        let one_time = format!("{}-ONE-TIME", entry.0);
+        vault.enroll(person(entry), &one_time, params)?;
+        let mut them = Vault::open_with_clock(vault.root(), entry.0, clock.clone())?;
+        them.choose_passphrase(entry.0, &one_time, tingjian_vault::DEMO_PASSPHRASE, params)?;
+    }
+    Ok(())
+}
+
 /// The fixed seed keeps the demo calls the same on every machine.
 const DEMO_SEED: u64 = 2026;
 
@@ -72,17 +99,30 @@ fn demo_cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("tingjian-demo-calls"))
 }
 
-pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>) -> Result<DemoSummary, UiError> {
+pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>, accounts: bool) -> Result<DemoSummary, UiError> {
     // A fresh vault begins some days in the past and the story moves its clock forward; an existing
     // one carries on from now, so its log never goes back in time.
     let fresh = !vault_dir.join(tingjian_vault::DATABASE_FILE).is_file();
     let clock = StoryClock::new(fresh);
+    if accounts && !fresh {
+        return Err(UiError {
+            code: ErrorCode::InvalidInput,
+            message_zh: "带账户的演示只能新建：请换一个尚无档案库的路径".to_owned(),
+            message_en: "a demo with accounts is made in a new vault only: choose a path without a vault".to_owned(),
+        });
+    }
     let mut vault = if fresh {
-        Vault::create_with_clock(vault_dir, actor, clock.clone())
+        // With accounts, the coordinator makes the vault and starts its accounts.
+        Vault::create_with_clock(vault_dir, if accounts { COORDINATOR } else { actor }, clock.clone())
     } else {
-        Vault::open_with_clock(vault_dir, actor, clock.clone())
+        let vault = Vault::open_with_clock(vault_dir, actor, clock.clone())?;
+        // A demo vault with accounts goes on as its coordinator, whoever runs the command.
+        if vault.has_accounts()? { demo_story::open_as(vault_dir, COORDINATOR, &clock) } else { Ok(vault) }
     }?;
     let already_demo = demo_vault_state(&vault)?;
+    if accounts {
+        start_demo_accounts(&mut vault, &clock)?;
+    }
     // The demo's dates are anchored to the day the vault was made, not to today: running `demo`
     // again on a later day then finds the same complaints and changes nothing.
     let anchor = vault.created_at().unwrap_or_else(|_| vault.clock().now());
@@ -217,7 +257,7 @@ fn sample_and_listen(
         for (reviewer, percent) in DEMO_LISTENERS {
             let Some(call) = sample.assignments.iter().find(|a| a.reviewer_id == *reviewer) else { continue };
             // Acting as the reviewer, as the app would when they listen.
-            let mut as_reviewer = Vault::open_with_clock(vault.root(), reviewer, clock.clone())?;
+            let mut as_reviewer = demo_story::open_as(vault.root(), reviewer, clock)?;
             let target = as_reviewer.find_recording(&call.complaint_number)?;
             let end_ms = target.duration_ms * percent / 100;
             let session = as_reviewer.start_listening(&target, DEMO_DEVICE)?;

@@ -107,10 +107,19 @@ fn evidence_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, VaultErr
     Ok(path)
 }
 
+/// The vault as `id`, signed in with the demo passphrase when the demo vault has accounts.
+pub fn open_as(root: &Path, id: &str, clock: &Arc<StoryClock>) -> Result<Vault, VaultError> {
+    let mut vault = Vault::open_with_clock(root, id, clock.clone())?;
+    if vault.has_accounts()? {
+        vault.sign_in(id, tingjian_vault::DEMO_PASSPHRASE)?;
+    }
+    Ok(vault)
+}
+
 /// Rectification cases in every state, each step taken by the person whose step it is, on the day
 /// it would have happened.
 pub fn rectification_cases(root: &Path, clock: &Arc<StoryClock>) -> Result<(), VaultError> {
-    let as_person = |id: &str| Vault::open_with_clock(root, id, clock.clone());
+    let as_person = |id: &str| open_as(root, id, clock);
     let evidence_dir = std::env::temp_dir().join(format!("tingjian-demo-evidence-{}", std::process::id()));
     let [retail, cards, east] = {
         let vault = as_person("li.min")?;

@@ -54,6 +54,10 @@ enum Command {
         /// Where the generated calls are kept between runs.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Give the demo people accounts (a new vault only): each signs in with the demo
+        /// passphrase, which the sign-in screen of a demo vault shows.
+        #[arg(long)]
+        accounts: bool,
     },
     /// Import a complaint export (CSV or XLSX) and a folder of recordings. 导入
     Import {
@@ -157,8 +161,8 @@ fn run(
             let status = vault.status()?;
             out.print(&status, || format!("已新建档案库 / vault created: {}\n", status.vault_path));
         }
-        Command::Demo { data } => {
-            let summary = demo::fill(vault_dir, actor, data.as_deref())?;
+        Command::Demo { data, accounts } => {
+            let summary = demo::fill(vault_dir, actor, data.as_deref(), *accounts)?;
             out.print(&summary, || summary.describe());
         }
         Command::Import { manifest, recordings, link_pattern } => {

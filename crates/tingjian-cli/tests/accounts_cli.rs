@@ -138,3 +138,31 @@ fn it_scripts_accounts_signs_steps_and_checks_the_log_against_a_checkpoint_kept_
     let printed = String::from_utf8_lossy(&text.stdout).to_string() + &String::from_utf8_lossy(&text.stderr);
     assert!(printed.contains("截去"), "the Chinese finding is printed: {printed}");
 }
+
+#[test]
+fn a_demo_with_accounts_signs_every_step_of_its_story_and_its_people_sign_in_with_the_demo_passphrase() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = temp.path().join("demo");
+    let data = common::private_demo_calls(temp.path());
+    let made = run(&vault, &["--json", "demo", "--accounts", "--data", data.to_str().expect("utf-8")]);
+    let summary = ok(&made);
+    assert!(summary["sampled"].as_u64().unwrap_or(0) > 0, "{summary:#}");
+
+    let report = ok(&run(&vault, &["--json", "verify"]));
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert_eq!(report["unsigned_events"], 1, "only the vault's creation came before its accounts");
+    assert!(report["signed_events"].as_u64().unwrap_or(0) > 100, "{report:#}");
+
+    let demo_pass = file(temp.path(), "demo.pass", tingjian_vault::DEMO_PASSPHRASE);
+    let listed = ok(&run(&vault, &["--json", "--as", "chen.jing", "--passphrase-file", &demo_pass, "people", "list"]));
+    let active = listed
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter(|a| a["state"] == "active" && a["fingerprint"].is_string())
+        .count();
+    assert_eq!(active, 6, "every demo person has an account: {listed:#}");
+    // Running the demo again changes nothing and needs no passphrase: it goes on as the coordinator.
+    let again = ok(&run(&vault, &["--json", "demo", "--data", data.to_str().expect("utf-8")]));
+    assert_eq!(again["people_added"], 0, "{again:#}");
+}

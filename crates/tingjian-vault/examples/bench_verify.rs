@@ -5,7 +5,9 @@
 //! `target/bench-verify-vault`; it is rebuilt when the schema or the size changed. Its mix is
 //! what a desk writes: complaints (about 6%), each with its details; reviewers' listening sessions,
 //! whose `listening_heard` flushes (every 2 s of a call played) are most of any real log; notes
-//! and reflections. Two hundred small stored recordings are rehashed too.
+//! and reflections. Two hundred small stored recordings are rehashed too. Its accounts start right
+//! after its creation, so every event but the first is signed (event format 2) by the
+//! coordinator's key, and verify checks every signature.
 //!
 //! The check is the auditor's: `verify_without_writing` (what `tingjian verify` runs) in a child
 //! process of its own, so its peak resident memory (`VmHWM`) is verify's alone. It is printed as
@@ -21,7 +23,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use tingjian_core::listening::{ChannelMode, HeardSpan};
-use tingjian_core::model::{Complaint, Recording};
+use tingjian_core::model::{Complaint, Person, Recording, Role};
+use tingjian_signing::{PersonKey, SealedKey, SealingParams};
 use tingjian_vault::{DATABASE_FILE, Event, Vault, verify_without_writing};
 
 const DEFAULT_EVENTS: u64 = 1_000_000;
@@ -45,7 +48,7 @@ fn build_key(events: u64) -> Result<String, Box<dyn std::error::Error>> {
         [],
         |row| row.get(0),
     )?;
-    Ok(format!("{events}\n{schema}"))
+    Ok(format!("{events} signed\n{schema}"))
 }
 
 fn complaint(random: &mut fastrand::Rng, index: u64) -> Complaint {
@@ -82,6 +85,13 @@ fn build(dir: &Path, total: u64) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let _ = std::fs::remove_dir_all(dir);
     let mut vault = Vault::create(dir, "bench")?;
+    let coordinator = Person {
+        id: "bench".to_owned(),
+        display_name: "基准测试协调人".to_owned(),
+        role: Role::Coordinator,
+        department: None,
+    };
+    vault.start_accounts(coordinator, "bench passphrase 2026", SealingParams::FOR_TESTS)?;
     let mut random = fastrand::Rng::with_seed(2027);
     let mut hashes = Vec::new();
     let mut events = Vec::with_capacity(BATCH + 200);
@@ -159,6 +169,13 @@ fn build(dir: &Path, total: u64) -> Result<(), Box<dyn std::error::Error>> {
     db.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
     eprintln!("built {written} events in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The events of the vault that carry a signature.
+fn signed_count(dir: &Path) -> Result<u64, Box<dyn std::error::Error>> {
+    let db =
+        rusqlite::Connection::open_with_flags(dir.join(DATABASE_FILE), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(db.query_row("SELECT count(*) FROM events WHERE signature IS NOT NULL", [], |row| row.get(0))?)
 }
 
 /// Peak resident memory of this process so far, in MiB.
@@ -240,6 +257,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let seconds: f64 = seconds.parse()?;
     let events: f64 = events.parse()?;
+    let signed = signed_count(&dir)?;
+
+    // Signing in: one unseal with the costs every real key is sealed with.
+    let key = PersonKey::generate()?;
+    let sealed = SealedKey::seal(&key, "a passphrase of the bench", SealingParams::DEFAULT)?;
+    let started = Instant::now();
+    sealed.unseal("a passphrase of the bench")?;
+    let unlock = started.elapsed().as_secs_f64();
     let peak: f64 = peak.parse()?;
 
     let temp = tempfile::tempdir()?;
@@ -252,7 +277,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("sha256sum failed".into());
     }
 
-    println!("vault: {} events, {:.0} MB of payloads", events, bytes as f64 / 1e6);
+    println!("vault: {} events ({signed} signed), {:.0} MB of payloads", events, bytes as f64 / 1e6);
     println!(
         "verify (read-only, as `tingjian verify`): {seconds:.1} s, {:.0} events/s, peak memory {peak:.0} MiB; ok={ok}, {problems} problem(s), {warnings} warning(s)",
         events / seconds
@@ -261,6 +286,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "reference: sha256sum over the same payload bytes: {sha_seconds:.2} s ({:.0}× faster than verify)",
         seconds / sha_seconds
     );
+    println!("sign-in: unsealing a key (argon2id, 128 MiB, t=2) takes {unlock:.2} s");
     println!("goals (issue 20): ≤ 30 s and ≤ 1 GB for 1,000,000 signed events");
     Ok(())
 }

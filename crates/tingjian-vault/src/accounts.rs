@@ -26,6 +26,14 @@ use crate::people::checked_person;
 use crate::write::NewSealedKey;
 use crate::{Vault, VaultError, column};
 
+/// Every person's passphrase in a demo vault made with accounts (`tingjian demo --accounts`),
+/// printed in the README and on the sign-in screen of a demo vault only.
+pub const DEMO_PASSPHRASE: &str = "tingjian-demo";
+
+/// The argon2id costs of a demo vault's keys: cheap, since their passphrase is public anyway, so
+/// making the demo's people does not take seconds each.
+pub const DEMO_SEALING: SealingParams = SealingParams::FOR_TESTS;
+
 /// Wrong passphrases in a row that are let through without a wait; from the next one on, each
 /// doubles the wait (1 s, 2 s, 4 s, …) up to [`max_sign_in_delay`].
 pub const FIRST_SIGN_IN_DELAY_AFTER: u32 = 3;
@@ -67,6 +75,35 @@ pub struct Account {
     pub failed_attempts: u32,
 }
 
+/// What the sign-in screen and the header show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignInState {
+    /// The vault has accounts: nothing is recorded without signing in.
+    pub has_accounts: bool,
+    /// Who is signed in on this handle.
+    pub signed_in: Option<Account>,
+    /// Who may sign in: active people with a key.
+    pub people: Vec<Account>,
+    /// The passphrase every demo person signs in with, on a demo vault only.
+    pub demo_passphrase: Option<String>,
+}
+
+/// The "signed by" line under a signed record: who signed the event that recorded it, with which
+/// key, and whether the signature was checked and holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignedBy {
+    #[ts(type = "number")]
+    pub event_seq: u64,
+    pub person_id: String,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub at: String,
+    /// The fingerprint of the key that signed; `None` for an unsigned event (before accounts).
+    pub fingerprint: Option<String>,
+    /// The signature verifies with the key its signer had in force when the event was recorded.
+    pub checked: bool,
+}
+
 /// A person's key in force and its sealed secret.
 struct KeyOnFile {
     public_key: String,
@@ -89,6 +126,77 @@ impl Vault {
             .query_row("SELECT accounts_since_seq FROM vault_info WHERE id = 1", [], |row| row.get(0))
             .optional()?;
         Ok(since.flatten())
+    }
+
+    /// The argon2id costs new keys are sealed with: the full costs, except in a demo vault, whose
+    /// passphrases are public anyway.
+    pub fn sealing_params(&self) -> Result<SealingParams, VaultError> {
+        Ok(if self.status()?.demo { DEMO_SEALING } else { SealingParams::DEFAULT })
+    }
+
+    /// Who is signed in, and who may sign in.
+    pub fn sign_in_state(&self) -> Result<SignInState, VaultError> {
+        let has_accounts = self.has_accounts()?;
+        let accounts = self.accounts()?;
+        let signed_in = self.signed_in().and_then(|id| accounts.iter().find(|a| a.person.id == id).cloned());
+        let people =
+            accounts.into_iter().filter(|a| a.state == AccountState::Active && a.fingerprint.is_some()).collect();
+        let demo_passphrase = (has_accounts && self.status()?.demo).then(|| DEMO_PASSPHRASE.to_owned());
+        Ok(SignInState { has_accounts, signed_in, people, demo_passphrase })
+    }
+
+    /// The "signed by" lines of the events at `seqs`, each signature checked against the key its
+    /// signer had in force at that point of the log.
+    pub fn signed_by(&self, seqs: &[u64]) -> Result<Vec<SignedBy>, VaultError> {
+        let mut lines = Vec::with_capacity(seqs.len());
+        for &seq in seqs {
+            let Some(event) = crate::event::read_at(self.db(), seq)? else { continue };
+            let person: Option<(String, String)> = self
+                .db()
+                .query_row("SELECT display_name, role FROM people WHERE id = ?1", [&event.actor], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            // The key in force: introduced before the event (or by it, for the first account) and
+            // not revoked before it (a key revoked by this very event signed it).
+            let key: Option<(String, String)> = self
+                .db()
+                .query_row(
+                    "SELECT public_key, fingerprint FROM person_keys
+                     WHERE person_id = ?1
+                       AND (introduced_seq < ?2 OR (introduced_seq = ?2 AND reason = 'first_account'))
+                       AND (revoked_seq IS NULL OR revoked_seq >= ?2)
+                     ORDER BY introduced_seq DESC LIMIT 1",
+                    rusqlite::params![event.actor, seq],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let checked = match (&event.signature, &key) {
+                (Some(signature), Some((public_key, _))) => {
+                    let message = crate::event::signed_message(&event.hash);
+                    match (
+                        tingjian_signing::PublicKey::from_base64(public_key),
+                        tingjian_signing::Signature::from_base64(signature),
+                    ) {
+                        (Ok(key), Ok(signature)) => key.verify_strict(&message, &signature).is_ok(),
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            let (display_name, role) =
+                person.map_or((event.actor.clone(), None), |(name, role)| (name, Role::parse(&role)));
+            lines.push(SignedBy {
+                event_seq: seq,
+                person_id: event.actor.clone(),
+                display_name,
+                role,
+                at: event.at.clone(),
+                fingerprint: event.signature.as_ref().and(key.map(|(_, fingerprint)| fingerprint)),
+                checked,
+            });
+        }
+        Ok(lines)
     }
 
     /// The signed-in person's id, if someone is signed in.
@@ -219,6 +327,24 @@ impl Vault {
         let events = vec![Event::PersonAdded { person: person.clone() }];
         self.introduce_one_time_key(&person.id, events, KeyReason::Enrolled, one_time_passphrase, params)?;
         Ok(person)
+    }
+
+    /// Enrolls `person` with a one-time passphrase made from the system's randomness, which is
+    /// returned to be handed to them (shown once, kept nowhere).
+    pub fn enroll_with_one_time_passphrase(&mut self, person: Person) -> Result<String, VaultError> {
+        let one_time = tingjian_signing::one_time_passphrase()?;
+        let params = self.sealing_params()?;
+        self.enroll(person, &one_time, params)?;
+        Ok(one_time.to_string())
+    }
+
+    /// Resets `person_id`'s passphrase to a one-time one made from the system's randomness, which
+    /// is returned to be handed to them.
+    pub fn reset_with_one_time_passphrase(&mut self, person_id: &str) -> Result<String, VaultError> {
+        let one_time = tingjian_signing::one_time_passphrase()?;
+        let params = self.sealing_params()?;
+        self.reset_passphrase(person_id, &one_time, params)?;
+        Ok(one_time.to_string())
     }
 
     /// Gives `person_id`, who forgot their passphrase, a new key under `one_time_passphrase`; their

@@ -7,8 +7,9 @@
 //! tingjian-event-v{format}\n{seq}\n{prev_hash}\n{at}\n{actor}\n{kind}\n{payload_sha256}\n
 //! ```
 //!
-//! `format` is the event's `format` column (1 for every event written so far), so the recipe for
-//! today's log reads `tingjian-event-v1`.
+//! `format` is the event's `format` column: 1 for the unsigned events of a vault without accounts,
+//! 2 for the signed events written once its accounts have started, whose signature (in the
+//! `signature` column, outside the hash) is over [`signed_message`] of the hash.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};

@@ -32,7 +32,10 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tingjian_core::time::{Clock, SystemClock};
 
-pub use accounts::{Account, AccountState, FIRST_SIGN_IN_DELAY_AFTER, max_sign_in_delay};
+pub use accounts::{
+    Account, AccountState, DEMO_PASSPHRASE, DEMO_SEALING, FIRST_SIGN_IN_DELAY_AFTER, SignInState, SignedBy,
+    max_sign_in_delay,
+};
 pub use checkpoint::{CheckpointFile, WrittenCheckpoint};
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};

@@ -46,6 +46,9 @@ pub struct Reflection {
     pub person_name: String,
     pub text: String,
     pub submitted_at: String,
+    /// The audit event that recorded it: its signature is the reflection's "signed by" line.
+    #[ts(type = "number")]
+    pub event_seq: u64,
 }
 
 /// Text saved while it is being written.
@@ -307,7 +310,7 @@ impl Vault {
     /// Every reflection submitted on a complaint, oldest first.
     pub fn reflections(&self, complaint_number: &str) -> Result<Vec<Reflection>, VaultError> {
         let mut statement = self.db().prepare(&format!(
-            "SELECT id, complaint_number, person, text, submitted_at, {} FROM reflections
+            "SELECT id, complaint_number, person, text, submitted_at, {}, event_seq FROM reflections
              WHERE complaint_number = ?1 ORDER BY event_seq",
             display_name("person")
         ))?;
@@ -319,6 +322,7 @@ impl Vault {
                 text: row.get(3)?,
                 submitted_at: row.get(4)?,
                 person_name: row.get(5)?,
+                event_seq: row.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

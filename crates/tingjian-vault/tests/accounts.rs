@@ -105,6 +105,21 @@ fn a_person_enrolled_with_a_one_time_passphrase_chooses_their_own_and_then_signs
     assert_eq!((account.state, account.must_change), (AccountState::Active, false));
     assert!(account.fingerprint.as_deref().is_some_and(|f| f.starts_with("SHA256:")), "{account:?}");
 
+    let lines = li.signed_by(&[head.seq, 2]).expect("signed by");
+    assert_eq!(lines[0].person_id, "chen");
+    assert!(lines[0].checked, "her signature holds under the key she chose: {:?}", lines[0]);
+    assert_eq!(lines[0].fingerprint, account.fingerprint, "and names that key");
+    assert_eq!(
+        (lines[1].checked, lines[1].fingerprint.as_deref()),
+        (false, None),
+        "an event from before accounts is unsigned"
+    );
+    let chosen_key =
+        sqlite3(li.root(), "SELECT introduced_seq FROM person_keys WHERE person_id = 'chen' AND reason = 'chosen';");
+    let chosen_key: u64 = chosen_key.parse().expect("seq");
+    let line = &li.signed_by(&[chosen_key]).expect("signed by")[0];
+    assert!(line.checked, "the event introducing her key is signed by the one-time key it replaces: {line:?}");
+
     let report = li.verify().expect("verify");
     assert!(report.ok, "{:#?}", report.problems);
     assert_eq!(report.unsigned_events, 4, "vault, recording, complaint, link were written before accounts");

@@ -6,6 +6,7 @@
 // (anything else is refused with PATH_NOT_CHOSEN). The page itself has no dialog or file access.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  Account,
   Actor,
   CaseAction,
   ColumnMapping,
@@ -20,6 +21,7 @@ import type {
   MyAssignments,
   Note,
   PersonalData,
+  Person,
   Policy,
   QuarterDashboard,
   SampleVerification,
@@ -33,6 +35,8 @@ import type {
   RectificationView,
   Reflection,
   ReviewView,
+  SignInState,
+  SignedBy,
   UiError,
   VaultStatus,
   VerifyReport,
@@ -138,4 +142,23 @@ export const api = {
   quarterDashboard: (quarter: string) => call<QuarterDashboard>("quarter_dashboard", { quarter }),
   setQuarterOpen: (quarter: string, open: boolean) => call<QuarterDashboard>("set_quarter_open", { quarter, open }),
   myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
+  /** Who is signed in, who may sign in, and (on a demo vault) the demo passphrase. */
+  signInState: () => call<SignInState>("sign_in_state"),
+  /** Seconds of no input after which the window signs the person out. */
+  lockAfterSeconds: () => call<number>("lock_after_seconds"),
+  /** Signs a person in (about half a second of key derivation). */
+  signIn: (personId: string, passphrase: string) => call<SignInState>("sign_in", { personId, passphrase }),
+  /** Replaces the (one-time) passphrase by a new key under one only the person knows. */
+  choosePassphrase: (personId: string, current: string, newPassphrase: string) =>
+    call<SignInState>("choose_passphrase", { personId, current, newPassphrase }),
+  signOut: () => call<SignInState>("sign_out"),
+  accounts: () => call<Account[]>("accounts"),
+  /** Enrolls a person; the result is the one-time passphrase to hand over (shown once). */
+  enrollPerson: (person: Person) => call<string>("enroll_person", { person }),
+  /** Resets a forgotten passphrase; the result is the new one-time passphrase. */
+  resetPassphrase: (personId: string) => call<string>("reset_passphrase", { personId }),
+  markLeft: (personId: string) => call<void>("mark_left", { personId }),
+  setPerson: (person: Person) => call<Person>("set_person", { person }),
+  /** The "signed by" lines of the events at `seqs`, each signature checked. */
+  signedBy: (seqs: number[]) => call<SignedBy[]>("signed_by", { seqs }),
 };

@@ -371,7 +371,11 @@ export type Reflection = { id: string, complaint_number: string, person: string,
 /**
  * The author's display name, or their id when the vault does not know them.
  */
-person_name: string, text: string, submitted_at: string, };
+person_name: string, text: string, submitted_at: string, 
+/**
+ * The audit event that recorded it: its signature is the reflection's "signed by" line.
+ */
+event_seq: number, };
 
 export type Draft = { text: string, saved_at: string, };
 
@@ -885,4 +889,53 @@ verification: Verification,
  * Rows of the sampling tables that differ from what the log wrote.
  */
 table_problems: Array<VerifyProblem>, };
+
+export type AccountState = "active" | "left";
+
+export type Account = { person: Person, state: AccountState, 
+/**
+ * The fingerprint of the key in force (`SHA256:…`), `None` for a person without one (left, or
+ * known only from before accounts).
+ */
+fingerprint: string | null, 
+/**
+ * When the key in force was introduced.
+ */
+key_since: string | null, 
+/**
+ * The person holds a one-time passphrase and must choose their own at their next sign-in.
+ */
+must_change: boolean, 
+/**
+ * Wrong passphrases in a row since the last right one.
+ */
+failed_attempts: number, };
+
+export type SignInState = { 
+/**
+ * The vault has accounts: nothing is recorded without signing in.
+ */
+has_accounts: boolean, 
+/**
+ * Who is signed in on this handle.
+ */
+signed_in: Account | null, 
+/**
+ * Who may sign in: active people with a key.
+ */
+people: Array<Account>, 
+/**
+ * The passphrase every demo person signs in with, on a demo vault only.
+ */
+demo_passphrase: string | null, };
+
+export type SignedBy = { event_seq: number, person_id: string, display_name: string, role: Role | null, at: string, 
+/**
+ * The fingerprint of the key that signed; `None` for an unsigned event (before accounts).
+ */
+fingerprint: string | null, 
+/**
+ * The signature verifies with the key its signer had in force when the event was recorded.
+ */
+checked: boolean, };
 

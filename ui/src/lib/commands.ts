@@ -40,4 +40,15 @@ export type CommandName =
   | "verify_sample"
   | "quarter_dashboard"
   | "set_quarter_open"
-  | "my_assignments";
+  | "my_assignments"
+  | "sign_in_state"
+  | "lock_after_seconds"
+  | "sign_in"
+  | "choose_passphrase"
+  | "sign_out"
+  | "accounts"
+  | "enroll_person"
+  | "reset_passphrase"
+  | "mark_left"
+  | "set_person"
+  | "signed_by";

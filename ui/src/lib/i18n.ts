@@ -1,12 +1,60 @@
 // UI text in Chinese (the first language) and English. Keys are checked by TypeScript: a key
 // missing in either language is a compile error.
-import type { ErrorCode, QuarterState } from "./bindings";
+import type { ErrorCode, QuarterState, Role } from "./bindings";
 
 export type Locale = "zh-CN" | "en";
 export const LOCALES: readonly Locale[] = ["zh-CN", "en"];
 
 const zh = {
   "nav.home": "首页",
+  "nav.people": "人员",
+  "signin.title": "登录",
+  "signin.lead": "本档案库的每一条记录都由记录人的密钥签名。请选择您的账户并输入口令。",
+  "signin.person": "账户",
+  "signin.passphrase": "口令",
+  "signin.submit": "登录",
+  "signin.working": "正在验证口令…",
+  "signin.locked": "已闲置 {minutes} 分钟，已自动退出登录。请重新登录。",
+  "signin.signedOut": "已退出登录。",
+  "signin.demo": "演示档案库：每位演示人员的口令均为",
+  "signin.choose.title": "设置您自己的口令",
+  "signin.choose.lead": "您正在使用一次性口令。请设置一个只有您自己知道的口令（至少 10 个字符）；设置后将生成您的新签名密钥。",
+  "signin.choose.new": "新口令",
+  "signin.choose.again": "再输入一次",
+  "signin.choose.mismatch": "两次输入的口令不一致",
+  "signin.choose.submit": "设置口令并登录",
+  "signin.signOut": "退出登录",
+  "signin.as": "{name}（{role}）",
+  "people.title": "人员与账户",
+  "people.lead": "每个人用自己的口令登录，所做的每一步都以本人的密钥签名。离职、重置口令都会吊销旧密钥，已签名的记录依然有效。",
+  "people.col.id": "账户",
+  "people.col.name": "姓名",
+  "people.col.role": "角色",
+  "people.col.department": "部门",
+  "people.col.state": "状态",
+  "people.col.key": "密钥指纹",
+  "people.state.active": "在职",
+  "people.state.left": "已离职",
+  "people.state.oneTime": "待改口令",
+  "people.state.noAccount": "无账户",
+  "people.reset": "重置口令",
+  "people.leave": "办理离职",
+  "people.leave.confirm": "确定为 {name} 办理离职？其密钥将被吊销，此后无法登录。",
+  "people.enroll.title": "登记人员",
+  "people.enroll.submit": "登记并生成一次性口令",
+  "people.oneTime.title": "一次性口令",
+  "people.oneTime.lead": "请当面交给 {name}。此口令只显示这一次，首次登录时须改为本人自己的口令。",
+  "people.oneTime.done": "已交给本人",
+  "people.onlyCoordinator": "只有消保中心协调人或行长可以登记人员、重置口令和办理离职。",
+  "role.president": "行长",
+  "role.coordinator": "消保中心",
+  "role.department_head": "部门负责人",
+  "role.reviewer": "听取人",
+  "role.owner": "部门负责人",
+  "signed.by": "签名：{name}（{role}）· {time}",
+  "signed.checked": "✓ 签名已验证",
+  "signed.bad": "✗ 签名不符",
+  "signed.unsigned": "未签名（启用账户之前的记录）",
   "nav.library": "投诉库",
   "nav.import": "导入",
   "nav.hint": "快捷键 Alt+{n}",
@@ -484,6 +532,54 @@ export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
   "nav.home": "Home",
+  "nav.people": "People",
+  "signin.title": "Sign in",
+  "signin.lead": "Every record in this vault is signed with its author's key. Choose your account and enter your passphrase.",
+  "signin.person": "Account",
+  "signin.passphrase": "Passphrase",
+  "signin.submit": "Sign in",
+  "signin.working": "Checking the passphrase…",
+  "signin.locked": "Signed out after {minutes} minutes without activity. Sign in again.",
+  "signin.signedOut": "Signed out.",
+  "signin.demo": "Demo vault: every demo person's passphrase is",
+  "signin.choose.title": "Choose your own passphrase",
+  "signin.choose.lead": "You are using a one-time passphrase. Choose one only you know (at least 10 characters); a new signing key is made under it.",
+  "signin.choose.new": "New passphrase",
+  "signin.choose.again": "Once more",
+  "signin.choose.mismatch": "The two passphrases differ",
+  "signin.choose.submit": "Set passphrase and sign in",
+  "signin.signOut": "Sign out",
+  "signin.as": "{name} ({role})",
+  "people.title": "People and accounts",
+  "people.lead": "Everyone signs in with their own passphrase, and every step they take is signed with their key. A leaver or a reset revokes the old key; what it signed stays valid.",
+  "people.col.id": "Account",
+  "people.col.name": "Name",
+  "people.col.role": "Role",
+  "people.col.department": "Department",
+  "people.col.state": "State",
+  "people.col.key": "Key fingerprint",
+  "people.state.active": "Active",
+  "people.state.left": "Left",
+  "people.state.oneTime": "One-time passphrase",
+  "people.state.noAccount": "No account",
+  "people.reset": "Reset passphrase",
+  "people.leave": "Mark as left",
+  "people.leave.confirm": "Mark {name} as having left? Their key is revoked and they can no longer sign in.",
+  "people.enroll.title": "Enroll a person",
+  "people.enroll.submit": "Enroll and make a one-time passphrase",
+  "people.oneTime.title": "One-time passphrase",
+  "people.oneTime.lead": "Hand it to {name} in person. It is shown this once and must be replaced at their first sign-in.",
+  "people.oneTime.done": "Handed over",
+  "people.onlyCoordinator": "Only a coordinator or the president may enroll people, reset passphrases and mark leavers.",
+  "role.president": "President",
+  "role.coordinator": "Coordinator",
+  "role.department_head": "Department head",
+  "role.reviewer": "Reviewer",
+  "role.owner": "Department head",
+  "signed.by": "Signed by {name} ({role}) · {time}",
+  "signed.checked": "✓ signature checked",
+  "signed.bad": "✗ signature does not match",
+  "signed.unsigned": "Unsigned (recorded before accounts)",
   "nav.library": "Complaints",
   "nav.import": "Import",
   "nav.hint": "Shortcut Alt+{n}",
@@ -975,6 +1071,19 @@ const quarterStates: Record<QuarterState, Record<Locale, string>> = {
 
 export function quarterStateLabel(locale: Locale, state: QuarterState | null): string {
   return state ? quarterStates[state][locale] : translate(locale, "home.quarter.unset");
+}
+
+const roleKeys: Record<Role, MessageKey> = {
+  president: "role.president",
+  coordinator: "role.coordinator",
+  department_head: "role.department_head",
+  reviewer: "role.reviewer",
+  owner: "role.owner",
+};
+
+/** The message key naming a person's role. */
+export function roleKey(role: Role): MessageKey {
+  return roleKeys[role];
 }
 
 // What a person can do about each failure. A new error code without advice here fails the build.
