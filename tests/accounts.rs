@@ -49,7 +49,10 @@ async fn people_sign_in_as_themselves_sign_what_they_record_and_the_window_locks
     app.click("[data-testid=reflection-submit]").await?;
     app.click("[data-testid=reflection-confirm]").await?;
     let signed = app
-        .wait_for_xpath("//*[@data-testid='reflection-item'][contains(., '应先致歉再说明')]//*[@data-testid='signed-by']", WAIT)
+        .wait_for_xpath(
+            "//*[@data-testid='reflection-item'][contains(., '应先致歉再说明')]//*[@data-testid='signed-by']",
+            WAIT,
+        )
         .await?;
     assert_eq!(signed.attr("data-checked").await?.as_deref(), Some("true"));
     let line = signed.text().await?;

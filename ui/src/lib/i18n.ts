@@ -24,7 +24,7 @@ const zh = {
   "signin.choose.mismatch": "两次输入的口令不一致",
   "signin.choose.submit": "设置口令并登录",
   "signin.signOut": "退出登录",
-  "signin.as": "{name}（{role}）",
+  "signin.as": "{name} · {id}",
   "people.title": "人员与账户",
   "people.lead": "每个人用自己的口令登录，所做的每一步都以本人的密钥签名。离职、重置口令都会吊销旧密钥，已签名的记录依然有效。",
   "people.col.id": "账户",
@@ -51,7 +51,7 @@ const zh = {
   "role.department_head": "部门负责人",
   "role.reviewer": "听取人",
   "role.owner": "部门负责人",
-  "signed.by": "签名：{name}（{role}）· {time}",
+  "signed.by": "签名：{name} · {role} · {time}",
   "signed.checked": "✓ 签名已验证",
   "signed.bad": "✗ 签名不符",
   "signed.unsigned": "未签名（启用账户之前的记录）",
@@ -525,7 +525,7 @@ const zh = {
   "rect.category.system": "系统问题",
   "rect.category.staff": "人员执行",
   "rect.category.disclosure": "告知不充分",
-  "shortcuts": "快捷键：Alt+1/2/3/4/5 切换页面 · R 重新校验 · L 切换语言",
+  "shortcuts": "快捷键：Alt+数字键 切换页面 · R 重新校验 · L 切换语言",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -549,7 +549,7 @@ const en: Record<MessageKey, string> = {
   "signin.choose.mismatch": "The two passphrases differ",
   "signin.choose.submit": "Set passphrase and sign in",
   "signin.signOut": "Sign out",
-  "signin.as": "{name} ({role})",
+  "signin.as": "{name} · {id}",
   "people.title": "People and accounts",
   "people.lead": "Everyone signs in with their own passphrase, and every step they take is signed with their key. A leaver or a reset revokes the old key; what it signed stays valid.",
   "people.col.id": "Account",
@@ -576,7 +576,7 @@ const en: Record<MessageKey, string> = {
   "role.department_head": "Department head",
   "role.reviewer": "Reviewer",
   "role.owner": "Department head",
-  "signed.by": "Signed by {name} ({role}) · {time}",
+  "signed.by": "Signed by {name} · {role} · {time}",
   "signed.checked": "✓ signature checked",
   "signed.bad": "✗ signature does not match",
   "signed.unsigned": "Unsigned (recorded before accounts)",
@@ -1051,7 +1051,7 @@ const en: Record<MessageKey, string> = {
   "rect.category.system": "Systems",
   "rect.category.staff": "Staff practice",
   "rect.category.disclosure": "Insufficient disclosure",
-  "shortcuts": "Shortcuts: Alt+1/2/3/4/5 pages · R verify again · L switch language",
+  "shortcuts": "Shortcuts: Alt+number pages · R verify again · L switch language",
 };
 
 const messages: Record<Locale, Record<MessageKey, string>> = { "zh-CN": zh, en };
