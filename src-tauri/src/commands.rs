@@ -51,6 +51,9 @@ pub struct AppState {
     lock_after_seconds: u32,
 }
 
+/// The folder IT chose, outside the vault, where a checkpoint is written whenever a quarter closes.
+pub const CHECKPOINT_DIR_ENV: &str = "TINGJIAN_CHECKPOINT_DIR";
+
 /// The environment variable that sets [`AppState::lock_after_seconds`] (10 minutes when unset).
 pub const LOCK_AFTER_ENV: &str = "TINGJIAN_LOCK_AFTER_SECONDS";
 
@@ -842,9 +845,14 @@ pub async fn set_quarter_open(
     open: bool,
 ) -> Result<tingjian_vault::QuarterDashboard, UiError> {
     let quarter = quarter_id(&quarter)?;
+    let checkpoints = std::env::var_os(CHECKPOINT_DIR_ENV).map(PathBuf::from);
     state.with_vault(|vault| {
-        if open { vault.open_quarter(quarter) } else { vault.close_quarter(quarter) }
-            .and_then(|_| vault.quarter_dashboard(quarter))
+        if open {
+            vault.open_quarter(quarter)
+        } else {
+            vault.close_quarter_and_checkpoint(quarter, checkpoints.as_deref())
+        }
+        .and_then(|_| vault.quarter_dashboard(quarter))
     })
 }
 

@@ -83,7 +83,7 @@ enum Command {
     /// cosign one. 检查点
     Checkpoint {
         /// The folder (a share, a USB stick) to write it into.
-        #[arg(long, value_name = "DIR", env = "TINGJIAN_CHECKPOINT_DIR")]
+        #[arg(long, value_name = "DIR", env = session::CHECKPOINT_DIR_ENV)]
         out: Option<PathBuf>,
         /// Add your signature to this checkpoint file instead (after checking it).
         #[arg(long, value_name = "FILE", conflicts_with = "out")]

@@ -12,7 +12,7 @@ use tingjian_sampling::Policy;
 use tingjian_vault::{QuarterSample, SampleVerification, VaultError};
 
 use crate::output::Output;
-use crate::session::Identity;
+use crate::session::{CHECKPOINT_DIR_ENV, Identity};
 
 #[derive(Debug, Subcommand)]
 pub enum SampleCommand {
@@ -143,7 +143,10 @@ pub fn run_quarter(
     let mut vault = who.open(vault_dir)?;
     let (quarter, state) = match command {
         QuarterCommand::Open { quarter } => (quarter, vault.open_quarter(*quarter).map_err(ui)?),
-        QuarterCommand::Close { quarter } => (quarter, vault.close_quarter(*quarter).map_err(ui)?),
+        QuarterCommand::Close { quarter } => {
+            let folder = std::env::var_os(CHECKPOINT_DIR_ENV).map(PathBuf::from);
+            (quarter, vault.close_quarter_and_checkpoint(*quarter, folder.as_deref()).map_err(ui)?)
+        }
     };
     let changed = QuarterChanged { quarter: quarter.to_string(), state };
     out.print(&changed, || format!("{} 季度 / quarter: {}\n", changed.quarter, changed.state.as_str()));

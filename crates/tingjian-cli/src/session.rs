@@ -17,6 +17,10 @@ use zeroize::Zeroizing;
 /// The environment variable naming a file that holds the passphrase.
 pub const PASSPHRASE_FILE_ENV: &str = "TINGJIAN_PASSPHRASE_FILE";
 
+/// The folder IT chose, outside the vault, where checkpoints are written: by `tingjian checkpoint`
+/// (unless `--out` names another) and whenever a quarter closes.
+pub const CHECKPOINT_DIR_ENV: &str = "TINGJIAN_CHECKPOINT_DIR";
+
 /// Set to `1` in a debug build, keys are sealed with argon2id costs cheap enough for tests that
 /// make and open dozens of keys. A release build ignores it: a real person's key always gets the
 /// full costs.

@@ -165,4 +165,20 @@ fn a_demo_with_accounts_signs_every_step_of_its_story_and_its_people_sign_in_wit
     // Running the demo again changes nothing and needs no passphrase: it goes on as the coordinator.
     let again = ok(&run(&vault, &["--json", "demo", "--data", data.to_str().expect("utf-8")]));
     assert_eq!(again["people_added"], 0, "{again:#}");
+
+    // Closing the quarter writes a checkpoint into the folder IT chose, signed by the coordinator.
+    let usb = temp.path().join("usb");
+    let quarter = summary["quarter"].as_str().expect("quarter").to_owned();
+    let mut env = env();
+    env.push(("TINGJIAN_CHECKPOINT_DIR".to_owned(), usb.display().to_string()));
+    let closed =
+        tingjian_as(&vault, "li.min", &env, &["--json", "--passphrase-file", &demo_pass, "quarter", "close", &quarter]);
+    ok(&closed);
+    let written: Vec<_> = std::fs::read_dir(&usb).expect("the checkpoint folder").collect();
+    assert_eq!(written.len(), 1, "one checkpoint for the close");
+    let checkpoint = written[0].as_ref().expect("entry").path();
+    let text = std::fs::read_to_string(&checkpoint).expect("read");
+    assert!(text.contains("\n\u{2014} li.min "), "signed by the coordinator who closed it: {text}");
+    let verified = ok(&run(&vault, &["--json", "verify", "--checkpoint", checkpoint.to_str().expect("utf-8")]));
+    assert_eq!(verified["ok"], true, "{verified:#}");
 }

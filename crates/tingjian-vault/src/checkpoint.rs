@@ -115,6 +115,32 @@ impl Vault {
         })
     }
 
+    /// Closes `quarter` and, when `checkpoints` names a folder (the one IT chose, outside the
+    /// vault), writes the log's head there signed by the signed-in person: a closed quarter is a
+    /// milestone worth pinning where the vault's holder cannot reach. The close stands even when
+    /// the checkpoint cannot be written; the error then says so.
+    pub fn close_quarter_and_checkpoint(
+        &mut self,
+        quarter: tingjian_core::QuarterId,
+        checkpoints: Option<&Path>,
+    ) -> Result<tingjian_core::QuarterState, VaultError> {
+        let state = self.close_quarter(quarter)?;
+        if let Some(folder) = checkpoints
+            && self.signed_in().is_some()
+            && let Err(error) = self.write_checkpoint(folder)
+        {
+            use tingjian_core::Coded;
+            return Err(VaultError::refused(
+                format!("{quarter} 季度已结束，但检查点未能写入 {}：{}", folder.display(), error.message_zh()),
+                format!(
+                    "quarter {quarter} is closed, but its checkpoint could not be written to {}: {error}",
+                    folder.display()
+                ),
+            ));
+        }
+        Ok(state)
+    }
+
     fn sign_in_needed(&self) -> Result<VaultError, VaultError> {
         Ok(match self.accounts_since()? {
             Some(since_seq) => VaultError::SignInRequired { since_seq },
