@@ -21,13 +21,17 @@ struct Actor {
 
 /// Refuses `event` when its actor may not record it at this point of the log.
 pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Result<(), VaultError> {
-    let accounts_since: Option<u64> = tx
-        .prepare_cached("SELECT accounts_since_seq FROM vault_info WHERE id = 1")?
-        .query_row([], |row| row.get(0))
-        .optional()?
-        .flatten();
+    // Only unsigned events and the first account need to know whether accounts have started: any
+    // other signed event needs an active signer with a key, which only accounts give.
+    let accounts_since = || -> Result<Option<u64>, VaultError> {
+        Ok(tx
+            .prepare_cached("SELECT accounts_since_seq FROM vault_info WHERE id = 1")?
+            .query_row([], |row| row.get(0))
+            .optional()?
+            .flatten())
+    };
     if entry.format == UNSIGNED_FORMAT {
-        return match (accounts_since, event) {
+        return match (accounts_since()?, event) {
             (Some(since), _) => Err(VaultError::SignInRequired { since_seq: since }),
             (None, Event::AccountsStarted { .. } | Event::KeyIntroduced { .. } | Event::PersonLeft { .. }) => {
                 Err(not_allowed(entry, "账户事件必须签名", "an account event must be signed"))
@@ -38,7 +42,7 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
     if let Event::AccountsStarted { person, .. } = event {
         // The bootstrap: the only event whose actor has no key in force before it (its signature
         // is checked against the key it introduces).
-        if accounts_since.is_some() {
+        if accounts_since()?.is_some() {
             return Err(not_allowed(entry, "档案库已启用账户，不能再次初始化", "the vault already has accounts"));
         }
         if person.id != entry.actor || !matches!(person.role, Role::Coordinator | Role::President) {
@@ -114,19 +118,21 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
 
 /// The actor of a signed event: an active person with a key in force.
 fn active_actor(tx: &Transaction<'_>, entry: &RecordedEvent) -> Result<Actor, VaultError> {
-    let found: Option<(String, Option<String>, String)> = tx
-        .prepare_cached("SELECT role, department, state FROM people WHERE id = ?1")?
-        .query_row([&entry.actor], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+    // One query per event, as replay runs it a million times.
+    let found: Option<(String, Option<String>, String, bool)> = tx
+        .prepare_cached(
+            "SELECT p.role, p.department, p.state,
+                    EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id AND k.revoked_seq IS NULL)
+             FROM people p WHERE p.id = ?1",
+        )?
+        .query_row([&entry.actor], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
         .optional()?;
-    let Some((role, department, state)) = found else {
+    let Some((role, department, state, has_key)) = found else {
         return Err(not_allowed(entry, "签名人不是本档案库登记的人员", "the signer is not a person of this vault"));
     };
     if state != "active" {
         return Err(not_allowed(entry, "签名人已离职", "the signer has left"));
     }
-    let has_key: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM person_keys WHERE person_id = ?1 AND revoked_seq IS NULL)")?
-        .query_row([&entry.actor], |row| row.get(0))?;
     if !has_key {
         return Err(not_allowed(entry, "签名人没有有效的密钥", "the signer has no key in force"));
     }
