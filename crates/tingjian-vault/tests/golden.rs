@@ -22,7 +22,7 @@ use tingjian_vault::event::{self, EVENT_FORMAT};
 use tingjian_vault::{Event, RectificationRequest, Vault};
 
 mod common;
-use common::{answer_do_and_submit, as_person, date};
+use common::{answer_do_and_submit, as_person, copy_dir, date};
 
 fn golden_dir(format: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("format-{format}"))
@@ -82,19 +82,6 @@ fn every_golden_vault_opens_and_verifies_with_todays_code() {
         assert_eq!(vault.notes("TS-1").expect("notes").len(), 1, "the note survives");
         assert_eq!(vault.reflections("TS-1").expect("reflections").len(), 1);
         assert!(vault.status().expect("status").demo, "the demo mark is read from the old event");
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read golden dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
     }
 }
 

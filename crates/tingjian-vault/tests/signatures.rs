@@ -14,8 +14,8 @@ use tingjian_vault::{CheckpointFile, ProblemKind, Vault, VerifyProblem};
 
 mod common;
 use common::{
-    DROP_GUARDS, TEST_SEALING, as_person, forge_append_in_format, forge_append_signed, quoted, sqlite3,
-    start_accounts_for_everyone, test_passphrase, vault_with_a_call,
+    DROP_GUARDS, TEST_SEALING, as_person, copy_dir, forge_append_in_format, forge_append_signed, quoted, sqlite3,
+    start_accounts_for_everyone, test_passphrase, vault_with_a_call, verify_as_auditor as verify,
 };
 
 /// A vault with a call (events 1–4, unsigned), everyone's accounts, and chen's signed reveal of
@@ -30,14 +30,6 @@ fn signed_vault(temp: &Path) -> PathBuf {
     let report = chen.verify().expect("verify");
     assert!(report.ok, "the untouched vault verifies: {:#?}", report.problems);
     dir
-}
-
-fn verify(dir: &Path) -> Vec<VerifyProblem> {
-    let clock = Arc::new(FixedClock("2026-12-01T02:00:00Z".parse().expect("instant")));
-    let vault = Vault::open_with_clock(dir, "auditor", clock).expect("open");
-    let report = vault.verify().expect("verify");
-    assert_eq!(report.ok, report.problems.is_empty());
-    report.problems
 }
 
 fn of_kind(problems: &[VerifyProblem], kind: ProblemKind) -> Vec<&VerifyProblem> {
@@ -218,19 +210,6 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 fn base64_encode(bytes: &[u8]) -> String {
     tingjian_signing::Signature::from_slice(bytes).expect("64 bytes").to_base64()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn checkpoint_problems(dir: &Path, files: &[PathBuf]) -> Vec<VerifyProblem> {

@@ -8,31 +8,20 @@
 //! names; none of them can pass on a vault that was not touched.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tingjian_core::rectification::{CaseAction, Effectiveness, ObservationPeriod, Severity};
-use tingjian_core::time::FixedClock;
 use tingjian_vault::event::{chain_hash, sha256_hex};
-use tingjian_vault::{Event, ProblemKind, RectificationRequest, Vault, VerifyProblem};
+use tingjian_vault::{Event, ProblemKind, RectificationRequest, VerifyProblem};
 
 mod common;
 use common::{
     DROP_GUARDS, add_people, answer_do_and_submit, as_person, date, forge_append_in_format, quoted, sqlite3,
-    vault_with_a_call,
+    vault_with_a_call, verify_as_auditor as verify,
 };
 
 /// Appends an unsigned (format 1) event at the head of the log; see [`forge_append_in_format`].
 fn forge_append(vault: &Path, at: &str, actor: &str, kind: &str, payload: &str) -> u64 {
     forge_append_in_format(vault, 1, at, actor, kind, payload)
-}
-
-/// Opens the tampered vault again (as the auditor) and verifies it.
-fn verify(dir: &Path) -> Vec<VerifyProblem> {
-    let clock = Arc::new(FixedClock("2026-12-01T02:00:00Z".parse().expect("instant")));
-    let vault = Vault::open_with_clock(dir, "auditor", clock).expect("open");
-    let report = vault.verify().expect("verify");
-    assert_eq!(report.ok, report.problems.is_empty());
-    report.problems
 }
 
 /// The one problem `verify` found; fails, listing them, when there is not exactly one.

@@ -223,3 +223,26 @@ pub fn forge_append_signed(
     );
     seq
 }
+
+/// Opens the vault in `dir` again, as an auditor would, and verifies it: the problems found.
+pub fn verify_as_auditor(dir: &Path) -> Vec<tingjian_vault::VerifyProblem> {
+    let clock = Arc::new(FixedClock("2026-12-01T02:00:00Z".parse().expect("instant")));
+    let vault = Vault::open_with_clock(dir, "auditor", clock).expect("open");
+    let report = vault.verify().expect("verify");
+    assert_eq!(report.ok, report.problems.is_empty());
+    report.problems
+}
+
+/// Copies a folder and everything in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
