@@ -4,7 +4,7 @@
 
 export const activity = $state({ lastInput: Date.now(), playing: false });
 
-/** Input happened now (a key, the pointer, the wheel). */
+/** Input happened now (a key, a click, the wheel). */
 export function noteInput(): void {
   activity.lastInput = Date.now();
 }
