@@ -991,13 +991,19 @@ pub async fn accounts(state: State<'_, AppState>) -> Result<Vec<Account>, UiErro
 /// Enrolls a person; returns the one-time passphrase to hand to them (shown once).
 #[tauri::command]
 pub async fn enroll_person(state: State<'_, AppState>, person: Person) -> Result<String, UiError> {
-    state.with_vault(|vault| vault.enroll_with_one_time_passphrase(person))
+    state.with_vault(|vault| {
+        let params = vault.sealing_params()?;
+        vault.enroll_with_one_time_passphrase(person, params).map(|(_, one_time)| one_time)
+    })
 }
 
 /// Resets a forgotten passphrase; returns the new one-time passphrase (shown once).
 #[tauri::command]
 pub async fn reset_passphrase(state: State<'_, AppState>, person_id: String) -> Result<String, UiError> {
-    state.with_vault(|vault| vault.reset_with_one_time_passphrase(&person_id))
+    state.with_vault(|vault| {
+        let params = vault.sealing_params()?;
+        vault.reset_with_one_time_passphrase(&person_id, params)
+    })
 }
 
 /// Marks a person as having left.

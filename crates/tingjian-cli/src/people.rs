@@ -76,7 +76,8 @@ pub fn run(command: &PeopleCommand, vault_dir: &Path, who: &Identity, out: Outpu
             let mut vault = Vault::open(vault_dir, id)?;
             let person = person(id, name.as_deref(), role, None)?;
             let passphrase = Identity { actor: id.clone(), ..who.clone() }.new_passphrase()?;
-            vault.start_accounts(person, &passphrase, sealing_params())?;
+            let params = sealing_params(&vault)?;
+            vault.start_accounts(person, &passphrase, params)?;
             let accounts = vault.accounts()?;
             out.print(&accounts, || {
                 format!("已建立第一个账户 / accounts started: {id}\n{}", describe_accounts(&accounts))
@@ -84,10 +85,10 @@ pub fn run(command: &PeopleCommand, vault_dir: &Path, who: &Identity, out: Outpu
         }
         PeopleCommand::Add { id, name, role, department } => {
             let mut vault = who.open(vault_dir)?;
-            let one_time = tingjian_signing::one_time_passphrase().map_err(tingjian_vault::VaultError::from)?;
-            let person =
-                vault.enroll(person(id, name.as_deref(), role, department.as_deref())?, &one_time, sealing_params())?;
-            let handed = Handed { id: person.id, one_time_passphrase: one_time.to_string() };
+            let params = sealing_params(&vault)?;
+            let (person, one_time_passphrase) = vault
+                .enroll_with_one_time_passphrase(person(id, name.as_deref(), role, department.as_deref())?, params)?;
+            let handed = Handed { id: person.id, one_time_passphrase };
             out.print(&handed, || describe_handed(&handed, "已登记 / enrolled"));
         }
         PeopleCommand::Role { id, name, role, department } => {
@@ -102,9 +103,9 @@ pub fn run(command: &PeopleCommand, vault_dir: &Path, who: &Identity, out: Outpu
         }
         PeopleCommand::Reset { id } => {
             let mut vault = who.open(vault_dir)?;
-            let one_time = tingjian_signing::one_time_passphrase().map_err(tingjian_vault::VaultError::from)?;
-            vault.reset_passphrase(id, &one_time, sealing_params())?;
-            let handed = Handed { id: id.clone(), one_time_passphrase: one_time.to_string() };
+            let params = sealing_params(&vault)?;
+            let one_time_passphrase = vault.reset_with_one_time_passphrase(id, params)?;
+            let handed = Handed { id: id.clone(), one_time_passphrase };
             out.print(&handed, || describe_handed(&handed, "已重置口令 / passphrase reset"));
         }
     }
@@ -117,7 +118,8 @@ pub fn choose_passphrase(vault_dir: &Path, who: &Identity, out: Output) -> Resul
     let mut vault = Vault::open(vault_dir, &who.actor)?;
     let current = who.passphrase("当前口令 / current passphrase")?;
     let new = who.new_passphrase()?;
-    vault.choose_passphrase(&who.actor, &current, &new, sealing_params())?;
+    let params = sealing_params(&vault)?;
+    vault.choose_passphrase(&who.actor, &current, &new, params)?;
     let account = vault.accounts()?.into_iter().find(|a| a.person.id == who.actor);
     let fingerprint = account.and_then(|a| a.fingerprint).unwrap_or_default();
     out.print(&serde_json::json!({ "id": who.actor, "fingerprint": fingerprint }), || {

@@ -70,12 +70,13 @@ impl Identity {
     }
 }
 
-/// The argon2id costs keys are sealed with; see [`TEST_SEALING_ENV`].
-pub fn sealing_params() -> SealingParams {
+/// The argon2id costs keys are sealed with: the vault's own choice (`Vault::sealing_params`, cheap
+/// for a demo vault), or the cheap costs for tests; see [`TEST_SEALING_ENV`].
+pub fn sealing_params(vault: &Vault) -> Result<SealingParams, UiError> {
     if cfg!(debug_assertions) && std::env::var(TEST_SEALING_ENV).is_ok_and(|v| v == "1") {
-        SealingParams::FOR_TESTS
+        Ok(SealingParams::FOR_TESTS)
     } else {
-        SealingParams::DEFAULT
+        Ok(vault.sealing_params()?)
     }
 }
 

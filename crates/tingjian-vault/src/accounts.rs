@@ -331,20 +331,37 @@ impl Vault {
 
     /// Enrolls `person` with a one-time passphrase made from the system's randomness, which is
     /// returned to be handed to them (shown once, kept nowhere).
-    pub fn enroll_with_one_time_passphrase(&mut self, person: Person) -> Result<String, VaultError> {
+    pub fn enroll_with_one_time_passphrase(
+        &mut self,
+        person: Person,
+        params: SealingParams,
+    ) -> Result<(Person, String), VaultError> {
         let one_time = tingjian_signing::one_time_passphrase()?;
-        let params = self.sealing_params()?;
-        self.enroll(person, &one_time, params)?;
-        Ok(one_time.to_string())
+        let person = self.enroll(person, &one_time, params)?;
+        Ok((person, one_time.to_string()))
     }
 
     /// Resets `person_id`'s passphrase to a one-time one made from the system's randomness, which
     /// is returned to be handed to them.
-    pub fn reset_with_one_time_passphrase(&mut self, person_id: &str) -> Result<String, VaultError> {
+    pub fn reset_with_one_time_passphrase(
+        &mut self,
+        person_id: &str,
+        params: SealingParams,
+    ) -> Result<String, VaultError> {
         let one_time = tingjian_signing::one_time_passphrase()?;
-        let params = self.sealing_params()?;
         self.reset_passphrase(person_id, &one_time, params)?;
         Ok(one_time.to_string())
+    }
+
+    /// Why nothing can be signed on this handle: nobody is signed in, or the vault has no accounts.
+    pub(crate) fn sign_in_needed(&self) -> Result<VaultError, VaultError> {
+        Ok(match self.accounts_since()? {
+            Some(since_seq) => VaultError::SignInRequired { since_seq },
+            None => VaultError::refused(
+                "本档案库尚未启用账户：请先由消保中心协调人或行长建立第一个账户（tingjian people start）",
+                "this vault has no accounts yet: a coordinator or the president starts them first (tingjian people start)",
+            ),
+        })
     }
 
     /// Gives `person_id`, who forgot their passphrase, a new key under `one_time_passphrase`; their
@@ -376,13 +393,7 @@ impl Vault {
         params: SealingParams,
     ) -> Result<(), VaultError> {
         let Some(signer) = self.signer.clone() else {
-            return Err(match self.accounts_since()? {
-                Some(since_seq) => VaultError::SignInRequired { since_seq },
-                None => VaultError::refused(
-                    "本档案库尚未启用账户：请先由消保中心协调人或行长建立第一个账户（tingjian people start）",
-                    "this vault has no accounts yet: a coordinator or the president starts them first (tingjian people start)",
-                ),
-            });
+            return Err(self.sign_in_needed()?);
         };
         check_new_passphrase(one_time_passphrase)?;
         let key = PersonKey::generate()?;

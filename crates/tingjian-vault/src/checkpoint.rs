@@ -85,7 +85,7 @@ impl Vault {
         Ok(WrittenCheckpoint {
             path: path.display().to_string(),
             size: checkpoint.size,
-            head_hash: hex_of(&checkpoint.hash),
+            head_hash: crate::event::hex(&checkpoint.hash),
             signed_by: vec![self.actor.clone()],
         })
     }
@@ -110,7 +110,7 @@ impl Vault {
         Ok(WrittenCheckpoint {
             path: path.display().to_string(),
             size: checkpoint.size,
-            head_hash: hex_of(&checkpoint.hash),
+            head_hash: crate::event::hex(&checkpoint.hash),
             signed_by: note.signatures().iter().map(|s| s.name().to_owned()).collect(),
         })
     }
@@ -139,16 +139,6 @@ impl Vault {
             ));
         }
         Ok(state)
-    }
-
-    fn sign_in_needed(&self) -> Result<VaultError, VaultError> {
-        Ok(match self.accounts_since()? {
-            Some(since_seq) => VaultError::SignInRequired { since_seq },
-            None => VaultError::refused(
-                "检查点须由已登录的人员签名：本档案库尚未启用账户",
-                "a checkpoint is signed by a signed-in person: this vault has no accounts yet",
-            ),
-        })
     }
 }
 
@@ -227,7 +217,7 @@ fn check_one(db: &Connection, file: &CheckpointFile) -> Result<Option<VerifyProb
     }
     let hash: Option<String> =
         db.query_row("SELECT hash FROM events WHERE seq = ?1", [size], |row| row.get(0)).optional()?;
-    if hash.as_deref() != Some(hex_of(&checkpoint.hash).as_str()) {
+    if hash.as_deref() != Some(crate::event::hex(&checkpoint.hash).as_str()) {
         return Ok(contradicted(
             format!("第 {size} 号事件的哈希与检查点不符：此前的历史被改写或替换（分叉）"),
             format!(
@@ -236,10 +226,6 @@ fn check_one(db: &Connection, file: &CheckpointFile) -> Result<Option<VerifyProb
         ));
     }
     Ok(None)
-}
-
-fn hex_of(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn bytes_of(hex: &str) -> [u8; 32] {

@@ -383,7 +383,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     // By table rather than `format!` per byte: `verify` hexes two digests of every event, and the
     // formatting machinery cost as much as the hashing.
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
