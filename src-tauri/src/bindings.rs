@@ -132,6 +132,8 @@ mod tests {
             declaration::<tingjian_sampling::Alteration>(&config),
             declaration::<tingjian_sampling::Verification>(&config),
             declaration::<tingjian_vault::DrawSummary>(&config),
+            declaration::<tingjian_vault::DrawReadiness>(&config),
+            declaration::<tingjian_vault::DrawPreparation>(&config),
             declaration::<tingjian_vault::Assignment>(&config),
             declaration::<tingjian_vault::QuarterSample>(&config),
             declaration::<tingjian_vault::ReviewerProgress>(&config),

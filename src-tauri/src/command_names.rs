@@ -55,6 +55,8 @@ macro_rules! app_commands {
             sampling_policy,
             set_sampling_policy,
             draw_sample,
+            prepare_draw,
+            witness_draw,
             verify_sample,
             quarter_dashboard,
             set_quarter_open,

@@ -809,7 +809,29 @@ pub async fn set_sampling_policy(
     state.with_vault(|vault| vault.set_sampling_policy(quarter, policy))
 }
 
-/// Draws with the stored policy and a fresh seed from the OS; returns the dashboard after it.
+/// Step 1 of a draw by two people: fixes the stored policy and the population and commits to the
+/// signed-in coordinator's share of the seed; returns the dashboard after it.
+#[tauri::command]
+pub async fn prepare_draw(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::QuarterDashboard, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.prepare_draw(quarter, None).and_then(|_| vault.quarter_dashboard(quarter)))
+}
+
+/// Step 2: the president or another coordinator adds their random share to the preparation.
+#[tauri::command]
+pub async fn witness_draw(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::QuarterDashboard, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.with_vault(|vault| vault.witness_draw(quarter).and_then(|_| vault.quarter_dashboard(quarter)))
+}
+
+/// Draws with the stored policy: the seed two people fixed when the vault has accounts, else a
+/// fresh one from the OS; returns the dashboard after it.
 #[tauri::command]
 pub async fn draw_sample(
     state: State<'_, AppState>,

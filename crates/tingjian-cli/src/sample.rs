@@ -16,14 +16,31 @@ use crate::session::{CHECKPOINT_DIR_ENV, Identity};
 
 #[derive(Debug, Subcommand)]
 pub enum SampleCommand {
-    /// Draw the quarter's sample (only while the quarter is in planning). 抽样
+    /// Step 1 of a draw by two people: fix the policy and population and commit to your share of
+    /// the seed (a coordinator). 准备抽样
+    Prepare {
+        #[arg(long, value_name = "Q")]
+        quarter: QuarterId,
+        /// A policy TOML file, stored as the quarter's policy first; else the stored policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Step 2: add a random share to the quarter's preparation (the president or another
+    /// coordinator). 见证抽样
+    Witness {
+        #[arg(long, value_name = "Q")]
+        quarter: QuarterId,
+    },
+    /// Draw the quarter's sample (only while the quarter is in planning); on a vault with
+    /// accounts, by the coordinator whose preparation was witnessed. 抽样
     Draw {
         #[arg(long, value_name = "Q")]
         quarter: QuarterId,
         /// A policy TOML file, stored as the quarter's policy first; else the stored policy.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
-        /// Re-run with a known seed; else a fresh one from the operating system.
+        /// A known seed: only on a demo vault. Else the seed two people fixed, or (on a vault
+        /// without accounts) a fresh one from the operating system.
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
     },
@@ -84,6 +101,17 @@ fn read_policy(path: &Path) -> Result<Policy, UiError> {
 pub fn run_sample(command: &SampleCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
     let mut vault = who.open(vault_dir)?;
     match command {
+        SampleCommand::Prepare { quarter, policy } => {
+            let policy = policy.as_deref().map(read_policy).transpose()?;
+            vault.prepare_draw(*quarter, policy).map_err(ui)?;
+            let sample = vault.quarter_sample(*quarter).map_err(ui)?;
+            out.print(&sample, || describe_sample(&sample));
+        }
+        SampleCommand::Witness { quarter } => {
+            vault.witness_draw(*quarter).map_err(ui)?;
+            let sample = vault.quarter_sample(*quarter).map_err(ui)?;
+            out.print(&sample, || describe_sample(&sample));
+        }
         SampleCommand::Draw { quarter, policy, seed } => {
             let policy = policy.as_deref().map(read_policy).transpose()?;
             vault.draw_sample(*quarter, policy, *seed).map_err(ui)?;
@@ -176,6 +204,31 @@ fn describe_sample(s: &QuarterSample) -> String {
                 let _ = writeln!(text, "  不足 / shortfall: {} / {}", shortfall.message_zh, shortfall.message_en);
             }
         }
+    }
+    let r = &s.readiness;
+    if let Some(p) = &r.preparation {
+        let witnessed = match (&p.witnessed_by, &p.witnessed_at) {
+            (Some(by), Some(at)) => format!("见证 / witnessed by {by} at {at}"),
+            _ => "待见证 / awaiting a witness".to_owned(),
+        };
+        let drawn = match p.drawn_seq {
+            Some(seq) => format!("; 已抽样 / drawn in event #{seq}"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            text,
+            "抽样准备 / preparation: 事件 event #{} by {} at {}; {witnessed}{drawn}",
+            p.prepared_seq, p.prepared_by, p.prepared_at
+        );
+    } else if r.joint_required {
+        let _ = writeln!(
+            text,
+            "抽样须两人确定种子 / the draw needs two people: tingjian sample prepare, then sample witness by another"
+        );
+    }
+    if r.abandoned_preparations > 0 {
+        let _ =
+            writeln!(text, "已见证但未使用的准备 / witnessed preparations left undrawn: {}", r.abandoned_preparations);
     }
     let _ = writeln!(text, "样本 / sample: {} 通 / calls", s.assignments.len());
     for a in &s.assignments {

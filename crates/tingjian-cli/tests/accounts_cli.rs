@@ -182,3 +182,56 @@ fn a_demo_with_accounts_signs_every_step_of_its_story_and_its_people_sign_in_wit
     let verified = ok(&run(&vault, &["--json", "verify", "--checkpoint", checkpoint.to_str().expect("utf-8")]));
     assert_eq!(verified["ok"], true, "{verified:#}");
 }
+
+#[test]
+fn a_draw_is_seeded_by_two_people_and_a_chosen_seed_is_refused_outside_a_demo() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = temp.path().join("vault");
+    let secrets = temp.path();
+    ok(&run(&vault, &["--json", "init"]));
+    let li_pass = file(secrets, "li.pass", "李敏的口令：消保中心2026");
+    ok(&run(&vault, &["--json", "people", "start", "li", "--name", "李敏", "--new-passphrase-file", &li_pass]));
+    let li = |args: &[&str]| -> Output {
+        let mut all = vec!["--json", "--as", "li", "--passphrase-file", li_pass.as_str()];
+        all.extend_from_slice(args);
+        run(&vault, &all)
+    };
+    let handed = ok(&li(&["people", "add", "wang", "--name", "王建国", "--role", "president"]));
+    let once = file(secrets, "wang.once", handed["one_time_passphrase"].as_str().expect("one-time"));
+    let wang_pass = file(secrets, "wang.pass", "王建国自己的口令-行长室");
+    ok(&run(
+        &vault,
+        &["--json", "--as", "wang", "--passphrase-file", &once, "passphrase", "--new-passphrase-file", &wang_pass],
+    ));
+    let wang = |args: &[&str]| -> Output {
+        let mut all = vec!["--json", "--as", "wang", "--passphrase-file", wang_pass.as_str()];
+        all.extend_from_slice(args);
+        run(&vault, &all)
+    };
+    let policy = file(
+        secrets,
+        "policy.toml",
+        "due = { days_after_draw = 30 }\n[[reviewers]]\nid = \"wang\"\ndisplay_name = \"王建国\"\nrole = \"president\"\nmin_calls = 1\n[strata]\nby = [\"department\"]\nallocation = \"proportional\"\ntotal = 1",
+    );
+
+    let chosen = li(&["sample", "draw", "--quarter", "2026Q4", "--policy", &policy, "--seed", "7"]);
+    assert_eq!(error_code(&chosen), "INVALID_INPUT", "a chosen seed outside a demo vault");
+    let prepared = ok(&li(&["sample", "prepare", "--quarter", "2026Q4", "--policy", &policy]));
+    assert_eq!(prepared["readiness"]["preparation"]["prepared_by"], "li");
+    assert_eq!(prepared["readiness"]["joint_required"], true);
+    assert_eq!(error_code(&li(&["sample", "witness", "--quarter", "2026Q4"])), "INVALID_INPUT", "not her own");
+    let witnessed = ok(&wang(&["sample", "witness", "--quarter", "2026Q4"]));
+    assert_eq!(witnessed["readiness"]["preparation"]["witnessed_by"], "wang");
+    let drawn = ok(&li(&["sample", "draw", "--quarter", "2026Q4"]));
+    let draw_seq = drawn["draw"]["event_seq"].as_u64().expect("draw event");
+    assert_eq!(drawn["readiness"]["preparation"]["drawn_seq"], draw_seq);
+    let text = String::from_utf8_lossy(
+        &run(&vault, &["--as", "li", "--passphrase-file", &li_pass, "sample", "show", "--quarter", "2026Q4"]).stdout,
+    )
+    .to_string();
+    assert!(text.contains("见证 / witnessed by wang"), "{text}");
+
+    let sample_check = ok(&li(&["sample", "verify", "--quarter", "2026Q4"]));
+    assert_eq!(sample_check["matches"], true);
+    assert_eq!(ok(&run(&vault, &["--json", "verify"]))["ok"], true);
+}

@@ -54,5 +54,5 @@ pub use note::{
     MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, NoteSignature, SIGNATURE_TYPE_ED25519, SignedNote, VerifierKey,
     check_key_name, key_id,
 };
-pub use passphrase::{MIN_PASSPHRASE_CHARS, check_new_passphrase, one_time_passphrase};
+pub use passphrase::{MIN_PASSPHRASE_CHARS, check_new_passphrase, one_time_passphrase, random_bytes};
 pub use sealed::{KDF_ARGON2ID, SEALED_KEY_FORMAT, SealedKey, SealingParams};

@@ -84,6 +84,13 @@ pub fn one_time_passphrase() -> Result<Zeroizing<String>, SigningError> {
     Ok(out)
 }
 
+/// `N` bytes from the operating system's random source (for a draw's nonce and a witness's share).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], SigningError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| SigningError::Randomness { detail: error.to_string() })?;
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -193,17 +193,25 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 params![quarter.to_string(), json(seq, policy)?, seq],
             )?;
         }
-        Event::SampleDrawn { quarter, draw } => {
+        Event::SampleDrawn { quarter, draw, joint } => {
             let quarter = quarter.to_string();
+            let prepared_seq = joint.as_ref().map(|joint| joint.prepared_seq);
+            if let Some(prepared_seq) = prepared_seq {
+                run(
+                    tx,
+                    "UPDATE draw_preparations SET drawn_seq = ?1, event_seq = ?1 WHERE prepared_seq = ?2",
+                    params![seq, prepared_seq],
+                )?;
+            }
             run(
                 tx,
                 "INSERT INTO sample_draws (quarter, algorithm, seed, drawn_at, drawn_by, population_fingerprint,
-                 population_size, shortfalls, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 population_size, shortfalls, event_seq, prepared_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(quarter) DO UPDATE SET algorithm = excluded.algorithm, seed = excluded.seed,
                  drawn_at = excluded.drawn_at, drawn_by = excluded.drawn_by,
                  population_fingerprint = excluded.population_fingerprint,
                  population_size = excluded.population_size, shortfalls = excluded.shortfalls,
-                 event_seq = excluded.event_seq",
+                 event_seq = excluded.event_seq, prepared_seq = excluded.prepared_seq",
                 params![
                     quarter,
                     draw.algorithm,
@@ -213,7 +221,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                     draw.population_fingerprint,
                     draw.population_size,
                     json(seq, &draw.shortfalls)?,
-                    seq
+                    seq,
+                    prepared_seq
                 ],
             )?;
             // A redraw replaces the whole sample, calls added by hand included: they were added to
@@ -399,6 +408,35 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 return Err(VaultError::AccountNotFound { id: person_id.clone() });
             }
             revoke_keys(tx, seq, person_id)?;
+        }
+        Event::DrawPrepared { quarter, nonce, commitment, policy_seq, population_fingerprint } => {
+            run(
+                tx,
+                "INSERT INTO draw_preparations (prepared_seq, quarter, prepared_by, prepared_at, prepared_key,
+                 prepared_hash, nonce, commitment, policy_seq, population_fingerprint, event_seq)
+                 VALUES (?1, ?2, ?3, ?4,
+                         (SELECT public_key FROM person_keys WHERE person_id = ?3 AND revoked_seq IS NULL),
+                         ?5, ?6, ?7, ?8, ?9, ?1)",
+                params![
+                    seq,
+                    quarter.to_string(),
+                    entry.actor,
+                    entry.at,
+                    entry.hash,
+                    nonce,
+                    commitment,
+                    policy_seq,
+                    population_fingerprint
+                ],
+            )?;
+        }
+        Event::DrawWitnessed { prepared_seq, share, .. } => {
+            run(
+                tx,
+                "UPDATE draw_preparations SET witnessed_seq = ?1, witnessed_by = ?2, witnessed_at = ?3,
+                 witness_share = ?4, event_seq = ?1 WHERE prepared_seq = ?5",
+                params![seq, entry.actor, entry.at, share, prepared_seq],
+            )?;
         }
     }
     Ok(())

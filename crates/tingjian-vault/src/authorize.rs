@@ -11,12 +11,14 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use tingjian_core::model::Role;
 
 use crate::VaultError;
-use crate::event::{Event, KeyReason, RecordedEvent, UNSIGNED_FORMAT};
+use crate::event::{self, Event, JointSeed, KeyReason, RecordedEvent, UNSIGNED_FORMAT};
 
 /// The actor of a signed event as the vault knows them at that point of the log.
 struct Actor {
     role: Role,
     department: Option<String>,
+    /// The newest signed format the log had reached before this event.
+    newest_format: Option<u32>,
 }
 
 /// Refuses `event` when its actor may not record it at this point of the log.
@@ -30,6 +32,13 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
             .optional()?
             .flatten())
     };
+    if Event::first_format(event.kind()) > entry.format {
+        return Err(not_allowed(
+            entry,
+            &format!("第 {} 版事件格式中没有这类事件", entry.format),
+            &format!("event format {} has no such kind", entry.format),
+        ));
+    }
     if entry.format == UNSIGNED_FORMAT {
         return match (accounts_since()?, event) {
             (Some(since), _) => Err(VaultError::SignInRequired { since_seq: since }),
@@ -52,9 +61,23 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
                 "the first account must be a coordinator or president enrolling themselves",
             ));
         }
-        return Ok(());
+        return note_format(tx, entry.format);
     }
     let actor = active_actor(tx, entry)?;
+    match actor.newest_format {
+        Some(newest) if entry.format < newest => {
+            return Err(not_allowed(
+                entry,
+                &format!("档案库已使用第 {newest} 版事件格式，不能再写入较旧的第 {} 版", entry.format),
+                &format!(
+                    "the log has reached event format {newest}; an event cannot go back to format {}",
+                    entry.format
+                ),
+            ));
+        }
+        Some(newest) if entry.format == newest => {}
+        _ => note_format(tx, entry.format)?,
+    }
     let coordinator_or_president = matches!(actor.role, Role::Coordinator | Role::President);
     match event {
         Event::PersonAdded { .. } | Event::PersonLeft { .. } if !coordinator_or_president => Err(not_allowed(
@@ -80,6 +103,7 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
         | Event::SampleDrawn { .. }
         | Event::SampleAddedByHand { .. }
         | Event::DemoDataAdded { .. }
+        | Event::DrawPrepared { .. }
             if actor.role != Role::Coordinator =>
         {
             Err(not_allowed(
@@ -101,6 +125,15 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
                 "only a coordinator may import complaints and recordings",
             ))
         }
+        Event::DrawPrepared { quarter, nonce, commitment, policy_seq, .. } => {
+            may_prepare(tx, entry, quarter, nonce, commitment, *policy_seq)
+        }
+        Event::DrawWitnessed { quarter, prepared_seq, share } => {
+            may_witness(tx, entry, coordinator_or_president, quarter, *prepared_seq, share)
+        }
+        Event::SampleDrawn { quarter, draw, joint } if entry.format >= 3 => {
+            joint_draw(tx, entry, quarter, draw, joint.as_ref())
+        }
         Event::PersonalDataRevealed { complaint_number, .. } => may_reveal(tx, entry, &actor, complaint_number),
         Event::NoteEdited { note_id, .. } => {
             let author: Option<String> = tx
@@ -119,15 +152,31 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
 /// The actor of a signed event: an active person with a key in force.
 fn active_actor(tx: &Transaction<'_>, entry: &RecordedEvent) -> Result<Actor, VaultError> {
     // One query per event, as replay runs it a million times.
-    let found: Option<(String, Option<String>, String, bool)> = tx
+    struct Found {
+        role: String,
+        department: Option<String>,
+        state: String,
+        has_key: bool,
+        newest_format: Option<u32>,
+    }
+    let found = tx
         .prepare_cached(
             "SELECT p.role, p.department, p.state,
-                    EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id AND k.revoked_seq IS NULL)
+                    EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id AND k.revoked_seq IS NULL),
+                    (SELECT newest_format FROM vault_info WHERE id = 1)
              FROM people p WHERE p.id = ?1",
         )?
-        .query_row([&entry.actor], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .query_row([&entry.actor], |row| {
+            Ok(Found {
+                role: row.get(0)?,
+                department: row.get(1)?,
+                state: row.get(2)?,
+                has_key: row.get(3)?,
+                newest_format: row.get(4)?,
+            })
+        })
         .optional()?;
-    let Some((role, department, state, has_key)) = found else {
+    let Some(Found { role, department, state, has_key, newest_format }) = found else {
         return Err(not_allowed(entry, "签名人不是本档案库登记的人员", "the signer is not a person of this vault"));
     };
     if state != "active" {
@@ -140,7 +189,185 @@ fn active_actor(tx: &Transaction<'_>, entry: &RecordedEvent) -> Result<Actor, Va
         seq: entry.seq,
         reason: format!("the people table holds an unknown role \"{role}\""),
     })?;
-    Ok(Actor { role: role.acting_as(), department })
+    Ok(Actor { role: role.acting_as(), department, newest_format })
+}
+
+/// Keeps the newest signed format the log has reached (it changes once per format, not per event).
+fn note_format(tx: &Transaction<'_>, format: u32) -> Result<(), VaultError> {
+    tx.prepare_cached("UPDATE vault_info SET newest_format = ?1 WHERE id = 1")?.execute([format])?;
+    Ok(())
+}
+
+/// A preparation as the log has it so far.
+struct Preparation {
+    quarter: String,
+    prepared_by: String,
+    prepared_hash: String,
+    commitment: String,
+    policy_seq: u64,
+    population_fingerprint: String,
+    witnessed: Option<(String, String)>,
+    drawn_seq: Option<u64>,
+}
+
+fn preparation(tx: &Transaction<'_>, prepared_seq: u64) -> Result<Option<Preparation>, VaultError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT quarter, prepared_by, prepared_hash, commitment, policy_seq, population_fingerprint,
+                    witnessed_by, witness_share, drawn_seq
+             FROM draw_preparations WHERE prepared_seq = ?1",
+        )?
+        .query_row([prepared_seq], |row| {
+            let witnessed_by: Option<String> = row.get(6)?;
+            let witness_share: Option<String> = row.get(7)?;
+            Ok(Preparation {
+                quarter: row.get(0)?,
+                prepared_by: row.get(1)?,
+                prepared_hash: row.get(2)?,
+                commitment: row.get(3)?,
+                policy_seq: row.get(4)?,
+                population_fingerprint: row.get(5)?,
+                witnessed: witnessed_by.zip(witness_share),
+                drawn_seq: row.get(8)?,
+            })
+        })
+        .optional()?)
+}
+
+fn is_hex(text: &str, bytes: usize) -> bool {
+    text.len() == bytes * 2 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A coordinator may prepare a quarter's draw with the quarter's policy in force. A preparation
+/// witnessed and then left undrawn is not refused here but counted with the draw (the preparer
+/// could have worked out its sample and discarded it), so the president and auditors see it.
+fn may_prepare(
+    tx: &Transaction<'_>,
+    entry: &RecordedEvent,
+    quarter: &tingjian_core::QuarterId,
+    nonce: &str,
+    commitment: &str,
+    policy_seq: u64,
+) -> Result<(), VaultError> {
+    if !is_hex(nonce, 16) || !is_hex(commitment, 32) {
+        return Err(not_allowed(
+            entry,
+            "抽样准备的随机数或承诺格式不对",
+            "the preparation's nonce or commitment is malformed",
+        ));
+    }
+    let in_force: Option<u64> = tx
+        .prepare_cached("SELECT event_seq FROM sampling_policies WHERE quarter = ?1")?
+        .query_row([quarter.to_string()], |row| row.get(0))
+        .optional()?;
+    if in_force != Some(policy_seq) {
+        return Err(not_allowed(
+            entry,
+            &format!("抽样准备引用的第 {policy_seq} 号事件不是 {quarter} 季度当前的抽样策略"),
+            &format!("event {policy_seq} is not quarter {quarter}'s sampling policy in force"),
+        ));
+    }
+    Ok(())
+}
+
+/// The president or a coordinator other than the preparer may witness the quarter's newest
+/// preparation, once.
+fn may_witness(
+    tx: &Transaction<'_>,
+    entry: &RecordedEvent,
+    coordinator_or_president: bool,
+    quarter: &tingjian_core::QuarterId,
+    prepared_seq: u64,
+    share: &str,
+) -> Result<(), VaultError> {
+    if !coordinator_or_president {
+        return Err(not_allowed(
+            entry,
+            "只有行长或另一位消保中心协调人可以见证抽样",
+            "only the president or another coordinator may witness a draw",
+        ));
+    }
+    if !is_hex(share, 32) {
+        return Err(not_allowed(entry, "见证的随机份额格式不对", "the witness's share is malformed"));
+    }
+    let newest: Option<u64> = tx
+        .prepare_cached("SELECT MAX(prepared_seq) FROM draw_preparations WHERE quarter = ?1")?
+        .query_row([quarter.to_string()], |row| row.get(0))?;
+    let found = preparation(tx, prepared_seq)?;
+    match found {
+        Some(p) if newest == Some(prepared_seq) && p.witnessed.is_none() && p.drawn_seq.is_none() => {
+            if p.prepared_by == entry.actor {
+                Err(not_allowed(entry, "抽样准备须由另一个人见证", "a preparation must be witnessed by someone else"))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(not_allowed(
+            entry,
+            &format!("第 {prepared_seq} 号事件不是 {quarter} 季度待见证的抽样准备"),
+            &format!("event {prepared_seq} is not quarter {quarter}'s preparation awaiting a witness"),
+        )),
+    }
+}
+
+/// A draw in format 3 on a vault that is not a demo reveals the share of a witnessed preparation
+/// its drawer made, and uses exactly the seed, policy and population that preparation fixed.
+fn joint_draw(
+    tx: &Transaction<'_>,
+    entry: &RecordedEvent,
+    quarter: &tingjian_core::QuarterId,
+    draw: &tingjian_sampling::Draw,
+    joint: Option<&JointSeed>,
+) -> Result<(), VaultError> {
+    let Some(joint) = joint else {
+        let demo: bool = tx
+            .prepare_cached("SELECT demo_since_seq IS NOT NULL FROM vault_info WHERE id = 1")?
+            .query_row([], |row| row.get(0))
+            .optional()?
+            .unwrap_or(false);
+        return if demo {
+            Ok(())
+        } else {
+            Err(not_allowed(
+                entry,
+                "抽样种子须由两人共同确定：协调人准备抽样，行长或另一位协调人见证后再抽样",
+                "a draw's seed must be fixed by two people: a coordinator prepares, the president or another coordinator witnesses, then the draw",
+            ))
+        };
+    };
+    let refuse = |zh: &str, en: &str| Err(not_allowed(entry, zh, en));
+    let Some(p) = preparation(tx, joint.prepared_seq)? else {
+        return refuse("抽样引用的准备不存在", "the draw names no preparation of this log");
+    };
+    let Some((_, witness_share)) = &p.witnessed else {
+        return refuse("抽样准备尚未见证", "the preparation has not been witnessed");
+    };
+    if p.quarter != quarter.to_string() || p.prepared_by != entry.actor || p.drawn_seq.is_some() {
+        return refuse(
+            "抽样须由准备人本人、用本季度尚未用过的准备进行",
+            "a draw must be made by its preparer, with an unused preparation of its quarter",
+        );
+    }
+    if event::draw_commitment(&joint.share) != p.commitment {
+        return refuse(
+            "公开的份额与准备时的承诺不符",
+            "the revealed share does not match the preparation's commitment",
+        );
+    }
+    if event::joint_seed(&p.prepared_hash, &joint.share, witness_share) != draw.seed {
+        return refuse("抽样种子不是由两份随机份额得出的", "the seed is not the one both shares give");
+    }
+    let policy_seq: Option<u64> = tx
+        .prepare_cached("SELECT event_seq FROM sampling_policies WHERE quarter = ?1")?
+        .query_row([quarter.to_string()], |row| row.get(0))
+        .optional()?;
+    if policy_seq != Some(p.policy_seq) || draw.population_fingerprint != p.population_fingerprint {
+        return refuse(
+            "抽样策略或抽样总体与准备时固定的不同",
+            "the policy or the population differs from the ones the preparation fixed",
+        );
+    }
+    Ok(())
 }
 
 /// Personal data may be revealed (with a reason, which the event carries) by a coordinator, by the

@@ -104,6 +104,11 @@ pub enum Event {
     SampleDrawn {
         quarter: QuarterId,
         draw: Draw,
+        /// How the seed was fixed when two people drew it (event format 3 on a vault that is not
+        /// a demo): the preparation it reveals the share of. Absent on earlier draws, whose seed
+        /// came from the drawer's computer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        joint: Option<JointSeed>,
     },
     /// A coordinator put a complaint into the quarter's sample by hand, with a reason.
     SampleAddedByHand {
@@ -208,6 +213,63 @@ pub enum Event {
     PersonLeft {
         person_id: String,
     },
+    /// A coordinator (the actor) prepared a quarter's draw by committing to a secret share of its
+    /// seed: the SHA-256 of the share ([`draw_commitment`]). The share is derived from their key
+    /// and the `nonce` ([`draw_share_message`]), so it needs no storage and only they can make it.
+    DrawPrepared {
+        quarter: QuarterId,
+        /// 16 random bytes, hex.
+        nonce: String,
+        /// [`draw_commitment`] of the preparer's share, hex.
+        commitment: String,
+        /// The sampling policy the draw will use: the event that set it. Fixed here, before the
+        /// seed can be known, so nobody can tune the policy to a seed.
+        policy_seq: u64,
+        /// The fingerprint of the population the draw will be made from, fixed for the same reason.
+        population_fingerprint: String,
+    },
+    /// A second person (the president or another coordinator, the actor) witnessed a
+    /// preparation with a share of their own from the operating system. It is fixed after the
+    /// preparer's commitment and unknown to them before, so neither can steer the seed alone.
+    DrawWitnessed {
+        quarter: QuarterId,
+        prepared_seq: u64,
+        /// 32 random bytes, hex.
+        share: String,
+    },
+}
+
+/// The inputs of a draw's seed when two people fixed it: the preparation (whose event hash and
+/// witness share the log holds) and the preparer's share, revealed by the draw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JointSeed {
+    pub prepared_seq: u64,
+    /// The preparer's share, hex: its [`draw_commitment`] is the one the preparation recorded.
+    pub share: String,
+}
+
+/// What a preparer signs to derive their share (the share is the SHA-256 of the signature).
+/// Ed25519 signing is deterministic, so the same key and nonce give the same share again at the
+/// draw without the share being kept anywhere.
+pub fn draw_share_message(vault_id: &str, quarter: QuarterId, nonce: &str) -> Vec<u8> {
+    format!("tingjian-draw-share-v1\n{vault_id}\n{quarter}\n{nonce}\n").into_bytes()
+}
+
+/// The commitment a preparation records for a share.
+pub fn draw_commitment(share: &str) -> String {
+    sha256_hex(format!("tingjian-draw-commitment-v1\n{share}\n").as_bytes())
+}
+
+/// A jointly fixed seed: the first 8 bytes (little-endian) of SHA-256 over the preparation's
+/// event hash and both shares. Mixing in the preparation's hash ties the seed to this vault and
+/// this point of its log.
+pub fn joint_seed(prepared_hash: &str, preparer_share: &str, witness_share: &str) -> u64 {
+    let digest = Sha256::digest(
+        format!("tingjian-draw-seed-v1\n{prepared_hash}\n{preparer_share}\n{witness_share}\n").as_bytes(),
+    );
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 /// Why a key was introduced.
@@ -264,6 +326,8 @@ impl Event {
         "accounts_started",
         "key_introduced",
         "person_left",
+        "draw_prepared",
+        "draw_witnessed",
     ];
 
     /// The first event format each kind can be read from: kinds introduced later than a format
@@ -271,6 +335,7 @@ impl Event {
     pub fn first_format(kind: &str) -> u32 {
         match kind {
             "accounts_started" | "key_introduced" | "person_left" => 2,
+            "draw_prepared" | "draw_witnessed" => 3,
             _ => 1,
         }
     }
@@ -304,6 +369,8 @@ impl Event {
             Event::AccountsStarted { .. } => "accounts_started",
             Event::KeyIntroduced { .. } => "key_introduced",
             Event::PersonLeft { .. } => "person_left",
+            Event::DrawPrepared { .. } => "draw_prepared",
+            Event::DrawWitnessed { .. } => "draw_witnessed",
         }
     }
 }
@@ -312,8 +379,16 @@ impl Event {
 /// [`Event`] with its `kind` tag, chained with the `tingjian-event-v1` recipe, unsigned: the
 /// actor is whatever id the writer gave. Format 2 is the same payload and recipe
 /// (`tingjian-event-v2`), signed by the actor's key over the hash ([`signed_message`]); a vault
-/// writes format 1 until its first account ([`Event::AccountsStarted`]) and format 2 from then on.
-pub const EVENT_FORMAT: u32 = 2;
+/// writes format 1 until its first account ([`Event::AccountsStarted`]) and signed formats from
+/// then on. Format 3 is format 2 with one rule more: a draw on a vault that is not a demo must be
+/// seeded by two people ([`Event::DrawPrepared`], [`Event::DrawWitnessed`], [`JointSeed`]); a
+/// chosen seed is refused. The format is what dates the rule, so a draw signed in format 2 (before
+/// the rule) still verifies, and a signed event can never be written in an older format than the
+/// one before it.
+pub const EVENT_FORMAT: u32 = 3;
+
+/// The first signed format.
+pub const FIRST_SIGNED_FORMAT: u32 = 2;
 
 /// The format of events written before accounts: unsigned.
 pub const UNSIGNED_FORMAT: u32 = 1;
@@ -340,7 +415,7 @@ pub enum DecodeError {
 /// log, because the stored text is what the chain's digests cover.
 pub fn decode(format: u32, kind: &str, payload: &str) -> Result<Event, DecodeError> {
     let event: Event = match format {
-        1 | 2 => serde_json::from_str(payload)?,
+        1..=3 => serde_json::from_str(payload)?,
         newer => return Err(DecodeError::NewerFormat(newer)),
     };
     if event.kind() != kind {

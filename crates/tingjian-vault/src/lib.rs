@@ -12,6 +12,7 @@ pub mod checkpoint;
 mod column;
 mod error;
 pub mod event;
+mod joint_draw;
 mod library;
 mod listening;
 mod location;
@@ -39,6 +40,7 @@ pub use accounts::{
 pub use checkpoint::{CheckpointFile, WrittenCheckpoint};
 pub use error::{QuarterAction, VaultError};
 pub use event::{Event, RecordedEvent};
+pub use joint_draw::{DrawPreparation, DrawReadiness};
 pub use library::{
     ComplaintPage, ComplaintQuery, ComplaintRow, ComplaintSort, LibraryFacets, MAX_PAGE_ROWS, MAX_SEARCH_CHARS,
 };

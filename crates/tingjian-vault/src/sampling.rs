@@ -20,6 +20,7 @@ use tingjian_sampling::{
 use ts_rs::TS;
 
 use crate::error::QuarterAction;
+use crate::joint_draw::DrawReadiness;
 use crate::library::{COMPLAINT_COLUMN_COUNT, complaint_columns, complaint_from_row};
 use crate::{Event, Vault, VaultError, VerifyProblem};
 
@@ -27,7 +28,7 @@ use crate::{Event, Vault, VaultError, VerifyProblem};
 pub const LISTENED_PERCENT: f64 = 90.0;
 
 /// The tables of this module, whose rows `sample verify` also checks against the log's replay.
-const SAMPLING_TABLES: &[&str] = &["sampling_policies", "sample_draws", "assignments"];
+const SAMPLING_TABLES: &[&str] = &["sampling_policies", "sample_draws", "assignments", "draw_preparations"];
 
 /// The current draw of a quarter, as the tables hold it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -76,6 +77,8 @@ pub struct QuarterSample {
     pub state: Option<QuarterState>,
     pub policy: Option<Policy>,
     pub draw: Option<DrawSummary>,
+    /// Whether the draw needs two people, and how far its preparation has come.
+    pub readiness: DrawReadiness,
     /// By due date, then complaint number.
     pub assignments: Vec<Assignment>,
 }
@@ -244,20 +247,44 @@ impl Vault {
         Ok(population)
     }
 
+    /// Refuses unless the quarter may be drawn (or prepared for a draw): not yet open.
+    pub(crate) fn refuse_unless_drawable(&self, quarter: QuarterId) -> Result<(), VaultError> {
+        self.refuse_unless(quarter, QuarterAction::Draw, &[None, Some(QuarterState::Planning)])
+    }
+
     /// Draws the quarter's sample and records it. `policy`, when given, is stored first (in the
-    /// same transaction); otherwise the stored policy is used. `seed` defaults to one from the OS.
+    /// same transaction); otherwise the stored policy is used.
+    ///
+    /// On a vault with accounts that is not a demo the seed is the one two people fixed
+    /// ([`crate::joint_draw`]): the signed-in coordinator's witnessed preparation is required, and
+    /// a chosen `seed` or a different policy is refused. Elsewhere a witnessed preparation is
+    /// used when there is one, then `seed`, then one from the OS.
     pub fn draw_sample(
         &mut self,
         quarter: QuarterId,
         policy: Option<Policy>,
         seed: Option<u64>,
     ) -> Result<Draw, VaultError> {
-        self.refuse_unless(quarter, QuarterAction::Draw, &[None, Some(QuarterState::Planning)])?;
+        self.refuse_unless_drawable(quarter)?;
+        let joint_required = self.joint_draw_required()?;
+        if joint_required && seed.is_some() {
+            return Err(VaultError::refused(
+                "只有演示档案库可以指定抽样种子；正式档案库的种子由两人共同确定".to_owned(),
+                "only a demo vault may be drawn with a chosen seed; elsewhere two people fix it".to_owned(),
+            ));
+        }
         let mut events = Vec::new();
         let policy = match policy {
             Some(policy) => {
                 let policy = bind_policy(quarter, policy)?;
                 if self.sampling_policy(quarter)?.as_ref() != Some(&policy) {
+                    if joint_required {
+                        return Err(VaultError::refused(
+                            "抽样策略在准备抽样时已经固定；要改策略，请设置新策略后重新准备".to_owned(),
+                            "the policy was fixed when the draw was prepared: set the new one and prepare again"
+                                .to_owned(),
+                        ));
+                    }
                     events.push(Event::SamplingPolicySet { quarter, policy: policy.clone() });
                 }
                 policy
@@ -267,9 +294,19 @@ impl Vault {
                 message_en: format!("quarter {quarter} has no sampling policy yet: set one first"),
             })?,
         };
-        let seed = match seed {
-            Some(seed) => seed,
-            None => tingjian_sampling::fresh_seed()?,
+        let joint = if events.is_empty() && seed.is_none() { self.joint_seed_for_draw(quarter)? } else { None };
+        let (seed, joint) = match (joint, seed) {
+            (Some((seed, joint)), _) => (seed, Some(joint)),
+            (None, _) if joint_required => {
+                return Err(VaultError::refused(
+                    format!("{quarter} 季度的抽样须先由您准备、再由行长或另一位协调人见证，然后才能抽样"),
+                    format!(
+                        "quarter {quarter}'s draw must first be prepared by you and witnessed by the president or another coordinator"
+                    ),
+                ));
+            }
+            (None, Some(seed)) => (seed, None),
+            (None, None) => (tingjian_sampling::fresh_seed()?, None),
         };
         let population = self.sampling_population(quarter)?;
         // Whole microseconds, as the log stores instants: the recorded moment is then exactly the
@@ -277,7 +314,7 @@ impl Vault {
         let now = self.clock().now();
         let drawn_at = jiff::Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now);
         let draw = tingjian_sampling::draw(&policy, &population, seed, drawn_at)?;
-        events.push(Event::SampleDrawn { quarter, draw: draw.clone() });
+        events.push(Event::SampleDrawn { quarter, draw: draw.clone(), joint });
         self.record(events)?;
         Ok(draw)
     }
@@ -474,6 +511,7 @@ impl Vault {
             state: self.quarter_state(quarter)?,
             policy: self.sampling_policy(quarter)?,
             draw: self.draw_summary(quarter)?,
+            readiness: self.draw_readiness(quarter)?,
             assignments: self.assignments_where(quarter, "1 = 1 OR ?2 = ''", "")?,
         })
     }

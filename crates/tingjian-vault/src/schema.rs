@@ -360,6 +360,34 @@ const MIGRATIONS: &[&str] = &[
         last_failed_at  TEXT
     );
     "#,
+    // 12: draws seeded by two people (event format 3). `draw_preparations` follows each
+    // preparation from its commitment to its witness and its draw. `newest_format` is the newest
+    // signed format the log has reached, which no later event may go below; the events written
+    // before this migration were format 2 at most, never decreasing, so their maximum is it.
+    r#"
+    ALTER TABLE vault_info ADD COLUMN newest_format INTEGER;
+    UPDATE vault_info SET newest_format = (SELECT MAX(format) FROM events WHERE format >= 2);
+    ALTER TABLE sample_draws ADD COLUMN prepared_seq INTEGER;
+    CREATE TABLE draw_preparations (
+        prepared_seq           INTEGER PRIMARY KEY,
+        quarter                TEXT NOT NULL,
+        prepared_by            TEXT NOT NULL,
+        prepared_at            TEXT NOT NULL,
+        prepared_key           TEXT NOT NULL,
+        prepared_hash          TEXT NOT NULL,
+        nonce                  TEXT NOT NULL,
+        commitment             TEXT NOT NULL,
+        policy_seq             INTEGER NOT NULL,
+        population_fingerprint TEXT NOT NULL,
+        witnessed_seq          INTEGER,
+        witnessed_by           TEXT,
+        witnessed_at           TEXT,
+        witness_share          TEXT,
+        drawn_seq              INTEGER,
+        event_seq              INTEGER NOT NULL
+    );
+    CREATE INDEX draw_preparations_by_quarter ON draw_preparations(quarter, prepared_seq);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -385,6 +413,7 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("rectification_cases", "id"),
     ("evidence_files", "hash"),
     ("person_keys", "public_key"),
+    ("draw_preparations", "prepared_seq"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

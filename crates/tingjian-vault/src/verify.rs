@@ -503,6 +503,8 @@ fn table_zh(table: &str) -> &'static str {
         "sampling_policies" => "抽样策略",
         "sample_draws" => "抽样记录",
         "assignments" => "听取分配",
+        "draw_preparations" => "抽样准备",
+        "person_keys" => "人员密钥",
         _ => "数据",
     }
 }

@@ -29,7 +29,7 @@ fn golden_dir(format: u32) -> PathBuf {
 }
 
 /// Every format this code has ever written; each has its folder of fixtures.
-const FORMATS: &[u32] = &[1, 2];
+const FORMATS: &[u32] = &[1, 2, 3];
 
 #[test]
 fn the_current_format_has_golden_files() {
@@ -155,12 +155,17 @@ fn write_golden_files() {
         .expect("an import");
     drop(setup);
 
-    // The coordinator sets the policy, draws Q4, adds TS-2 by hand and opens the quarter.
+    // The coordinator sets the policy and prepares Q4's draw, the president witnesses it, and the
+    // coordinator draws, adds TS-2 by hand and opens the quarter.
     let quarter = QuarterId::new(2026, 4).expect("quarter");
     let mut li = as_person(&dir, "li", "2026-11-02T07:00:00Z");
     let policy = tingjian_sampling::Policy::from_toml(POLICY).expect("policy");
     li.set_sampling_policy(quarter, policy).expect("policy set");
-    li.draw_sample(quarter, None, Some(7)).expect("draw");
+    li.prepare_draw(quarter, None).expect("prepare");
+    drop(li);
+    as_person(&dir, "wang", "2026-11-02T07:05:00Z").witness_draw(quarter).expect("witness");
+    let mut li = as_person(&dir, "li", "2026-11-02T07:10:00Z");
+    li.draw_sample(quarter, None, None).expect("draw");
     let drawn = li.quarter_sample(quarter).expect("sample").assignments;
     let left_out = if drawn.iter().any(|a| a.complaint_number == "TS-1") { "TS-2" } else { "TS-1" };
     li.add_to_sample(quarter, left_out, "wang", "客户三次来电", None).expect("by hand");

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tingjian_core::time::FixedClock;
-use tingjian_signing::{PersonKey, SealedKey};
-use tingjian_vault::event::{chain_hash, signed_message};
+use tingjian_signing::PersonKey;
+use tingjian_vault::event::{EVENT_FORMAT, chain_hash, signed_message};
 use tingjian_vault::{CheckpointFile, ProblemKind, Vault, VerifyProblem};
 
 mod common;
 use common::{
-    DROP_GUARDS, TEST_SEALING, as_person, copy_dir, forge_append_in_format, forge_append_signed, quoted, sqlite3,
-    start_accounts_for_everyone, test_passphrase, vault_with_a_call, verify_as_auditor as verify,
+    DROP_GUARDS, TEST_SEALING, as_person, copy_dir, forge_append_in_format, forge_append_signed, key_of, quoted,
+    sqlite3, start_accounts_for_everyone, test_passphrase, vault_with_a_call, verify_as_auditor as verify,
 };
 
 /// A vault with a call (events 1–4, unsigned), everyone's accounts, and chen's signed reveal of
@@ -34,20 +34,6 @@ fn signed_vault(temp: &Path) -> PathBuf {
 
 fn of_kind(problems: &[VerifyProblem], kind: ProblemKind) -> Vec<&VerifyProblem> {
     problems.iter().filter(|p| p.kind == kind).collect()
-}
-
-/// `id`'s key in force, opened with their passphrase from the sealed keys in the vault: a real
-/// key, as a person who knows their own passphrase holds it.
-fn key_of(dir: &Path, id: &str, passphrase: &str) -> PersonKey {
-    let sealed = sqlite3(
-        dir,
-        &format!(
-            "SELECT s.sealed FROM sealed_keys s JOIN person_keys k ON k.public_key = s.public_key
-             WHERE k.person_id = {} AND k.revoked_seq IS NULL;",
-            quoted(id)
-        ),
-    );
-    SealedKey::from_json(&sealed).expect("sealed").unseal(passphrase).expect("unseal")
 }
 
 fn head_seq(dir: &Path) -> u64 {
@@ -116,9 +102,15 @@ fn a_step_signed_with_a_real_key_by_a_person_without_the_role_is_named_as_unauth
     // chen, a department head, opens the quarter herself with her own key, behind the app's back.
     let key = key_of(&dir, "chen", &test_passphrase("chen"));
     let payload = r#"{"kind":"quarter_set","quarter":"2026Q4","state":"open"}"#;
-    let seq = forge_append_signed(&dir, 2, "2026-11-02T07:05:00.000000Z", "chen", "quarter_set", payload, |hash| {
-        Some(key.sign(&signed_message(hash)).to_base64())
-    });
+    let seq = forge_append_signed(
+        &dir,
+        EVENT_FORMAT,
+        "2026-11-02T07:05:00.000000Z",
+        "chen",
+        "quarter_set",
+        payload,
+        |hash| Some(key.sign(&signed_message(hash)).to_base64()),
+    );
 
     let problems = verify(&dir);
     assert!(of_kind(&problems, ProblemKind::SignatureInvalid).is_empty(), "her signature is genuine: {problems:#?}");
@@ -141,7 +133,7 @@ fn a_step_signed_with_a_key_revoked_before_it_is_named() {
     let payload = r#"{"kind":"personal_data_revealed","complaint_number":"TS-1","reason":"再看一次"}"#;
     let seq = forge_append_signed(
         &dir,
-        2,
+        EVENT_FORMAT,
         "2026-11-02T07:15:00.000000Z",
         "chen",
         "personal_data_revealed",
@@ -181,14 +173,19 @@ fn a_key_introduced_by_someone_without_the_role_installs_nothing() {
         r#"{{"kind":"key_introduced","person_id":"wang","public_key":"{}","reason":"reset"}}"#,
         made.public_key().to_base64()
     );
-    let introduced =
-        forge_append_signed(&dir, 2, "2026-11-02T07:05:00.000000Z", "chen", "key_introduced", &payload, |hash| {
-            Some(chen.sign(&signed_message(hash)).to_base64())
-        });
+    let introduced = forge_append_signed(
+        &dir,
+        EVENT_FORMAT,
+        "2026-11-02T07:05:00.000000Z",
+        "chen",
+        "key_introduced",
+        &payload,
+        |hash| Some(chen.sign(&signed_message(hash)).to_base64()),
+    );
     let as_wang = r#"{"kind":"personal_data_revealed","complaint_number":"TS-1","reason":"冒名"}"#;
     let forged = forge_append_signed(
         &dir,
-        2,
+        EVENT_FORMAT,
         "2026-11-02T07:06:00.000000Z",
         "wang",
         "personal_data_revealed",

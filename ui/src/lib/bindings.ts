@@ -820,6 +820,30 @@ event_seq: number,
  */
 seed: string, drawn_at: string, drawn_by: string, population_fingerprint: string, population_size: number, shortfalls: Array<Shortfall>, };
 
+export type DrawReadiness = { 
+/**
+ * The vault has accounts, so a draw can be seeded by two people (the app always offers it).
+ */
+accounts: boolean, 
+/**
+ * The vault has accounts and is not a demo: a draw must be prepared and witnessed.
+ */
+joint_required: boolean, preparation: DrawPreparation | null, 
+/**
+ * Preparations witnessed and then left undrawn (a later one was drawn instead, or none).
+ */
+abandoned_preparations: number, };
+
+export type DrawPreparation = { 
+/**
+ * The `draw_prepared` event.
+ */
+prepared_seq: number, prepared_by: string, prepared_at: string, witnessed_by: string | null, witnessed_at: string | null, 
+/**
+ * The draw that used it, once drawn.
+ */
+drawn_seq: number | null, };
+
 export type Assignment = { complaint_number: string, recording_hash: string, department: string, stratum: Stratum, reviewer_id: string, 
 /**
  * From the policy; the id when the policy does not name the reviewer.
@@ -847,6 +871,10 @@ export type QuarterSample = { quarter: string,
  * `None` until the quarter is set up (it counts as planning).
  */
 state: QuarterState | null, policy: Policy | null, draw: DrawSummary | null, 
+/**
+ * Whether the draw needs two people, and how far its preparation has come.
+ */
+readiness: DrawReadiness, 
 /**
  * By due date, then complaint number.
  */

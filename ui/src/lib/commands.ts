@@ -37,6 +37,8 @@ export type CommandName =
   | "sampling_policy"
   | "set_sampling_policy"
   | "draw_sample"
+  | "prepare_draw"
+  | "witness_draw"
   | "verify_sample"
   | "quarter_dashboard"
   | "set_quarter_open"

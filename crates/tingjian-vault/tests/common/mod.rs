@@ -246,3 +246,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `id`'s key in force, opened with their passphrase from the sealed keys in the vault: a real
+/// key, as a person who knows their own passphrase holds it.
+pub fn key_of(dir: &Path, id: &str, passphrase: &str) -> tingjian_signing::PersonKey {
+    let sealed = sqlite3(
+        dir,
+        &format!(
+            "SELECT s.sealed FROM sealed_keys s JOIN person_keys k ON k.public_key = s.public_key
+             WHERE k.person_id = {} AND k.revoked_seq IS NULL;",
+            quoted(id)
+        ),
+    );
+    tingjian_signing::SealedKey::from_json(&sealed).expect("sealed").unseal(passphrase).expect("unseal")
+}
