@@ -82,6 +82,18 @@ pub fn tingjian(vault: &Path, args: &[&str]) -> Output {
         .expect("run tingjian")
 }
 
+/// Runs the `tingjian` command on `vault` with more environment (a passphrase file, cheap
+/// sealing costs for a test vault).
+pub fn tingjian_with(vault: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(binary("tingjian"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run tingjian")
+}
+
 /// Runs `sql` on the vault's database with the real `sqlite3` tool (as an auditor would) and returns
 /// what it printed, trimmed. It waits up to 10 s for a lock the running app holds, as the app's
 /// own connection does.

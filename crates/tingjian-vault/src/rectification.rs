@@ -161,6 +161,10 @@ pub struct RectificationView {
     pub available: Vec<ActionKind>,
     /// Display names of everyone the case mentions, by id.
     pub names: std::collections::BTreeMap<String, String>,
+    /// The audit events of the case in order: the one that required or drafted it, then one per
+    /// line of `case.history`. Their signatures are the "signed by" lines of the history.
+    #[ts(type = "Array<number>")]
+    pub step_events: Vec<u64>,
 }
 
 const SUMMARY_COLUMNS: &str = "c.id, c.complaint_number, c.department, c.what_must_change, c.severity, c.due_date,
@@ -271,7 +275,24 @@ impl Vault {
         let names = statement
             .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
             .collect::<Result<_, _>>()?;
-        Ok(RectificationView { summary, case, complaint, recording_hash, notes, evidence, me, available, names })
+        let mut statement = self.db().prepare_cached(
+            "SELECT seq FROM events
+             WHERE kind IN ('rectification_required', 'rectification_drafted', 'rectification_step')
+             AND json_extract(payload, '$.case_id') = ?1 ORDER BY seq",
+        )?;
+        let step_events = statement.query_map([case_id], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(RectificationView {
+            summary,
+            case,
+            complaint,
+            recording_hash,
+            notes,
+            evidence,
+            me,
+            available,
+            names,
+            step_events,
+        })
     }
 
     /// Prepares a case by hand (coordinator or president): a draft, issued by an `open` step.

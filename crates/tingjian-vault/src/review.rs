@@ -34,6 +34,10 @@ pub struct Note {
     pub created_at: String,
     /// When the author last changed it; earlier texts stay in the log.
     pub edited_at: Option<String>,
+    /// The audit event that last wrote it (added or edited): its signature is the note's "signed
+    /// by" line.
+    #[ts(type = "number")]
+    pub event_seq: u64,
 }
 
 /// A submitted reflection: never changed once submitted.
@@ -135,7 +139,7 @@ fn display_name(column: &str) -> String {
 
 fn note_columns() -> String {
     format!(
-        "id, complaint_number, recording_hash, person, at_ms, text, created_at, edited_at, {}",
+        "id, complaint_number, recording_hash, person, at_ms, text, created_at, edited_at, {}, event_seq",
         display_name("person")
     )
 }
@@ -151,6 +155,7 @@ fn note_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Note> {
         created_at: row.get(6)?,
         edited_at: row.get(7)?,
         person_name: row.get(8)?,
+        event_seq: row.get(9)?,
     })
 }
 

@@ -365,7 +365,12 @@ person_name: string, at_ms: number, text: string, created_at: string,
 /**
  * When the author last changed it; earlier texts stay in the log.
  */
-edited_at: string | null, };
+edited_at: string | null, 
+/**
+ * The audit event that last wrote it (added or edited): its signature is the note's "signed
+ * by" line.
+ */
+event_seq: number, };
 
 export type Reflection = { id: string, complaint_number: string, person: string, 
 /**
@@ -547,7 +552,12 @@ me: Actor, available: Array<ActionKind>,
 /**
  * Display names of everyone the case mentions, by id.
  */
-names: { [key in string]: string }, };
+names: { [key in string]: string }, 
+/**
+ * The audit events of the case in order: the one that required or drafted it, then one per
+ * line of `case.history`. Their signatures are the "signed by" lines of the history.
+ */
+step_events: Array<number>, };
 
 export type ReviewView = { hash: string, original_name: string, duration_ms: number, channels: number, 
 /**
