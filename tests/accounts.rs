@@ -8,7 +8,9 @@
 use fantoccini::Locator;
 use std::path::{Path, PathBuf};
 
-use tingjian_e2e::{App, Error, WAIT, demo_data_dir, demo_vault_with_accounts, sound_env, sqlite, tingjian_with};
+use tingjian_e2e::{
+    App, Error, WAIT, demo_data_dir, demo_vault, demo_vault_with_accounts, sound_env, sqlite, tingjian_with,
+};
 use tingjian_sound_setups::AlsaConfig;
 
 const DEMO_PASSPHRASE: &str = "tingjian-demo";
@@ -263,5 +265,40 @@ async fn a_draw_is_prepared_by_the_coordinator_witnessed_by_the_president_and_dr
     assert_eq!(drawn, "1|wang.jianguo");
     let report = cli(&vault, &["--json", "verify"]);
     assert_eq!(report["ok"], true, "{report:#}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coordinator_starts_the_accounts_of_a_vault_that_had_none_and_is_signed_in() -> Result<(), Error> {
+    let temp = tempfile::tempdir()?;
+    let vault = demo_vault(temp.path());
+    let mut app = App::launch_with_env(&vault, &[]).await?;
+    app.click("[data-testid=nav-people]").await?;
+    app.wait_for("[data-testid=start-accounts]", WAIT).await?;
+    app.type_into("[data-testid=start-id]", "li.min").await?;
+    app.type_into("[data-testid=start-name]", "李敏（消保中心）").await?;
+    app.type_into("[data-testid=start-passphrase]", LI_PASS).await?;
+    app.type_into("[data-testid=start-again]", "not the same").await?;
+    app.wait_for("[data-testid=start-mismatch]", WAIT).await?;
+    assert_eq!(app.find("[data-testid=start-submit]").await?.prop("disabled").await?.as_deref(), Some("true"));
+    let again = app.find("[data-testid=start-again]").await?;
+    again.clear().await?;
+    again.send_keys(LI_PASS).await?;
+    app.screenshot("start-accounts-zh").await?;
+    app.click("[data-testid=start-submit]").await?;
+    app.wait_for_text("[data-testid=signed-in-as]", "li to be signed in", WAIT, |t| t.contains("li.min")).await?;
+
+    let started =
+        sqlite(&vault, "SELECT actor || '|' || (signature IS NOT NULL) FROM events WHERE kind = 'accounts_started'");
+    assert_eq!(started, "li.min|1", "the first account's event is hers, signed by the key it introduces");
+    app.click("[data-testid=nav-people]").await?;
+    app.wait_for("[data-testid=enroll]", WAIT).await?;
+    let state = app.text_of("[data-testid=people-row][data-id='li.min'] [data-testid=people-state]").await?;
+    assert_eq!(state, "在职");
+    app.close().await?;
+
+    let report = cli(&vault, &["--json", "verify"]);
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert!(report["unsigned_events"].as_u64().unwrap_or(0) > 0, "the demo's story counts as before accounts");
     Ok(())
 }

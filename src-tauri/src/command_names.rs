@@ -64,6 +64,7 @@ macro_rules! app_commands {
             sign_in_state,
             lock_after_seconds,
             sign_in,
+            start_accounts,
             choose_passphrase,
             sign_out,
             accounts,

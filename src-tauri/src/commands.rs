@@ -978,6 +978,20 @@ pub async fn sign_in(
     state.sign_in_with(|vault| vault.sign_in(&person_id, &passphrase))
 }
 
+/// Gives a vault without accounts its first: a coordinator or the president enrolls themselves
+/// with a passphrase they choose, and is signed in. Every step after it is signed.
+#[tauri::command]
+pub async fn start_accounts(
+    state: State<'_, AppState>,
+    person: Person,
+    passphrase: String,
+) -> Result<SignInState, UiError> {
+    state.sign_in_with(|vault| {
+        let params = vault.sealing_params()?;
+        vault.start_accounts(person, &passphrase, params)
+    })
+}
+
 /// Replaces the person's passphrase (the one-time one at the first sign-in) by a new key under
 /// `new_passphrase`, and signs them in with it.
 #[tauri::command]

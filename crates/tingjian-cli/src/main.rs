@@ -47,8 +47,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a new, empty vault. 新建档案库
-    Init,
+    /// Create a new, empty vault; with `--first`, also its first account (the passphrase is
+    /// asked for, or read from `--new-passphrase-file`). 新建档案库
+    Init {
+        /// The first coordinator's (or president's) id: the vault starts with accounts.
+        #[arg(long, value_name = "ID")]
+        first: Option<String>,
+        #[arg(long, value_name = "NAME", requires = "first")]
+        name: Option<String>,
+        /// coordinator (消保中心) or president.
+        #[arg(long, value_name = "ROLE", default_value = "coordinator", requires = "first")]
+        role: String,
+    },
     /// Fill the vault with synthetic demo complaint calls (creating it if needed). 生成演示数据
     Demo {
         /// Where the generated calls are kept between runs.
@@ -156,10 +166,19 @@ fn run(
 ) -> Result<ExitCode, UiError> {
     let actor = who.actor.as_str();
     match command {
-        Command::Init => {
+        Command::Init { first, name, role } => {
             let vault = Vault::create(vault_dir, actor)?;
             let status = vault.status()?;
-            out.print(&status, || format!("已新建档案库 / vault created: {}\n", status.vault_path));
+            drop(vault);
+            match first {
+                Some(id) => return people::start(vault_dir, who, id, name.as_deref(), role, out),
+                None => out.print(&status, || {
+                    format!(
+                        "已新建档案库 / vault created: {}\n下一步：请消保中心协调人启用账户 / next, a coordinator starts accounts: tingjian people start ID --name 姓名\n",
+                        status.vault_path
+                    )
+                }),
+            }
         }
         Command::Demo { data, accounts } => {
             let summary = demo::fill(vault_dir, actor, data.as_deref(), *accounts)?;

@@ -66,23 +66,33 @@ struct Handed {
     one_time_passphrase: String,
 }
 
+/// `people start` (and `init --first`): `id` enrolls themselves as the vault's first account with
+/// a passphrase asked for (or read from `--new-passphrase-file`).
+pub fn start(
+    vault_dir: &Path,
+    who: &Identity,
+    id: &str,
+    name: Option<&str>,
+    role: &str,
+    out: Output,
+) -> Result<ExitCode, UiError> {
+    let mut vault = Vault::open(vault_dir, id)?;
+    let person = person(id, name, role, None)?;
+    let passphrase = Identity { actor: id.to_owned(), ..who.clone() }.new_passphrase()?;
+    let params = sealing_params(&vault)?;
+    vault.start_accounts(person, &passphrase, params)?;
+    let accounts = vault.accounts()?;
+    out.print(&accounts, || format!("已建立第一个账户 / accounts started: {id}\n{}", describe_accounts(&accounts)));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(command: &PeopleCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
     match command {
         PeopleCommand::List => {
             let accounts = who.open(vault_dir)?.accounts()?;
             out.print(&accounts, || describe_accounts(&accounts));
         }
-        PeopleCommand::Start { id, name, role } => {
-            let mut vault = Vault::open(vault_dir, id)?;
-            let person = person(id, name.as_deref(), role, None)?;
-            let passphrase = Identity { actor: id.clone(), ..who.clone() }.new_passphrase()?;
-            let params = sealing_params(&vault)?;
-            vault.start_accounts(person, &passphrase, params)?;
-            let accounts = vault.accounts()?;
-            out.print(&accounts, || {
-                format!("已建立第一个账户 / accounts started: {id}\n{}", describe_accounts(&accounts))
-            });
-        }
+        PeopleCommand::Start { id, name, role } => return start(vault_dir, who, id, name.as_deref(), role, out),
         PeopleCommand::Add { id, name, role, department } => {
             let mut vault = who.open(vault_dir)?;
             let params = sealing_params(&vault)?;

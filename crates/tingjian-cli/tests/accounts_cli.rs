@@ -188,9 +188,11 @@ fn a_draw_is_seeded_by_two_people_and_a_chosen_seed_is_refused_outside_a_demo() 
     let temp = tempfile::tempdir().expect("tempdir");
     let vault = temp.path().join("vault");
     let secrets = temp.path();
-    ok(&run(&vault, &["--json", "init"]));
+    // The vault and its first account in one command.
     let li_pass = file(secrets, "li.pass", "李敏的口令：消保中心2026");
-    ok(&run(&vault, &["--json", "people", "start", "li", "--name", "李敏", "--new-passphrase-file", &li_pass]));
+    let started =
+        ok(&run(&vault, &["--json", "init", "--first", "li", "--name", "李敏", "--new-passphrase-file", &li_pass]));
+    assert_eq!(started[0]["person"]["id"], "li");
     let li = |args: &[&str]| -> Output {
         let mut all = vec!["--json", "--as", "li", "--passphrase-file", li_pass.as_str()];
         all.extend_from_slice(args);

@@ -145,6 +145,7 @@ export const api = {
   setQuarterOpen: (quarter: string, open: boolean) => call<QuarterDashboard>("set_quarter_open", { quarter, open }),
   myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
   /** Who is signed in, who may sign in, and (on a demo vault) the demo passphrase. */
+  startAccounts: (person: Person, passphrase: string) => call<SignInState>("start_accounts", { person, passphrase }),
   signInState: () => call<SignInState>("sign_in_state"),
   /** Seconds of no input after which the window signs the person out. */
   lockAfterSeconds: () => call<number>("lock_after_seconds"),

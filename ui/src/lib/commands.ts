@@ -46,6 +46,7 @@ export type CommandName =
   | "sign_in_state"
   | "lock_after_seconds"
   | "sign_in"
+  | "start_accounts"
   | "choose_passphrase"
   | "sign_out"
   | "accounts"
