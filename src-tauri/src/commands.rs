@@ -43,6 +43,9 @@ pub struct AppState {
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The recording in the player, if one is loaded.
     player: Mutex<Option<OpenPlayer>>,
+    /// The private folder of this run's evidence copies (made at the first opening, 0700,
+    /// removed at exit), so no other account reads what a viewer was handed.
+    evidence_dir: Mutex<Option<tempfile::TempDir>>,
     /// The paths the person chose in the app's file chooser, and what for.
     grants: Grants,
     /// What answers the file chooser: the desktop's dialog, or a test's script.
@@ -77,6 +80,26 @@ fn internal(what: &str) -> UiError {
 }
 
 impl AppState {
+    /// This run's private folder for evidence copies, made at the first call.
+    fn evidence_dir(&self) -> Result<PathBuf, UiError> {
+        let mut guard = self.evidence_dir.lock().map_err(|_| internal("the evidence folder lock is poisoned"))?;
+        if guard.is_none() {
+            let made = tempfile::Builder::new()
+                .prefix("tingjian-evidence-")
+                .tempdir()
+                .map_err(|source| UiError::from(VaultError::from_io(&std::env::temp_dir(), source)))?;
+            *guard = Some(made);
+        }
+        Ok(guard.as_ref().map(|dir| dir.path().to_owned()).unwrap_or_default())
+    }
+
+    /// Removes this run's evidence copies (at exit).
+    pub fn remove_evidence_copies(&self) {
+        if let Ok(mut guard) = self.evidence_dir.lock() {
+            guard.take();
+        }
+    }
+
     pub fn open(dir: &Path, actor: &str) -> Self {
         let vault = Vault::open_or_create(dir, actor).map_err(UiError::from);
         // A second handle on the vault the first one opened (and created or migrated).
@@ -89,6 +112,7 @@ impl AppState {
             reader: Mutex::new(reader),
             import_cancel: Mutex::new(None),
             player: Mutex::new(None),
+            evidence_dir: Mutex::new(None),
             grants: Grants::default(),
             chooser: Chooser::from_env(),
             lock_after_seconds: std::env::var(LOCK_AFTER_ENV)
@@ -723,7 +747,7 @@ pub async fn rectification_actor(state: State<'_, AppState>) -> Result<Actor, Ui
 /// the window holds no opener permission: the opening happens here, in Rust.
 #[tauri::command]
 pub async fn open_evidence(state: State<'_, AppState>, hash: String) -> Result<(), UiError> {
-    let dir = std::env::temp_dir().join("tingjian-evidence");
+    let dir = state.evidence_dir()?;
     let copy = state.read(|vault| vault.evidence_copy(&hash, &dir))?;
     // Detached: the viewer may outlive the app and leaves no zombie process behind. A launcher that
     // fails at once (xdg-open with no program for the type) makes the next one be tried, and the

@@ -56,7 +56,9 @@ fn main() {
             if let tauri::RunEvent::Exit = event {
                 // Closing the window ends the listening session cleanly; a crash leaves it
                 // interrupted, with everything flushed before it kept.
-                let _ = handle.state::<commands::AppState>().close_player("closed");
+                let state = handle.state::<commands::AppState>();
+                let _ = state.close_player("closed");
+                state.remove_evidence_copies();
             }
         }),
         Err(error) => {

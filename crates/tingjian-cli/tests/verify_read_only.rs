@@ -43,12 +43,21 @@ fn run(program: &str, args: &[&str]) {
     assert!(status.success(), "{program} {args:?} failed");
 }
 
-/// A copy of `vault` in a folder of its own, every file and folder of it write-protected.
+/// A copy of `vault` in a folder of its own, every file and folder of it write-protected. It is
+/// the auditor's (a vault's files are readable by their owner only), as a copy they made would be.
 fn protected_copy(vault: &Path, into: &Path) -> PathBuf {
     let copy = into.join("copy");
     run("cp", &["-a", &vault.display().to_string(), &copy.display().to_string()]);
-    run("chmod", &["-R", "a-w", &copy.display().to_string()]);
+    hand_to_auditor(&copy);
     copy
+}
+
+/// Makes `copy` the auditor's (when the tests run as root) and write-protects it.
+fn hand_to_auditor(copy: &Path) {
+    if running_as_root() {
+        run("chown", &["-R", "65534:65534", &copy.display().to_string()]);
+    }
+    run("chmod", &["-R", "a-w", &copy.display().to_string()]);
 }
 
 fn running_as_root() -> bool {
@@ -136,7 +145,7 @@ fn a_vault_copied_while_open_is_verified_with_its_log_and_keeps_every_byte() {
     std::fs::create_dir(&without_index).expect("mkdir");
     run("cp", &["-a", &vault.display().to_string(), &without_index.join("copy").display().to_string()]);
     std::fs::remove_file(without_index.join("copy/vault.sqlite-shm")).expect("remove the shared-memory file");
-    run("chmod", &["-R", "a-w", &without_index.join("copy").display().to_string()]);
+    hand_to_auditor(&without_index.join("copy"));
     let expected_events = events_in(&vault);
     drop(open);
 

@@ -576,7 +576,9 @@ pub fn preview_manifest(path: &Path, sample: usize, mapping: &ColumnMapping) -> 
                 field: mapped_field(header, mapping).map(|f| standard_name(f).to_owned()),
             })
             .collect(),
-        // Rows are kept only up to their last filled cell; the preview shows one text per column.
+        // Rows are kept only up to their last filled cell; the preview shows one text per column,
+        // with customers' personal data masked: it is shown before anything is recorded, to
+        // whoever runs the import, so it shows no more than the library does.
         rows: data
             .iter()
             .take(sample)
@@ -584,6 +586,14 @@ pub fn preview_manifest(path: &Path, sample: usize, mapping: &ColumnMapping) -> 
                 let mut row = (*row).clone();
                 if row.len() < rows[header_index].len() {
                     row.resize(rows[header_index].len(), String::new());
+                }
+                for (cell, header) in row.iter_mut().zip(&rows[header_index]) {
+                    *cell = match mapped_field(header, mapping) {
+                        Some(Field::Number) => continue,
+                        Some(Field::CustomerName) => tingjian_core::personal::mask_name(cell),
+                        Some(Field::Phone) => tingjian_core::personal::mask_phone(cell),
+                        _ => tingjian_core::personal::mask_identifiers(cell),
+                    };
                 }
                 row
             })

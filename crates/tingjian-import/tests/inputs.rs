@@ -258,6 +258,29 @@ fn the_preview_shows_the_header_found_below_the_title_and_how_columns_map() {
 }
 
 #[test]
+fn the_preview_masks_customers_names_phones_and_numbers_in_summaries() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("export.csv");
+    std::fs::write(
+        &path,
+        format!(
+            "{TITLE_AND_HEADER}TS1,2026-10-09 09:30,客服热线,信用卡,收费定价,信用卡中心,张三丰,13800001234,,,处理中,,否,客户留了卡号6222021234567894\n"
+        ),
+    )
+    .expect("write");
+    let preview = tingjian_import::preview_manifest(&path, 5, &Default::default()).expect("preview");
+    let row = &preview.rows[0];
+    assert_eq!((row[0].as_str(), row[1].as_str()), ("TS1", "2026-10-09 09:30"), "numbers and dates stay");
+    assert_eq!(row[6], "张**");
+    assert_eq!(row[7], "138****1234");
+    assert_eq!(row[13], "客户留了卡号622202******7894");
+    // The import itself reads the real values: only what is shown is masked.
+    let (mut rejected, mut warnings) = (Vec::new(), Vec::new());
+    let read = read_manifest(&path, &Default::default(), &mut rejected, &mut warnings).expect("read");
+    assert_eq!((read[0].customer_name.as_str(), read[0].phone.as_str()), ("张三丰", "13800001234"));
+}
+
+#[test]
 fn a_corrected_mapping_is_used_saved_through_the_log_and_reused_next_time() {
     let temp = tempfile::tempdir().expect("tempdir");
     let recordings = temp.path().join("rec");

@@ -6,7 +6,7 @@
 //! what a desk writes: complaints (about 6%), each with its details; reviewers' listening sessions,
 //! whose `listening_heard` flushes (every 2 s of a call played) are most of any real log; notes
 //! and reflections. Two hundred small stored recordings are rehashed too. Its accounts start right
-//! after its creation, so every event but the first is signed (event format 2) by the
+//! after its creation, so every event but the first is signed (event format 3) by the
 //! coordinator's key, and verify checks every signature.
 //!
 //! The check is the auditor's: `verify_without_writing` (what `tingjian verify` runs) in a child

@@ -17,6 +17,7 @@ mod library;
 mod listening;
 mod location;
 mod people;
+mod private;
 mod read_only;
 mod rectification;
 mod review;
@@ -105,12 +106,17 @@ impl Vault {
         if dir.join(DATABASE_FILE).exists() {
             return Err(VaultError::AlreadyExists { path: dir.to_owned() });
         }
-        std::fs::create_dir_all(dir).map_err(|source| VaultError::from_io(dir, source))?;
+        private::create_dir(dir)
+            .and_then(|()| private::restrict_dir(dir))
+            .map_err(|source| VaultError::from_io(dir, source))?;
         probe_writable(dir)?;
         let db = dir.join(DATABASE_FILE);
+        // An empty file is a new database to SQLite; made private first, it gives its write-ahead
+        // log and shared-memory files its own permissions.
+        private::create_file(&db).map_err(|source| VaultError::from_io(&db, source))?;
         let writer = write::Writer::open(&db, true)?;
         let read = write::open_read_only(&db)?;
-        std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
+        private::create_dir(&dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
         let mut vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), signer: None, clock };
         let vault_id = new_vault_id(dir, vault.clock.now());
         vault.record(vec![Event::VaultCreated { vault_id, created_by: actor.to_owned() }])?;
@@ -145,7 +151,7 @@ impl Vault {
         }
         let writer = write::Writer::open(&db, false)?;
         let read = write::open_read_only(&db)?;
-        std::fs::create_dir_all(dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
+        private::create_dir(&dir.join(AUDIO_DIR)).map_err(|source| VaultError::from_io(dir, source))?;
         let vault = Vault { root: dir.to_owned(), read, writer, actor: actor.to_owned(), signer: None, clock };
         // What a process killed while storing a file left behind; failing to remove it costs
         // nothing now, and `verify` names what stays.
@@ -260,9 +266,9 @@ impl Vault {
     pub fn store_peaks(&self, hash: &str, bytes: &[u8]) -> Result<(), VaultError> {
         let path = self.peaks_path(hash);
         let folder = path.parent().unwrap_or(&self.root).to_owned();
-        std::fs::create_dir_all(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
+        private::create_dir(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
         let temporary = folder.join(format!(".{hash}.{}.partial", std::process::id()));
-        std::fs::write(&temporary, bytes)
+        private::write_file(&temporary, bytes)
             .and_then(|()| std::fs::rename(&temporary, &path))
             .map_err(|source| VaultError::from_io(&path, source))
     }

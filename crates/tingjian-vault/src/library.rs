@@ -20,7 +20,7 @@ use jiff::civil::Date;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 use tingjian_core::model::Complaint;
-use tingjian_core::personal::mask_name;
+use tingjian_core::personal::{mask_identifiers, mask_name};
 use ts_rs::TS;
 
 use crate::{Vault, VaultError};
@@ -598,7 +598,9 @@ impl Vault {
                         customer_masked: mask_name(&row.get::<_, String>(8)?),
                         regulator_forwarded: row.get(9)?,
                         status: row.get(10)?,
-                        summary: row.get(11)?,
+                        // Phone, ID card and bank card numbers a summary may carry are masked
+                        // wherever complaints are listed.
+                        summary: mask_identifiers(&row.get::<_, String>(11)?),
                         recording_hash: row.get(12)?,
                         recording_name: row.get(13)?,
                         recording_codec: row.get(14)?,

@@ -378,8 +378,10 @@ impl Vault {
         self.rectification_view(case_id)
     }
 
-    /// A copy of an evidence file under its own name in `dir` (so the system opens it with the
-    /// right program), after checking its bytes still have their hash.
+    /// A read-only copy of an evidence file under its own name in `dir` (so the system opens it
+    /// with the right program). The stored file's hash is checked before copying and the copy's
+    /// after, so what the viewer opens is what was attached. `dir` should be private to the person
+    /// (the app makes one per run, 0700, and removes it at exit).
     pub fn evidence_copy(&self, hash: &str, dir: &Path) -> Result<PathBuf, VaultError> {
         let name: String = self
             .db()
@@ -387,14 +389,23 @@ impl Vault {
             .optional()?
             .ok_or_else(|| VaultError::CaseNotFound { id: hash.to_owned() })?;
         let source = self.evidence().path_of(hash);
-        let (actual, _) = crate::ContentStore::hash_file(&source)?;
-        if actual != hash {
-            return Err(VaultError::Corrupt { seq: 0, reason: format!("evidence file {name} was altered") });
+        let altered = || VaultError::Corrupt { seq: 0, reason: format!("evidence file {name} was altered") };
+        if crate::ContentStore::hash_file(&source)?.0 != hash {
+            return Err(altered());
         }
         let folder = dir.join(&hash[..hash.len().min(12)]);
-        std::fs::create_dir_all(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
+        crate::private::create_dir(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
         let target = folder.join(Path::new(&name).file_name().unwrap_or(std::ffi::OsStr::new("evidence")));
+        // A copy left read-only by an earlier opening is replaced, not written through.
+        if target.exists() {
+            std::fs::remove_file(&target).map_err(|source| VaultError::Io { path: target.clone(), source })?;
+        }
         std::fs::copy(&source, &target).map_err(|source| VaultError::Io { path: target.clone(), source })?;
+        crate::private::make_read_only(&target).map_err(|source| VaultError::Io { path: target.clone(), source })?;
+        if crate::ContentStore::hash_file(&target)?.0 != hash {
+            let _ = std::fs::remove_file(&target);
+            return Err(altered());
+        }
         Ok(target)
     }
 }

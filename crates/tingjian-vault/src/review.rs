@@ -263,7 +263,16 @@ impl Vault {
             note_columns()
         ))?;
         let notes = statement.query_map([complaint_number], note_from_row)?;
-        Ok(notes.collect::<Result<_, _>>()?)
+        // Identifying numbers in a note are masked for everyone but its author, who edits it.
+        notes
+            .map(|note| {
+                let mut note = note?;
+                if note.person != self.actor {
+                    note.text = tingjian_core::personal::mask_identifiers(&note.text);
+                }
+                Ok(note)
+            })
+            .collect()
     }
 
     /// Saves the current person's reflection draft on a complaint; an empty text removes it.

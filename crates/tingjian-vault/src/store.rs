@@ -108,10 +108,10 @@ impl ContentStore {
             return Ok(StoredFile { hash, bytes: size, newly_stored: false });
         }
         let folder = target.parent().unwrap_or(&self.dir).to_owned();
-        std::fs::create_dir_all(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
+        crate::private::create_dir(&folder).map_err(|source| VaultError::from_io(&folder, source))?;
         let temporary = folder.join(format!(".{hash}.{}.partial", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&temporary)?;
+            let mut file = crate::private::create_file(&temporary)?;
             file.write_all(bytes)?;
             file.sync_all()?;
             std::fs::rename(&temporary, &target)

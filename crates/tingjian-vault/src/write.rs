@@ -39,6 +39,9 @@ impl Writer {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Deleted content (a superseded draft, a shredded value) is overwritten, not left in free
+        // pages for anyone with the file to read.
+        conn.pragma_update(None, "secure_delete", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         if schema::user_version(&conn)? < schema::LATEST_VERSION {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
