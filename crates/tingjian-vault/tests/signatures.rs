@@ -306,3 +306,31 @@ fn an_altered_checkpoint_or_one_of_another_vault_is_named() {
     let problems = checkpoint_problems(&other, &[PathBuf::from(&written.path)]);
     assert_eq!(problems.len(), 1, "another vault's keys do not verify it: {problems:#?}");
 }
+
+#[test]
+fn a_head_of_another_department_cannot_see_a_customers_data_on_write_or_on_replay() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = signed_vault(temp.path());
+    // zhang heads 零售金融部; TS-1 is 信用卡中心's, not assigned to him.
+    let mut zhang = as_person(&dir, "zhang", "2026-11-02T07:05:00Z");
+    let refused = zhang.reveal_personal_data("TS-1", "想核实一下").expect_err("not his department's");
+    assert_eq!(tingjian_core::Coded::code(&refused), tingjian_core::ErrorCode::NotPermitted, "{refused}");
+    drop(zhang);
+    // The same reveal signed with his real key behind the app's back is named on replay.
+    let key = key_of(&dir, "zhang", &test_passphrase("zhang"));
+    let payload = r#"{"kind":"personal_data_revealed","complaint_number":"TS-1","reason":"想核实一下"}"#;
+    let seq = forge_append_signed(
+        &dir,
+        EVENT_FORMAT,
+        "2026-11-02T07:06:00.000000Z",
+        "zhang",
+        "personal_data_revealed",
+        payload,
+        |h| Some(key.sign(&signed_message(h)).to_base64()),
+    );
+    let problems = verify(&dir);
+    let refused = of_kind(&problems, ProblemKind::EventUnauthorized);
+    assert_eq!(refused.len(), 1, "{problems:#?}");
+    assert_eq!(refused[0].event_seq, Some(seq));
+    assert!(refused[0].message_en.contains("department"), "{}", refused[0].message_en);
+}
