@@ -5,6 +5,7 @@
 
 mod demo;
 mod demo_story;
+mod metrics;
 mod output;
 mod people;
 mod play;
@@ -82,6 +83,16 @@ enum Command {
     },
     /// The current quarter and what the vault holds. 状态
     Status,
+    /// The quarter's complaint-handling figures: one-hour response and 15-day handling rates, by
+    /// department and by month, with the late and overdue complaints. 处理时效
+    Metrics {
+        /// The quarter (e.g. 2026Q4); else the current one.
+        #[arg(long, value_name = "Q")]
+        quarter: Option<tingjian_core::QuarterId>,
+        /// Show only this breakdown in the text output.
+        #[arg(long, value_enum)]
+        by: Option<metrics::Breakdown>,
+    },
     /// Check the audit chain, the signatures, the domain tables and the stored audio, and that the
     /// log extends each checkpoint given. 校验
     Verify {
@@ -195,6 +206,12 @@ fn run(
             let vault = who.open(vault_dir)?;
             let status = vault.status()?;
             out.print(&status, || output::describe_status(&status));
+        }
+        Command::Metrics { quarter, by } => {
+            let vault = who.open(vault_dir)?;
+            let quarter = quarter.unwrap_or_else(|| tingjian_core::QuarterId::of_instant(vault.clock().now()));
+            let figures = vault.handling_metrics(quarter)?;
+            out.print(&figures, || metrics::describe(&figures, *by));
         }
         Command::Verify { checkpoints } => {
             // An auditor's check: read-only, on a write-protected copy too, and needing no account.

@@ -35,6 +35,7 @@ fn complaint(number: &str, department: &str) -> Complaint {
         status: "处理中".to_owned(),
         recording_file: String::new(),
         regulator_forwarded: false,
+        dispatched_at: None,
         summary: "年费争议".to_owned(),
     }
 }

@@ -5,6 +5,7 @@
 //! `tingjian-audio`; both depend on this crate, never the other way round.
 
 pub mod analytics;
+pub mod clocks;
 pub mod error;
 pub mod listening;
 pub mod model;

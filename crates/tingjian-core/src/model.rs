@@ -35,6 +35,12 @@ pub struct Complaint {
     pub recording_file: String,
     /// 是否监管转办
     pub regulator_forwarded: bool,
+    /// 转办时间: when the complaint was passed to the responsible unit, where the export has it;
+    /// the one-hour response clock starts here (else at acceptance). Absent from the payloads of
+    /// complaints recorded before it was imported, which therefore keep their exact text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dispatched_at: Option<String>,
     /// 投诉摘要
     pub summary: String,
 }

@@ -192,6 +192,7 @@ enum Field {
     Recording,
     Forwarded,
     Summary,
+    Dispatched,
 }
 
 const FIELDS: &[(Field, &[&str])] = &[
@@ -209,6 +210,7 @@ const FIELDS: &[(Field, &[&str])] = &[
     (Field::Recording, &["录音文件", "录音文件名", "录音", "录音编号", "录音名称"]),
     (Field::Forwarded, &["是否监管转办", "监管转办", "是否转办"]),
     (Field::Summary, &["投诉摘要", "投诉内容", "摘要", "问题描述", "投诉描述"]),
+    (Field::Dispatched, &["转办时间", "派单时间", "分派时间", "转派时间", "派发时间", "下发时间"]),
 ];
 
 /// Rows searched for the header: exports often carry a title and an export date above it.
@@ -680,6 +682,13 @@ pub(crate) fn read_manifest_rows(
         };
         let first_response_at = optional_time(Field::FirstResponse, "首次响应时间", "first response time");
         let resolved_at = optional_time(Field::Resolved, "办结时间", "resolution time");
+        let dispatched_at = optional_time(Field::Dispatched, "转办时间", "dispatch time");
+        if let Some(dispatched) = &dispatched_at
+            && dispatched < &accepted_at
+        {
+            warnings
+                .push(reject("转办时间早于受理时间".to_owned(), "the dispatch is before the acceptance".to_owned()));
+        }
         if let Some(first) = &first_response_at
             && first < &accepted_at
         {
@@ -699,6 +708,7 @@ pub(crate) fn read_manifest_rows(
             phone: field(Field::Phone),
             first_response_at,
             resolved_at,
+            dispatched_at,
             status: field(Field::Status),
             recording_file: field(Field::Recording),
             regulator_forwarded: matches!(

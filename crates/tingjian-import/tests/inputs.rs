@@ -323,3 +323,21 @@ fn a_corrected_mapping_is_used_saved_through_the_log_and_reused_next_time() {
     assert_eq!(saved_events, 1);
     assert!(vault.verify().expect("verify").ok);
 }
+
+#[test]
+fn a_dispatch_time_column_starts_the_response_clock_and_one_before_acceptance_is_warned() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("export.csv");
+    std::fs::write(
+        &path,
+        "投诉编号,受理时间,派单时间,首次响应时间,责任机构,投诉摘要\n\
+         TS1,2026-10-09 09:00,2026-10-09 09:10,2026-10-09 10:10,信用卡中心,甲\n\
+         TS2,2026-10-09 09:00,2026-10-09 08:00,,信用卡中心,乙\n",
+    )
+    .expect("write");
+    let (mut rejected, mut warnings) = (Vec::new(), Vec::new());
+    let read = read_manifest(&path, &Default::default(), &mut rejected, &mut warnings).expect("read");
+    assert_eq!(read[0].dispatched_at.as_deref(), Some("2026-10-09T01:10:00.000000Z"), "branch time, stored in UTC");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].reason_zh.contains("转办时间早于受理时间"), "{warnings:?}");
+}

@@ -56,10 +56,10 @@ pub fn derive_severity(regulator_forwarded: bool, escalated: bool, overdue: bool
 }
 
 /// Whether a complaint was handled past the 15-day limit as seen at `as_of`: resolved more than 15
-/// days after acceptance, or still unresolved more than 15 days after acceptance.
+/// days after acceptance, or still unresolved more than 15 days after acceptance. The one handling
+/// clock ([`tingjian_core::clocks::past_handling_limit`]), so the draw and the metrics agree.
 pub fn is_overdue(accepted_at: Timestamp, resolved_at: Option<Timestamp>, as_of: Timestamp) -> bool {
-    let end = resolved_at.unwrap_or(as_of);
-    end.duration_since(accepted_at) > HANDLING_LIMIT
+    tingjian_core::clocks::past_handling_limit(accepted_at, resolved_at, as_of)
 }
 
 /// Words around 升级 that mean a technical upgrade, not an escalation: the demo's 征信 complaint

@@ -200,6 +200,7 @@ fn complaint(status: &str, summary: &str) -> Complaint {
         status: status.to_owned(),
         recording_file: String::new(),
         regulator_forwarded: false,
+        dispatched_at: None,
         summary: summary.to_owned(),
     }
 }

@@ -190,6 +190,7 @@ fn complaint(random: &mut fastrand::Rng, index: usize, start: Timestamp) -> Comp
         status: pick(random, STATUSES).to_owned(),
         recording_file: format!("{index}.wav"),
         regulator_forwarded: forwarded,
+        dispatched_at: None,
         summary: summary(random),
     }
 }

@@ -76,6 +76,7 @@ fn complaint(random: &mut fastrand::Rng, index: u64) -> Complaint {
         status: "处理中".to_owned(),
         recording_file: String::new(),
         regulator_forwarded: random.u64(..100) < 3,
+        dispatched_at: None,
         summary: SUMMARIES[random.usize(..SUMMARIES.len())].to_owned(),
     }
 }

@@ -82,15 +82,15 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 tx,
                 "INSERT INTO complaints (number, accepted_at, quarter, channel, business_line, category, department,
                  customer_name, phone, first_response_at, resolved_at, status, recording_file, regulator_forwarded,
-                 summary, event_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 summary, event_seq, dispatched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                  ON CONFLICT(number) DO UPDATE SET accepted_at = excluded.accepted_at, quarter = excluded.quarter,
                  channel = excluded.channel, business_line = excluded.business_line, category = excluded.category,
                  department = excluded.department, customer_name = excluded.customer_name, phone = excluded.phone,
                  first_response_at = excluded.first_response_at, resolved_at = excluded.resolved_at,
                  status = excluded.status, recording_file = excluded.recording_file,
                  regulator_forwarded = excluded.regulator_forwarded, summary = excluded.summary,
-                 event_seq = excluded.event_seq",
+                 event_seq = excluded.event_seq, dispatched_at = excluded.dispatched_at",
                 params![
                     c.number,
                     c.accepted_at,
@@ -107,7 +107,8 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                     c.recording_file,
                     c.regulator_forwarded,
                     c.summary,
-                    seq
+                    seq,
+                    c.dispatched_at
                 ],
             )?;
         }

@@ -16,6 +16,7 @@ mod joint_draw;
 mod library;
 mod listening;
 mod location;
+mod metrics;
 mod people;
 mod private;
 mod read_only;
@@ -47,6 +48,7 @@ pub use library::{
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
+pub use metrics::{ClockFigures, ClockFinding, GroupFigures, HandlingMetrics};
 pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
 pub use read_only::{verify_without_writing, verify_without_writing_against};
 pub use rectification::{

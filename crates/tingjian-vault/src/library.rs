@@ -142,13 +142,14 @@ pub(crate) fn complaint_columns(table: &str) -> String {
         "recording_file",
         "regulator_forwarded",
         "summary",
+        "dispatched_at",
     ]
     .map(|column| format!("{table}.{column}"))
     .join(", ")
 }
 
 /// How many columns [`complaint_columns`] selects: the index of the first column after them.
-pub(crate) const COMPLAINT_COLUMN_COUNT: usize = 14;
+pub(crate) const COMPLAINT_COLUMN_COUNT: usize = 15;
 
 /// A complaint from a row that starts with [`complaint_columns`].
 pub(crate) fn complaint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Complaint> {
@@ -167,6 +168,7 @@ pub(crate) fn complaint_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Co
         recording_file: row.get(11)?,
         regulator_forwarded: row.get(12)?,
         summary: row.get(13)?,
+        dispatched_at: row.get(14)?,
     })
 }
 

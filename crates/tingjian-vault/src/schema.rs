@@ -360,8 +360,8 @@ const MIGRATIONS: &[&str] = &[
         last_failed_at  TEXT
     );
     "#,
-    // 12: draws seeded by two people (event format 3), and events found by kind (a case's
-    // steps, for their "signed by" lines). `draw_preparations` follows each
+    // 12: draws seeded by two people (event format 3), events found by kind (a case's steps, for
+    // their "signed by" lines), and when a complaint was passed to its unit (the response clock). `draw_preparations` follows each
     // preparation from its commitment to its witness and its draw. `newest_format` is the newest
     // signed format the log has reached, which no later event may go below; the events written
     // before this migration were format 2 at most, never decreasing, so their maximum is it.
@@ -389,6 +389,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX draw_preparations_by_quarter ON draw_preparations(quarter, prepared_seq);
     CREATE INDEX events_by_kind ON events(kind, seq);
+    ALTER TABLE complaints ADD COLUMN dispatched_at TEXT;
     "#,
 ];
 

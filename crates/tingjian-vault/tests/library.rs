@@ -19,6 +19,7 @@ fn complaint(number: &str, accepted_at: &str, department: &str, channel: &str) -
         status: "处理中".to_owned(),
         recording_file: String::new(),
         regulator_forwarded: false,
+        dispatched_at: None,
         summary: String::new(),
     }
 }
@@ -103,6 +104,7 @@ impl Spec {
             business_line: self.business_line.to_owned(),
             category: self.category.to_owned(),
             regulator_forwarded: self.forwarded,
+            dispatched_at: None,
             summary: self.summary.to_owned(),
             ..complaint(self.number, self.accepted_at, self.department, self.channel)
         }

@@ -60,6 +60,12 @@ recording_file: string,
  */
 regulator_forwarded: boolean, 
 /**
+ * 转办时间: when the complaint was passed to the responsible unit, where the export has it;
+ * the one-hour response clock starts here (else at acceptance). Absent from the payloads of
+ * complaints recorded before it was imported, which therefore keep their exact text.
+ */
+dispatched_at?: string, 
+/**
  * 投诉摘要
  */
 summary: string, };

@@ -65,6 +65,7 @@ pub fn vault_with_a_call(dir: &Path, seconds: u32) -> PathBuf {
         status: "处理中".to_owned(),
         recording_file: "call.wav".to_owned(),
         regulator_forwarded: false,
+        dispatched_at: None,
         summary: "年费争议".to_owned(),
     };
     vault

@@ -29,6 +29,7 @@ pub fn complaint(number: &str) -> Complaint {
         status: "处理中".to_owned(),
         recording_file: String::new(),
         regulator_forwarded: false,
+        dispatched_at: None,
         summary: "年费争议".to_owned(),
     }
 }
