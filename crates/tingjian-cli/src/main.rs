@@ -147,6 +147,11 @@ enum Command {
         #[command(subcommand)]
         action: people::PeopleCommand,
     },
+    /// A complaint's handling clocks: show them, extend the limit, record a pause. 办理时限
+    Clock {
+        #[command(subcommand)]
+        action: metrics::ClockCommand,
+    },
     /// Rectification cases: the board and one case. 整改
     Rectify {
         #[command(subcommand)]
@@ -266,6 +271,7 @@ fn run(
         Command::Sample { action } => return sample::run_sample(action, vault_dir, who, out),
         Command::Quarter { action } => return sample::run_quarter(action, vault_dir, who, out),
         Command::Rectify { action } => return rectify::run(action, vault_dir, who, out),
+        Command::Clock { action } => return metrics::run_clock(action, vault_dir, who, out),
         Command::People { action } => return people::run(action, vault_dir, who, out),
     }
     Ok(ExitCode::SUCCESS)

@@ -2,10 +2,92 @@
 //! app and the report call.
 
 use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
 
-use clap::ValueEnum;
+use clap::{Subcommand, ValueEnum};
+use tingjian_core::UiError;
 use tingjian_core::clocks::{HandlingOutcome, ResponseOutcome};
-use tingjian_vault::{ClockFigures, ClockFinding, GroupFigures, HandlingMetrics};
+use tingjian_vault::{ClockFigures, ClockFinding, ComplaintClocks, GroupFigures, HandlingMetrics, VaultError};
+
+use crate::output::Output;
+use crate::session::Identity;
+
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// A complaint's response and handling clocks, its extension and pauses. 查看
+    Show { complaint: String },
+    /// Extend an undecided complaint's limit to 30 days, or to 60 with `--approver`. 延期
+    Extend {
+        complaint: String,
+        /// 30 or 60.
+        #[arg(long = "to", value_name = "DAYS")]
+        limit_days: u32,
+        /// Who approved an extension to 60 days.
+        #[arg(long, value_name = "NAME")]
+        approver: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Record a pause of the handling clock (an external appraisal), branch time; record it again
+    /// with the same `--from` and a `--to` when it ends. 暂停计时
+    Pause {
+        complaint: String,
+        #[arg(long, value_name = "TIME")]
+        from: String,
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+fn branch_time(text: &str) -> Result<jiff::Timestamp, UiError> {
+    tingjian_import::parse_local_time(text).and_then(|t| t.parse().ok()).ok_or_else(|| {
+        UiError::from(VaultError::refused(
+            format!("看不懂时间 “{text}”：请写成 2026-11-03 09:00（北京时间）"),
+            format!("cannot read the time {text:?}: write it as 2026-11-03 09:00 (branch time)"),
+        ))
+    })
+}
+
+pub fn run_clock(command: &ClockCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
+    let mut vault = who.open(vault_dir)?;
+    let clocks = match command {
+        ClockCommand::Show { complaint } => vault.complaint_clocks(complaint)?,
+        ClockCommand::Extend { complaint, limit_days, approver, reason } => {
+            vault.extend_handling(complaint, *limit_days, approver.as_deref(), reason)?
+        }
+        ClockCommand::Pause { complaint, from, to, reason } => {
+            let to = to.as_deref().map(branch_time).transpose()?;
+            vault.pause_handling(complaint, branch_time(from)?, to, reason)?
+        }
+    };
+    out.print(&clocks, || describe_clocks(&clocks));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_clocks(c: &ComplaintClocks) -> String {
+    let mut text = format!(
+        "{}\n  1小时响应 / response: {}\n  办理 / handling ({} 日 / days): {}\n",
+        c.complaint_number,
+        response_text(c.response),
+        c.limit_days,
+        handling_text(c.handling)
+    );
+    if let Some(e) = &c.extension {
+        let approver = e.approver.as_deref().map(|a| format!("，审批 / approved by {a}")).unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "  延期 / extended to {} 日 by {} at {}{approver}: {}",
+            e.limit_days, e.extended_by, e.extended_at, e.reason
+        );
+    }
+    for p in &c.pauses {
+        let _ = writeln!(text, "  暂停 / paused {} → {}: {}", p.from, p.to.as_deref().unwrap_or("…"), p.reason);
+    }
+    text
+}
 
 /// Which breakdown the text output shows (JSON always has both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,8 +19,8 @@ use ts_rs::TS;
 
 pub use manifest::{
     ColumnMapping, ColumnPreview, ExportLimit, ExportPreview, MAX_EXPORT_BYTES, MAX_EXPORT_CELLS, MAX_EXPORT_COLUMNS,
-    MAX_EXPORT_ROWS, MAX_EXPORT_TEXT_BYTES, MAX_EXPORT_UNPACKED_BYTES, ManifestError, field_names, preview_manifest,
-    read_manifest,
+    MAX_EXPORT_ROWS, MAX_EXPORT_TEXT_BYTES, MAX_EXPORT_UNPACKED_BYTES, ManifestError, field_names, parse_local_time,
+    preview_manifest, read_manifest,
 };
 
 /// The vault setting that holds the saved column mapping.

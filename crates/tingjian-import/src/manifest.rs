@@ -741,7 +741,7 @@ pub(crate) fn read_manifest_rows(
 
 /// Reads a local time as complaint systems write it (in the branch's zone) and returns the instant
 /// in the vault's form (UTC, RFC 3339).
-fn parse_local_time(text: &str) -> Option<String> {
+pub fn parse_local_time(text: &str) -> Option<String> {
     let text = text.trim();
     let civil = parse_civil(text).or_else(|| {
         // A bare number in a CSV cell is an Excel serial that lost its date format on export.

@@ -431,6 +431,27 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                 ],
             )?;
         }
+        Event::HandlingExtended { complaint_number, limit_days, approver, reason } => {
+            run(
+                tx,
+                "INSERT INTO handling_extensions (complaint_number, limit_days, approver, reason, extended_by,
+                 extended_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(complaint_number) DO UPDATE SET limit_days = excluded.limit_days,
+                 approver = excluded.approver, reason = excluded.reason, extended_by = excluded.extended_by,
+                 extended_at = excluded.extended_at, event_seq = excluded.event_seq",
+                params![complaint_number, limit_days, approver, reason, entry.actor, entry.at, seq],
+            )?;
+        }
+        Event::HandlingPaused { complaint_number, from, to, reason } => {
+            run(
+                tx,
+                "INSERT INTO handling_pauses (complaint_number, from_at, to_at, reason, event_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(complaint_number, from_at) DO UPDATE SET to_at = excluded.to_at,
+                 reason = excluded.reason, event_seq = excluded.event_seq",
+                params![complaint_number, from, to, reason, seq],
+            )?;
+        }
         Event::DrawWitnessed { prepared_seq, share, .. } => {
             run(
                 tx,

@@ -32,7 +32,9 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
             .optional()?
             .flatten())
     };
-    if Event::first_format(event.kind()) > entry.format {
+    // A signed event may only be of a kind its format knows. (Unsigned events predate accounts and
+    // prove nothing about their actor; a vault without accounts records the later kinds too.)
+    if entry.format > UNSIGNED_FORMAT && Event::first_format(event.kind()) > entry.format {
         return Err(not_allowed(
             entry,
             &format!("第 {} 版事件格式中没有这类事件", entry.format),
@@ -104,12 +106,14 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
         | Event::SampleAddedByHand { .. }
         | Event::DemoDataAdded { .. }
         | Event::DrawPrepared { .. }
+        | Event::HandlingExtended { .. }
+        | Event::HandlingPaused { .. }
             if actor.role != Role::Coordinator =>
         {
             Err(not_allowed(
                 entry,
-                "只有消保中心协调人可以设置季度、抽样策略和抽样",
-                "only a coordinator may set up quarters, sampling policies and draws",
+                "只有消保中心协调人可以设置季度、抽样策略、抽样和办理时限",
+                "only a coordinator may set up quarters, sampling policies, draws and handling limits",
             ))
         }
         Event::RecordingStored { .. }
@@ -134,6 +138,20 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
         Event::SampleDrawn { quarter, draw, joint } if entry.format >= 3 => {
             joint_draw(tx, entry, quarter, draw, joint.as_ref())
         }
+        Event::HandlingExtended { limit_days, approver, .. } => match (*limit_days, approver.as_deref()) {
+            (30, _) => Ok(()),
+            (60, Some(approver)) if !approver.trim().is_empty() => Ok(()),
+            (60, _) => Err(not_allowed(
+                entry,
+                "延长至 60 日须写明审批人（上级机构或总行高级管理人员）",
+                "an extension to 60 days names who approved it (a superior unit or head-office executive)",
+            )),
+            _ => Err(not_allowed(
+                entry,
+                "办理时限只能延长至 30 日或 60 日",
+                "a handling limit extends to 30 or 60 days only",
+            )),
+        },
         Event::PersonalDataRevealed { complaint_number, .. } => may_reveal(tx, entry, &actor, complaint_number),
         Event::NoteEdited { note_id, .. } => {
             let author: Option<String> = tx

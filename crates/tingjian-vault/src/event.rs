@@ -228,6 +228,27 @@ pub enum Event {
         /// The fingerprint of the population the draw will be made from, fixed for the same reason.
         population_fingerprint: String,
     },
+    /// A coordinator (the actor) extended a complaint's handling limit: to 30 days for a complex
+    /// case, or to 60 with the approval of a superior (named). The newest extension counts.
+    HandlingExtended {
+        complaint_number: String,
+        limit_days: u32,
+        /// Who approved an extension to 60 days (上级机构或总行高级管理人员).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<String>,
+        reason: String,
+    },
+    /// A coordinator (the actor) recorded a pause of a complaint's handling clock (an external
+    /// appraisal, whose time is not counted) from `from`, until `to` when it is over. Recorded
+    /// again with the same `from` and a `to`, it closes the pause.
+    HandlingPaused {
+        complaint_number: String,
+        /// The instant the pause began (the log's form of instants).
+        from: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        reason: String,
+    },
     /// A second person (the president or another coordinator, the actor) witnessed a
     /// preparation with a share of their own from the operating system. It is fixed after the
     /// preparer's commitment and unknown to them before, so neither can steer the seed alone.
@@ -328,6 +349,8 @@ impl Event {
         "person_left",
         "draw_prepared",
         "draw_witnessed",
+        "handling_extended",
+        "handling_paused",
     ];
 
     /// The first event format each kind can be read from: kinds introduced later than a format
@@ -335,7 +358,7 @@ impl Event {
     pub fn first_format(kind: &str) -> u32 {
         match kind {
             "accounts_started" | "key_introduced" | "person_left" => 2,
-            "draw_prepared" | "draw_witnessed" => 3,
+            "draw_prepared" | "draw_witnessed" | "handling_extended" | "handling_paused" => 3,
             _ => 1,
         }
     }
@@ -371,6 +394,8 @@ impl Event {
             Event::PersonLeft { .. } => "person_left",
             Event::DrawPrepared { .. } => "draw_prepared",
             Event::DrawWitnessed { .. } => "draw_witnessed",
+            Event::HandlingExtended { .. } => "handling_extended",
+            Event::HandlingPaused { .. } => "handling_paused",
         }
     }
 }

@@ -48,7 +48,9 @@ pub use library::{
 };
 pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
-pub use metrics::{ClockFigures, ClockFinding, GroupFigures, HandlingMetrics};
+pub use metrics::{
+    ClockFigures, ClockFinding, ComplaintClocks, GroupFigures, HandlingExtension, HandlingMetrics, HandlingPause,
+};
 pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
 pub use read_only::{verify_without_writing, verify_without_writing_against};
 pub use rectification::{

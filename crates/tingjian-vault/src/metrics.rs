@@ -4,18 +4,21 @@
 //! clock in `tingjian_core::clocks`; the CLI (`tingjian metrics`), the app and the report call
 //! [`Vault::handling_metrics`] and nothing else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use tingjian_core::QuarterId;
 use tingjian_core::clocks::{
-    HANDLING_LIMIT_DAYS, HandlingOutcome, ResponseOutcome, handling_clock, rate, response_clock,
+    APPROVED_LIMIT_DAYS, EXTENDED_LIMIT_DAYS, HANDLING_LIMIT_DAYS, HandlingOutcome, Pause, ResponseOutcome,
+    handling_clock, rate, response_clock,
 };
 use tingjian_core::time::in_branch_zone;
 use ts_rs::TS;
 
-use crate::{Vault, VaultError};
+use crate::review::{NOTE_MAX_CHARS, checked_text};
+use crate::{Event, Vault, VaultError};
 
 /// Counts for one group of complaints (the branch, a department, a month).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -71,6 +74,8 @@ pub struct ClockFinding {
     pub complaint_number: String,
     pub department: String,
     pub accepted_at: String,
+    /// The handling limit in force: 15, or 30 / 60 when extended.
+    pub limit_days: u32,
     pub response: ResponseOutcome,
     pub handling: HandlingOutcome,
 }
@@ -89,6 +94,8 @@ pub struct HandlingMetrics {
     pub late_responses: Vec<ClockFinding>,
     /// Decided late, or open past their limit, by complaint number.
     pub late_handling: Vec<ClockFinding>,
+    /// Open within their limit, fewest days left first: where an extension or a pause is recorded.
+    pub open: Vec<ClockFinding>,
     /// Times that contradict each other (a response before the clock's start, a decision before
     /// acceptance): left out of the rates and listed here.
     pub data_problems: Vec<ClockFinding>,
@@ -100,6 +107,55 @@ fn instant(text: Option<&str>) -> Option<Timestamp> {
     text.and_then(|t| t.parse().ok())
 }
 
+/// A complaint's handling limit as extended, with who extended it and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HandlingExtension {
+    pub limit_days: u32,
+    pub approver: Option<String>,
+    pub reason: String,
+    pub extended_by: String,
+    pub extended_at: String,
+    #[ts(type = "number")]
+    pub event_seq: u64,
+}
+
+/// A pause of a complaint's handling clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HandlingPause {
+    pub from: String,
+    pub to: Option<String>,
+    pub reason: String,
+    #[ts(type = "number")]
+    pub event_seq: u64,
+}
+
+/// One complaint's clocks, as its page shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ComplaintClocks {
+    pub complaint_number: String,
+    pub response: ResponseOutcome,
+    pub handling: HandlingOutcome,
+    pub limit_days: u32,
+    pub extension: Option<HandlingExtension>,
+    pub pauses: Vec<HandlingPause>,
+}
+
+/// The extensions and pauses of every complaint (few: they are recorded by hand).
+struct Adjustments {
+    limits: HashMap<String, u32>,
+    pauses: HashMap<String, Vec<Pause>>,
+}
+
+impl Adjustments {
+    fn limit(&self, number: &str) -> u32 {
+        self.limits.get(number).copied().unwrap_or(HANDLING_LIMIT_DAYS)
+    }
+
+    fn pauses(&self, number: &str) -> &[Pause] {
+        self.pauses.get(number).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Vault {
     /// The quarter's complaint-handling figures, judged now.
     pub fn handling_metrics(&self, quarter: QuarterId) -> Result<HandlingMetrics, VaultError> {
@@ -108,11 +164,13 @@ impl Vault {
             "SELECT number, department, accepted_at, dispatched_at, first_response_at, resolved_at
              FROM complaints WHERE quarter = ?1 ORDER BY number",
         )?;
+        let adjustments = self.clock_adjustments()?;
         let mut rows = statement.query([quarter.to_string()])?;
         let mut branch = ClockFigures::default();
         let mut departments: BTreeMap<String, ClockFigures> = BTreeMap::new();
         let mut months: BTreeMap<String, ClockFigures> = BTreeMap::new();
-        let (mut late_responses, mut late_handling, mut data_problems) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut late_responses, mut late_handling, mut data_problems, mut open) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut without_dispatch_time = 0;
         while let Some(row) = rows.next()? {
             let number: String = row.get(0)?;
@@ -131,11 +189,12 @@ impl Vault {
                 instant(row.get::<_, Option<String>>(4)?.as_deref()),
                 judged_at,
             );
+            let limit_days = adjustments.limit(&number);
             let handling = handling_clock(
                 accepted,
                 instant(row.get::<_, Option<String>>(5)?.as_deref()),
-                HANDLING_LIMIT_DAYS,
-                &[],
+                limit_days,
+                adjustments.pauses(&number),
                 judged_at,
             );
             let month = in_branch_zone(accepted).strftime("%Y-%m").to_string();
@@ -146,6 +205,7 @@ impl Vault {
                 complaint_number: number.clone(),
                 department: department.clone(),
                 accepted_at: accepted_text.clone(),
+                limit_days,
                 response,
                 handling,
             };
@@ -158,7 +218,14 @@ impl Vault {
             if response == ResponseOutcome::BeforeStart || handling == HandlingOutcome::ResolvedBeforeAccepted {
                 data_problems.push(finding());
             }
+            if matches!(handling, HandlingOutcome::Open { .. }) {
+                open.push(finding());
+            }
         }
+        open.sort_by_key(|f| match f.handling {
+            HandlingOutcome::Open { days_left } => days_left,
+            _ => u32::MAX,
+        });
         branch.finish();
         let group = |groups: BTreeMap<String, ClockFigures>| -> Vec<GroupFigures> {
             groups
@@ -179,8 +246,149 @@ impl Vault {
             by_month: group(months),
             late_responses,
             late_handling,
+            open,
             data_problems,
             without_dispatch_time,
         })
+    }
+
+    fn clock_adjustments(&self) -> Result<Adjustments, VaultError> {
+        let mut statement = self.db().prepare_cached("SELECT complaint_number, limit_days FROM handling_extensions")?;
+        let limits = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut statement = self.db().prepare_cached("SELECT complaint_number, from_at, to_at FROM handling_pauses")?;
+        let mut pauses: HashMap<String, Vec<Pause>> = HashMap::new();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let number: String = row.get(0)?;
+            if let Some(from) = instant(row.get::<_, Option<String>>(1)?.as_deref()) {
+                let to = instant(row.get::<_, Option<String>>(2)?.as_deref());
+                pauses.entry(number).or_default().push(Pause { from, to });
+            }
+        }
+        Ok(Adjustments { limits, pauses })
+    }
+
+    /// One complaint's clocks, extension and pauses, judged now.
+    pub fn complaint_clocks(&self, complaint_number: &str) -> Result<ComplaintClocks, VaultError> {
+        let times: Option<(String, Option<String>, Option<String>, Option<String>)> = self
+            .db()
+            .query_row(
+                "SELECT accepted_at, dispatched_at, first_response_at, resolved_at FROM complaints WHERE number = ?1",
+                [complaint_number],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let Some((accepted, dispatched, response, resolved)) = times else {
+            return Err(VaultError::ComplaintNotFound { number: complaint_number.to_owned() });
+        };
+        let accepted = instant(Some(&accepted)).ok_or_else(|| VaultError::Corrupt {
+            seq: 0,
+            reason: format!("complaint {complaint_number} has an unreadable acceptance time"),
+        })?;
+        let extension = self
+            .db()
+            .query_row(
+                "SELECT limit_days, approver, reason, extended_by, extended_at, event_seq FROM handling_extensions
+                 WHERE complaint_number = ?1",
+                [complaint_number],
+                |row| {
+                    Ok(HandlingExtension {
+                        limit_days: row.get(0)?,
+                        approver: row.get(1)?,
+                        reason: row.get(2)?,
+                        extended_by: row.get(3)?,
+                        extended_at: row.get(4)?,
+                        event_seq: row.get(5)?,
+                    })
+                },
+            )
+            .optional()?;
+        let mut statement = self.db().prepare_cached(
+            "SELECT from_at, to_at, reason, event_seq FROM handling_pauses WHERE complaint_number = ?1 ORDER BY from_at",
+        )?;
+        let pauses: Vec<HandlingPause> = statement
+            .query_map([complaint_number], |row| {
+                Ok(HandlingPause { from: row.get(0)?, to: row.get(1)?, reason: row.get(2)?, event_seq: row.get(3)? })
+            })?
+            .collect::<Result<_, _>>()?;
+        let spans: Vec<Pause> = pauses
+            .iter()
+            .filter_map(|p| Some(Pause { from: instant(Some(&p.from))?, to: instant(p.to.as_deref()) }))
+            .collect();
+        let now = self.clock().now();
+        let limit_days = extension.as_ref().map_or(HANDLING_LIMIT_DAYS, |e| e.limit_days);
+        Ok(ComplaintClocks {
+            complaint_number: complaint_number.to_owned(),
+            response: response_clock(accepted, instant(dispatched.as_deref()), instant(response.as_deref()), now),
+            handling: handling_clock(accepted, instant(resolved.as_deref()), limit_days, &spans, now),
+            limit_days,
+            extension,
+            pauses,
+        })
+    }
+
+    /// Extends an undecided complaint's handling limit to 30 days (a complex case) or to 60 with a
+    /// superior's approval (`approver`), with the reason. A coordinator's step.
+    pub fn extend_handling(
+        &mut self,
+        complaint_number: &str,
+        limit_days: u32,
+        approver: Option<&str>,
+        reason: &str,
+    ) -> Result<ComplaintClocks, VaultError> {
+        let reason = checked_text(reason, NOTE_MAX_CHARS, "延期原因", "reason for the extension")?;
+        let approver = approver.map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
+        match (limit_days, &approver) {
+            (EXTENDED_LIMIT_DAYS, _) | (APPROVED_LIMIT_DAYS, Some(_)) => {}
+            (APPROVED_LIMIT_DAYS, None) => {
+                return Err(VaultError::refused(
+                    "延长至 60 日须写明审批人（上级机构或总行高级管理人员）",
+                    "an extension to 60 days names who approved it (a superior unit or head-office executive)",
+                ));
+            }
+            _ => {
+                return Err(VaultError::refused(
+                    "办理时限只能延长至 30 日或 60 日",
+                    "a handling limit extends to 30 or 60 days only",
+                ));
+            }
+        }
+        let clocks = self.complaint_clocks(complaint_number)?;
+        if clocks.handling.counts().is_some() {
+            return Err(VaultError::refused(
+                format!("投诉 {complaint_number} 已办结，不能再延期"),
+                format!("complaint {complaint_number} is decided: its limit can no longer be extended"),
+            ));
+        }
+        self.record(vec![Event::HandlingExtended {
+            complaint_number: complaint_number.to_owned(),
+            limit_days,
+            approver,
+            reason,
+        }])?;
+        self.complaint_clocks(complaint_number)
+    }
+
+    /// Records a pause of a complaint's handling clock (an external appraisal) from `from`, until
+    /// `to` when it is over; recorded again with the same `from` and a `to`, it ends the pause.
+    pub fn pause_handling(
+        &mut self,
+        complaint_number: &str,
+        from: Timestamp,
+        to: Option<Timestamp>,
+        reason: &str,
+    ) -> Result<ComplaintClocks, VaultError> {
+        let reason = checked_text(reason, NOTE_MAX_CHARS, "暂停原因", "reason for the pause")?;
+        if to.is_some_and(|to| to <= from) {
+            return Err(VaultError::refused("暂停的结束时间须晚于开始时间", "a pause must end after it begins"));
+        }
+        self.complaint_clocks(complaint_number)?;
+        self.record(vec![Event::HandlingPaused {
+            complaint_number: complaint_number.to_owned(),
+            from: crate::event::format_instant(from),
+            to: to.map(crate::event::format_instant),
+            reason,
+        }])?;
+        self.complaint_clocks(complaint_number)
     }
 }

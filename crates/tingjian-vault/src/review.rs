@@ -117,7 +117,7 @@ pub struct RectificationCase {
 }
 
 /// The text trimmed, or a refusal naming what was empty or too long.
-fn checked_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, VaultError> {
+pub(crate) fn checked_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, VaultError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(VaultError::refused(format!("{what_zh}不能为空"), format!("the {what_en} is empty")));

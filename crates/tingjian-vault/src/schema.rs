@@ -361,7 +361,8 @@ const MIGRATIONS: &[&str] = &[
     );
     "#,
     // 12: draws seeded by two people (event format 3), events found by kind (a case's steps, for
-    // their "signed by" lines), and when a complaint was passed to its unit (the response clock). `draw_preparations` follows each
+    // their "signed by" lines), when a complaint was passed to its unit (the response clock), and
+    // the handling clock's extensions and pauses. `draw_preparations` follows each
     // preparation from its commitment to its witness and its draw. `newest_format` is the newest
     // signed format the log has reached, which no later event may go below; the events written
     // before this migration were format 2 at most, never decreasing, so their maximum is it.
@@ -390,6 +391,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX draw_preparations_by_quarter ON draw_preparations(quarter, prepared_seq);
     CREATE INDEX events_by_kind ON events(kind, seq);
     ALTER TABLE complaints ADD COLUMN dispatched_at TEXT;
+    CREATE TABLE handling_extensions (
+        complaint_number TEXT PRIMARY KEY,
+        limit_days       INTEGER NOT NULL,
+        approver         TEXT,
+        reason           TEXT NOT NULL,
+        extended_by      TEXT NOT NULL,
+        extended_at      TEXT NOT NULL,
+        event_seq        INTEGER NOT NULL
+    );
+    CREATE TABLE handling_pauses (
+        complaint_number TEXT NOT NULL,
+        from_at          TEXT NOT NULL,
+        to_at            TEXT,
+        reason           TEXT NOT NULL,
+        event_seq        INTEGER NOT NULL,
+        PRIMARY KEY (complaint_number, from_at)
+    );
     "#,
 ];
 
@@ -417,6 +435,8 @@ pub const DOMAIN_TABLES: &[(&str, &str)] = &[
     ("evidence_files", "hash"),
     ("person_keys", "public_key"),
     ("draw_preparations", "prepared_seq"),
+    ("handling_extensions", "complaint_number"),
+    ("handling_pauses", "event_seq"),
 ];
 
 pub fn user_version(conn: &rusqlite::Connection) -> Result<u32, VaultError> {

@@ -504,6 +504,8 @@ fn table_zh(table: &str) -> &'static str {
         "sample_draws" => "抽样记录",
         "assignments" => "听取分配",
         "draw_preparations" => "抽样准备",
+        "handling_extensions" => "办理延期",
+        "handling_pauses" => "办理暂停",
         "person_keys" => "人员密钥",
         _ => "数据",
     }

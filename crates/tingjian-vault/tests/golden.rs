@@ -166,6 +166,10 @@ fn write_golden_files() {
     as_person(&dir, "wang", "2026-11-02T07:05:00Z").witness_draw(quarter).expect("witness");
     let mut li = as_person(&dir, "li", "2026-11-02T07:10:00Z");
     li.draw_sample(quarter, None, None).expect("draw");
+    // TS-2's handling limit is extended with approval, and its clock paused for an appraisal.
+    li.extend_handling("TS-2", 60, Some("总行消保部"), "涉及多家机构，需总行协调").expect("extend");
+    let (from, to) = ("2026-11-02T07:00:00Z".parse().expect("from"), "2026-11-02T07:05:00Z".parse().expect("to"));
+    li.pause_handling("TS-2", from, Some(to), "委托外部机构鉴定").expect("pause");
     let drawn = li.quarter_sample(quarter).expect("sample").assignments;
     let left_out = if drawn.iter().any(|a| a.complaint_number == "TS-1") { "TS-2" } else { "TS-1" };
     li.add_to_sample(quarter, left_out, "wang", "客户三次来电", None).expect("by hand");

@@ -27,11 +27,10 @@ struct Times<'a> {
     resolved: Option<&'a str>,
 }
 
-#[test]
-fn figures_by_department_and_month_match_the_hand_computed_ones() {
-    let temp = tempfile::tempdir().expect("tempdir");
+/// A vault judged at 10:00 on 1 December (branch time) holding the five complaints below.
+fn fixture_vault(dir: &std::path::Path) -> Vault {
     let clock = Arc::new(FixedClock(stored("2026-12-01T10:00:00").parse().expect("now")));
-    let mut vault = Vault::create_with_clock(&temp.path().join("v"), "li", clock).expect("create");
+    let mut vault = Vault::create_with_clock(&dir.join("v"), "li", clock).expect("create");
     let fixture = [
         // Answered exactly 60:00 after dispatch, decided in 11 days.
         Times {
@@ -94,7 +93,13 @@ fn figures_by_department_and_month_match_the_hand_computed_ones() {
         })
         .collect();
     vault.record(events).expect("record");
+    vault
+}
 
+#[test]
+fn figures_by_department_and_month_match_the_hand_computed_ones() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let vault = fixture_vault(temp.path());
     let m = vault.handling_metrics(QuarterId::new(2026, 4).expect("quarter")).expect("metrics");
     let b = &m.branch;
     assert_eq!(
@@ -146,4 +151,52 @@ fn figures_by_department_and_month_match_the_hand_computed_ones() {
     assert_eq!(m.late_handling[1].handling, HandlingOutcome::Overdue { days_late: 14 });
     assert_eq!(numbers(&m.data_problems), ["D"]);
     assert_eq!(m.without_dispatch_time, 4);
+}
+
+#[test]
+fn an_extension_and_a_pause_move_the_handling_clock_and_their_rules_hold() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut vault = fixture_vault(temp.path());
+    let quarter = QuarterId::new(2026, 4).expect("quarter");
+    // C has been open 29 days: 14 days overdue under the 15-day limit.
+    let no_approver = vault.extend_handling("C", 60, None, "情况特别复杂").expect_err("60 days need an approver");
+    assert!(no_approver.to_string().contains("approved"), "{no_approver}");
+    let odd = vault.extend_handling("C", 45, None, "情况复杂").expect_err("30 or 60 only");
+    assert!(odd.to_string().contains("30 or 60"), "{odd}");
+    let decided = vault.extend_handling("A", 30, None, "情况复杂").expect_err("A is decided");
+    assert!(decided.to_string().contains("decided"), "{decided}");
+    let extended = vault.extend_handling("C", 30, None, "需调取多个网点的监控录像").expect("extended");
+    assert_eq!((extended.limit_days, extended.handling), (30, HandlingOutcome::Open { days_left: 1 }));
+    let m = vault.handling_metrics(quarter).expect("metrics");
+    assert_eq!(m.branch.overdue, 0, "C is within its extended limit");
+    assert_eq!(
+        m.open.iter().map(|f| (f.complaint_number.as_str(), f.limit_days)).collect::<Vec<_>>(),
+        [("C", 30), ("E", 15)]
+    );
+
+    // E: an external appraisal from 09:40 until 09:50 is not counted.
+    let wrong = vault
+        .pause_handling(
+            "E",
+            "2026-12-01T01:50:00Z".parse().expect("t"),
+            Some("2026-12-01T01:40:00Z".parse().expect("t")),
+            "外部鉴定",
+        )
+        .expect_err("ends before it begins");
+    assert!(wrong.to_string().contains("end after"), "{wrong}");
+    let paused = vault
+        .pause_handling("E", "2026-12-01T01:40:00Z".parse().expect("t"), None, "委托外部机构鉴定签名真伪")
+        .expect("paused");
+    assert_eq!(paused.pauses.len(), 1);
+    let ended = vault
+        .pause_handling(
+            "E",
+            "2026-12-01T01:40:00Z".parse().expect("t"),
+            Some("2026-12-01T01:50:00Z".parse().expect("t")),
+            "委托外部机构鉴定签名真伪",
+        )
+        .expect("pause ended");
+    assert_eq!(ended.pauses.len(), 1, "the same pause, now ended");
+    assert_eq!(ended.pauses[0].to.as_deref(), Some("2026-12-01T01:50:00.000000Z"));
+    assert_eq!(vault.verify().expect("verify").problems, Vec::new(), "the steps replay");
 }

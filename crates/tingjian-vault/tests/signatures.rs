@@ -334,3 +334,31 @@ fn a_head_of_another_department_cannot_see_a_customers_data_on_write_or_on_repla
     assert_eq!(refused[0].event_seq, Some(seq));
     assert!(refused[0].message_en.contains("department"), "{}", refused[0].message_en);
 }
+
+#[test]
+fn a_handling_extension_is_the_coordinators_and_one_to_60_days_names_its_approver_even_on_replay() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = signed_vault(temp.path());
+    let mut chen = as_person(&dir, "chen", "2026-11-02T07:05:00Z");
+    let refused = chen.extend_handling("TS-1", 30, None, "情况复杂").expect_err("a head may not");
+    assert_eq!(tingjian_core::Coded::code(&refused), tingjian_core::ErrorCode::NotPermitted, "{refused}");
+    drop(chen);
+    as_person(&dir, "li", "2026-11-02T07:06:00Z").extend_handling("TS-1", 30, None, "情况复杂").expect("li may");
+    // li's real key on a 60-day extension nobody approved, written behind the app's back.
+    let key = key_of(&dir, "li", &test_passphrase("li"));
+    let payload = r#"{"kind":"handling_extended","complaint_number":"TS-1","limit_days":60,"reason":"拖一拖"}"#;
+    let seq = forge_append_signed(
+        &dir,
+        EVENT_FORMAT,
+        "2026-11-02T07:07:00.000000Z",
+        "li",
+        "handling_extended",
+        payload,
+        |h| Some(key.sign(&signed_message(h)).to_base64()),
+    );
+    let problems = verify(&dir);
+    let refused = of_kind(&problems, ProblemKind::EventUnauthorized);
+    assert_eq!(refused.len(), 1, "{problems:#?}");
+    assert_eq!(refused[0].event_seq, Some(seq));
+    assert!(refused[0].message_en.contains("approved"), "{}", refused[0].message_en);
+}
