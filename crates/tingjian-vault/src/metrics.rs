@@ -270,7 +270,9 @@ impl Vault {
 
     /// One complaint's clocks, extension and pauses, judged now.
     pub fn complaint_clocks(&self, complaint_number: &str) -> Result<ComplaintClocks, VaultError> {
-        let times: Option<(String, Option<String>, Option<String>, Option<String>)> = self
+        // Acceptance, dispatch, first response and decision, as stored.
+        type Times = (String, Option<String>, Option<String>, Option<String>);
+        let times: Option<Times> = self
             .db()
             .query_row(
                 "SELECT accepted_at, dispatched_at, first_response_at, resolved_at FROM complaints WHERE number = ?1",
