@@ -145,6 +145,15 @@ mod tests {
             declaration::<tingjian_vault::Account>(&config),
             declaration::<tingjian_vault::SignInState>(&config),
             declaration::<tingjian_vault::SignedBy>(&config),
+            declaration::<tingjian_core::clocks::ResponseOutcome>(&config),
+            declaration::<tingjian_core::clocks::HandlingOutcome>(&config),
+            declaration::<tingjian_vault::ClockFigures>(&config),
+            declaration::<tingjian_vault::GroupFigures>(&config),
+            declaration::<tingjian_vault::ClockFinding>(&config),
+            declaration::<tingjian_vault::HandlingMetrics>(&config),
+            declaration::<tingjian_vault::HandlingExtension>(&config),
+            declaration::<tingjian_vault::HandlingPause>(&config),
+            declaration::<tingjian_vault::ComplaintClocks>(&config),
         ] {
             out.push_str(&decl);
             out.push('\n');

@@ -665,6 +665,53 @@ pub async fn submit_reflection(
     state.with_vault(|vault| vault.submit_reflection(&complaint, &text))
 }
 
+/// The quarter's one-hour response and handling figures, by department and month, with the
+/// late, overdue and open complaints.
+#[tauri::command]
+pub async fn handling_metrics(
+    state: State<'_, AppState>,
+    quarter: String,
+) -> Result<tingjian_vault::HandlingMetrics, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    state.read(|vault| vault.handling_metrics(quarter))
+}
+
+/// One complaint's clocks, its extension and pauses.
+#[tauri::command]
+pub async fn complaint_clocks(
+    state: State<'_, AppState>,
+    complaint: String,
+) -> Result<tingjian_vault::ComplaintClocks, UiError> {
+    state.read(|vault| vault.complaint_clocks(&complaint))
+}
+
+/// Extends a complaint's handling limit to 30 days, or to 60 with the approver named.
+#[tauri::command]
+pub async fn extend_handling(
+    state: State<'_, AppState>,
+    complaint: String,
+    limit_days: u32,
+    approver: Option<String>,
+    reason: String,
+) -> Result<tingjian_vault::ComplaintClocks, UiError> {
+    state.with_vault(|vault| vault.extend_handling(&complaint, limit_days, approver.as_deref(), &reason))
+}
+
+/// Records a pause of a complaint's handling clock; `from` and `to` are branch times as the
+/// screen's date-time fields give them (2026-11-03T09:00).
+#[tauri::command]
+pub async fn pause_handling(
+    state: State<'_, AppState>,
+    complaint: String,
+    from: String,
+    to: Option<String>,
+    reason: String,
+) -> Result<tingjian_vault::ComplaintClocks, UiError> {
+    let from = tingjian_import::typed_branch_time(&from)?;
+    let to = to.as_deref().filter(|t| !t.trim().is_empty()).map(tingjian_import::typed_branch_time).transpose()?;
+    state.with_vault(|vault| vault.pause_handling(&complaint, from, to, &reason))
+}
+
 /// Shows the complaint's personal data whole; the reveal is an audit event.
 #[tauri::command]
 pub async fn reveal_personal_data(

@@ -168,6 +168,7 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>, accounts: bool) 
     let import =
         tingjian_import::import(&mut vault, &set.export_csv, &set.recordings_dir, &Default::default(), &mut |_| {})
             .map_err(|e| UiError { code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() })?;
+    extend_an_open_complaint(&mut vault, quarter)?;
     let sampled = sample_and_listen(&mut vault, quarter, &clock)?;
     Ok(DemoSummary {
         vault_path: vault.root().display().to_string(),
@@ -177,6 +178,24 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>, accounts: bool) 
         import,
         sampled,
     })
+}
+
+/// The coordinator extends one undecided complaint's limit to 30 days (the most overdue, else the
+/// one with the fewest days left), so the 处理时效 screen shows an extension. Once per vault.
+fn extend_an_open_complaint(vault: &mut Vault, quarter: QuarterId) -> Result<(), UiError> {
+    let metrics = vault.handling_metrics(quarter)?;
+    let already = metrics.late_handling.iter().chain(&metrics.open).any(|f| f.limit_days > 15);
+    let overdue = metrics
+        .late_handling
+        .iter()
+        .filter(|f| matches!(f.handling, tingjian_core::clocks::HandlingOutcome::Overdue { .. }));
+    let Some(target) = overdue.chain(&metrics.open).next().map(|f| f.complaint_number.clone()) else {
+        return Ok(());
+    };
+    if !already {
+        vault.extend_handling(&target, 30, None, "情况复杂，需调取多个网点的监控录像核实")?;
+    }
+    Ok(())
 }
 
 /// Whether the vault is marked as a demo vault already; an error when it holds real work. A vault

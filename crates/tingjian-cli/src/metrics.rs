@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 use tingjian_core::UiError;
 use tingjian_core::clocks::{HandlingOutcome, ResponseOutcome};
-use tingjian_vault::{ClockFigures, ClockFinding, ComplaintClocks, GroupFigures, HandlingMetrics, VaultError};
+use tingjian_vault::{ClockFigures, ClockFinding, ComplaintClocks, GroupFigures, HandlingMetrics};
 
 use crate::output::Output;
 use crate::session::Identity;
@@ -42,15 +42,6 @@ pub enum ClockCommand {
     },
 }
 
-fn branch_time(text: &str) -> Result<jiff::Timestamp, UiError> {
-    tingjian_import::parse_local_time(text).and_then(|t| t.parse().ok()).ok_or_else(|| {
-        UiError::from(VaultError::refused(
-            format!("看不懂时间 “{text}”：请写成 2026-11-03 09:00（北京时间）"),
-            format!("cannot read the time {text:?}: write it as 2026-11-03 09:00 (branch time)"),
-        ))
-    })
-}
-
 pub fn run_clock(command: &ClockCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
     let mut vault = who.open(vault_dir)?;
     let clocks = match command {
@@ -59,8 +50,8 @@ pub fn run_clock(command: &ClockCommand, vault_dir: &Path, who: &Identity, out: 
             vault.extend_handling(complaint, *limit_days, approver.as_deref(), reason)?
         }
         ClockCommand::Pause { complaint, from, to, reason } => {
-            let to = to.as_deref().map(branch_time).transpose()?;
-            vault.pause_handling(complaint, branch_time(from)?, to, reason)?
+            let to = to.as_deref().map(tingjian_import::typed_branch_time).transpose()?;
+            vault.pause_handling(complaint, tingjian_import::typed_branch_time(from)?, to, reason)?
         }
     };
     out.print(&clocks, || describe_clocks(&clocks));

@@ -20,7 +20,7 @@ use ts_rs::TS;
 pub use manifest::{
     ColumnMapping, ColumnPreview, ExportLimit, ExportPreview, MAX_EXPORT_BYTES, MAX_EXPORT_CELLS, MAX_EXPORT_COLUMNS,
     MAX_EXPORT_ROWS, MAX_EXPORT_TEXT_BYTES, MAX_EXPORT_UNPACKED_BYTES, ManifestError, field_names, parse_local_time,
-    preview_manifest, read_manifest,
+    preview_manifest, read_manifest, typed_branch_time,
 };
 
 /// The vault setting that holds the saved column mapping.

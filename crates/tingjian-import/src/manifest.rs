@@ -751,6 +751,18 @@ pub fn parse_local_time(text: &str) -> Option<String> {
     Some(tingjian_vault::event::format_instant(zoned.timestamp()))
 }
 
+/// A time a person typed (a pause's start, say) in branch time, in any shape an export may use
+/// (`2026-11-03 09:00`, `2026-11-03T09:00`, `2026年11月3日 9:00`), as an instant; refused with a
+/// message naming it. The CLI and the app read typed times through this one function.
+pub fn typed_branch_time(text: &str) -> Result<jiff::Timestamp, tingjian_vault::VaultError> {
+    parse_local_time(text).and_then(|t| t.parse().ok()).ok_or_else(|| {
+        tingjian_vault::VaultError::refused(
+            format!("看不懂时间 “{text}”：请写成 2026-11-03 09:00（北京时间）"),
+            format!("cannot read the time {text:?}: write it as 2026-11-03 09:00 (branch time)"),
+        )
+    })
+}
+
 fn parse_civil(text: &str) -> Option<DateTime> {
     let normalised = text
         .replace(['/', '.'], "-")

@@ -76,6 +76,8 @@ pub struct ClockFinding {
     pub accepted_at: String,
     /// The handling limit in force: 15, or 30 / 60 when extended.
     pub limit_days: u32,
+    /// Its call is in the vault (so the screen can open it).
+    pub has_recording: bool,
     pub response: ResponseOutcome,
     pub handling: HandlingOutcome,
 }
@@ -161,7 +163,8 @@ impl Vault {
     pub fn handling_metrics(&self, quarter: QuarterId) -> Result<HandlingMetrics, VaultError> {
         let judged_at = self.clock().now();
         let mut statement = self.db().prepare_cached(
-            "SELECT number, department, accepted_at, dispatched_at, first_response_at, resolved_at
+            "SELECT number, department, accepted_at, dispatched_at, first_response_at, resolved_at,
+                    recording_hash IS NOT NULL
              FROM complaints WHERE quarter = ?1 ORDER BY number",
         )?;
         let adjustments = self.clock_adjustments()?;
@@ -177,6 +180,7 @@ impl Vault {
             let department: String = row.get(1)?;
             let accepted_text: String = row.get(2)?;
             let dispatched: Option<String> = row.get(3)?;
+            let has_recording: bool = row.get(6)?;
             let Some(accepted) = instant(Some(&accepted_text)) else {
                 // The import refuses unreadable acceptance times; a row without one is an edit
                 // `verify` names, and has no clock.
@@ -206,6 +210,7 @@ impl Vault {
                 department: department.clone(),
                 accepted_at: accepted_text.clone(),
                 limit_days,
+                has_recording,
                 response,
                 handling,
             };

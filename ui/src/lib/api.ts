@@ -10,10 +10,12 @@ import type {
   Actor,
   CaseAction,
   ColumnMapping,
+  ComplaintClocks,
   ComplaintPage,
   ComplaintQuery,
   Draft,
   ExportPreview,
+  HandlingMetrics,
   ImportProgress,
   ImportReport,
   ImportRequest,
@@ -146,6 +148,12 @@ export const api = {
   myAssignments: (quarter: string) => call<MyAssignments>("my_assignments", { quarter }),
   /** Who is signed in, who may sign in, and (on a demo vault) the demo passphrase. */
   startAccounts: (person: Person, passphrase: string) => call<SignInState>("start_accounts", { person, passphrase }),
+  handlingMetrics: (quarter: string) => call<HandlingMetrics>("handling_metrics", { quarter }),
+  complaintClocks: (complaint: string) => call<ComplaintClocks>("complaint_clocks", { complaint }),
+  extendHandling: (complaint: string, limitDays: number, approver: string | null, reason: string) =>
+    call<ComplaintClocks>("extend_handling", { complaint, limitDays, approver, reason }),
+  pauseHandling: (complaint: string, from: string, to: string | null, reason: string) =>
+    call<ComplaintClocks>("pause_handling", { complaint, from, to, reason }),
   signInState: () => call<SignInState>("sign_in_state"),
   /** Seconds of no input after which the window signs the person out. */
   lockAfterSeconds: () => call<number>("lock_after_seconds"),

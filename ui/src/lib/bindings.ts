@@ -983,3 +983,82 @@ fingerprint: string | null,
  */
 checked: boolean, };
 
+export type ResponseOutcome = { "outcome": "on_time", seconds: number, } | { "outcome": "late", seconds: number, } | { "outcome": "missing" } | { "outcome": "pending" } | { "outcome": "before_start" };
+
+export type HandlingOutcome = { "outcome": "on_time", days_used: number, } | { "outcome": "late", days_late: number, } | { "outcome": "overdue", days_late: number, } | { "outcome": "open", days_left: number, } | { "outcome": "resolved_before_accepted" };
+
+export type ClockFigures = { complaints: number, 
+/**
+ * Complaints whose response is due (answered, or unanswered past their hour).
+ */
+response_due: number, response_on_time: number, 
+/**
+ * Unanswered past their hour (counted in `response_due`, not on time).
+ */
+response_missing: number, 
+/**
+ * On time / due, in percent; `None` when nothing is due.
+ */
+response_rate: number | null, 
+/**
+ * Decided complaints.
+ */
+decided: number, decided_on_time: number, 
+/**
+ * Open past their limit.
+ */
+overdue: number, 
+/**
+ * Decided on time / decided, in percent.
+ */
+handling_rate: number | null, };
+
+export type GroupFigures = { key: string, figures: ClockFigures, };
+
+export type ClockFinding = { complaint_number: string, department: string, accepted_at: string, 
+/**
+ * The handling limit in force: 15, or 30 / 60 when extended.
+ */
+limit_days: number, 
+/**
+ * Its call is in the vault (so the screen can open it).
+ */
+has_recording: boolean, response: ResponseOutcome, handling: HandlingOutcome, };
+
+export type HandlingMetrics = { quarter: string, judged_at: string, branch: ClockFigures, 
+/**
+ * By department, most complaints first.
+ */
+by_department: Array<GroupFigures>, 
+/**
+ * By month of acceptance (branch time), in order.
+ */
+by_month: Array<GroupFigures>, 
+/**
+ * Answered late, or unanswered past their hour, by complaint number.
+ */
+late_responses: Array<ClockFinding>, 
+/**
+ * Decided late, or open past their limit, by complaint number.
+ */
+late_handling: Array<ClockFinding>, 
+/**
+ * Open within their limit, fewest days left first: where an extension or a pause is recorded.
+ */
+open: Array<ClockFinding>, 
+/**
+ * Times that contradict each other (a response before the clock's start, a decision before
+ * acceptance): left out of the rates and listed here.
+ */
+data_problems: Array<ClockFinding>, 
+/**
+ * Complaints without a dispatch time (转办时间), whose response clock started at acceptance.
+ */
+without_dispatch_time: number, };
+
+export type HandlingExtension = { limit_days: number, approver: string | null, reason: string, extended_by: string, extended_at: string, event_seq: number, };
+
+export type HandlingPause = { from: string, to: string | null, reason: string, event_seq: number, };
+
+export type ComplaintClocks = { complaint_number: string, response: ResponseOutcome, handling: HandlingOutcome, limit_days: number, extension: HandlingExtension | null, pauses: Array<HandlingPause>, };
+
