@@ -25,7 +25,7 @@ APT_PACKAGES := build-essential pkg-config curl file \
 	espeak-ng sox libsox-fmt-all ffmpeg sqlite3 b3sum util-linux procps bc faketime \
 	libopus-dev libgsm1-dev libopencore-amrnb-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library bench-signing bench-verify
+.PHONY: help run test deps deps-apt deps-npm deps-tools ui build demo-vault bindings lint unit e2e clean dist deb-debug bench-import bench-sampling bench-playback bench-library bench-metrics bench-signing bench-verify
 
 help:
 	@echo "make run   — install what is missing, build, open the app on a demo vault"
@@ -141,6 +141,12 @@ bench-sampling:
 # and `sqlite3` running a plain LIKE search on the same file as the reference.
 bench-library: deps-apt
 	cargo run --release --quiet -p tingjian-vault --example bench_library
+
+# The quarter's complaint-handling figures (one-hour response, 15-day handling, by department and
+# month, late lists) on 1,000,000 complaints of one quarter, beside a sqlite3 aggregate on the same
+# file (BENCH_METRICS_COMPLAINTS=N for another size).
+bench-metrics: deps-apt
+	cargo run --release --quiet -p tingjian-vault --example bench_metrics
 
 # `verify` of a vault of 1,000,000 events (built once through the audit chain, then cached in
 # target/bench-verify-vault; BENCH_VERIFY_EVENTS=N for another size), read-only as `tingjian verify`
