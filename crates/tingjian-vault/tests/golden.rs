@@ -89,21 +89,6 @@ fn clock(at: &str) -> Arc<FixedClock> {
     Arc::new(FixedClock(at.parse().expect("instant")))
 }
 
-const POLICY: &str = r#"
-due = { days_after_draw = 30 }
-
-[[reviewers]]
-id = "wang"
-display_name = "王建国（行长）"
-role = "president"
-min_calls = 1
-
-[strata]
-by = ["department"]
-allocation = "proportional"
-total = 1
-"#;
-
 /// Writes `tests/golden/format-{EVENT_FORMAT}` with today's code. Run once, when a format is
 /// introduced: `cargo test -p tingjian-vault --test golden -- --ignored`.
 #[test]
@@ -159,7 +144,7 @@ fn write_golden_files() {
     // coordinator draws, adds TS-2 by hand and opens the quarter.
     let quarter = QuarterId::new(2026, 4).expect("quarter");
     let mut li = as_person(&dir, "li", "2026-11-02T07:00:00Z");
-    let policy = tingjian_sampling::Policy::from_toml(POLICY).expect("policy");
+    let policy = tingjian_sampling::Policy::from_toml(common::ONE_CALL_POLICY).expect("policy");
     li.set_sampling_policy(quarter, policy).expect("policy set");
     li.prepare_draw(quarter, None).expect("prepare");
     drop(li);

@@ -16,27 +16,12 @@ use common::{
     verify_as_auditor as verify,
 };
 
-const POLICY: &str = r#"
-due = { days_after_draw = 30 }
-
-[[reviewers]]
-id = "wang"
-display_name = "王建国（行长）"
-role = "president"
-min_calls = 1
-
-[strata]
-by = ["department"]
-allocation = "proportional"
-total = 1
-"#;
-
 fn quarter() -> QuarterId {
     QuarterId::new(2026, 4).expect("quarter")
 }
 
 fn policy() -> Policy {
-    Policy::from_toml(POLICY).expect("policy")
+    Policy::from_toml(common::ONE_CALL_POLICY).expect("policy")
 }
 
 /// A vault with a call and everyone's accounts (li coordinator, wang president, chen and zhang

@@ -36,6 +36,23 @@ fn of_kind(problems: &[VerifyProblem], kind: ProblemKind) -> Vec<&VerifyProblem>
     problems.iter().filter(|p| p.kind == kind).collect()
 }
 
+/// Appends `payload` as `person`'s step at `at`, signed with their real key behind the app's back,
+/// and verifies: the one `event_unauthorized` finding, which names that event.
+fn signed_behind_the_apps_back(dir: &Path, person: &str, at: &str, payload: &str) -> VerifyProblem {
+    let key = key_of(dir, person, &test_passphrase(person));
+    let kind: serde_json::Value = serde_json::from_str(payload).expect("a payload");
+    let kind = kind["kind"].as_str().expect("its kind").to_owned();
+    let seq = forge_append_signed(dir, EVENT_FORMAT, at, person, &kind, payload, |hash| {
+        Some(key.sign(&signed_message(hash)).to_base64())
+    });
+    let problems = verify(dir);
+    assert!(of_kind(&problems, ProblemKind::SignatureInvalid).is_empty(), "the signature is genuine: {problems:#?}");
+    let refused: Vec<VerifyProblem> = of_kind(&problems, ProblemKind::EventUnauthorized).into_iter().cloned().collect();
+    assert_eq!(refused.len(), 1, "{problems:#?}");
+    assert_eq!(refused[0].event_seq, Some(seq));
+    refused[0].clone()
+}
+
 fn head_seq(dir: &Path) -> u64 {
     sqlite3(dir, "SELECT max(seq) FROM events;").parse().expect("seq")
 }
@@ -100,24 +117,9 @@ fn a_step_signed_with_a_real_key_by_a_person_without_the_role_is_named_as_unauth
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = signed_vault(temp.path());
     // chen, a department head, opens the quarter herself with her own key, behind the app's back.
-    let key = key_of(&dir, "chen", &test_passphrase("chen"));
     let payload = r#"{"kind":"quarter_set","quarter":"2026Q4","state":"open"}"#;
-    let seq = forge_append_signed(
-        &dir,
-        EVENT_FORMAT,
-        "2026-11-02T07:05:00.000000Z",
-        "chen",
-        "quarter_set",
-        payload,
-        |hash| Some(key.sign(&signed_message(hash)).to_base64()),
-    );
-
-    let problems = verify(&dir);
-    assert!(of_kind(&problems, ProblemKind::SignatureInvalid).is_empty(), "her signature is genuine: {problems:#?}");
-    let refused = of_kind(&problems, ProblemKind::EventUnauthorized);
-    assert_eq!(refused.len(), 1, "{problems:#?}");
-    assert_eq!(refused[0].event_seq, Some(seq));
-    assert!(refused[0].message_en.contains("only a coordinator"), "{}", refused[0].message_en);
+    let refused = signed_behind_the_apps_back(&dir, "chen", "2026-11-02T07:05:00.000000Z", payload);
+    assert!(refused.message_en.contains("only a coordinator"), "{}", refused.message_en);
 }
 
 #[test]
@@ -317,22 +319,9 @@ fn a_head_of_another_department_cannot_see_a_customers_data_on_write_or_on_repla
     assert_eq!(tingjian_core::Coded::code(&refused), tingjian_core::ErrorCode::NotPermitted, "{refused}");
     drop(zhang);
     // The same reveal signed with his real key behind the app's back is named on replay.
-    let key = key_of(&dir, "zhang", &test_passphrase("zhang"));
     let payload = r#"{"kind":"personal_data_revealed","complaint_number":"TS-1","reason":"想核实一下"}"#;
-    let seq = forge_append_signed(
-        &dir,
-        EVENT_FORMAT,
-        "2026-11-02T07:06:00.000000Z",
-        "zhang",
-        "personal_data_revealed",
-        payload,
-        |h| Some(key.sign(&signed_message(h)).to_base64()),
-    );
-    let problems = verify(&dir);
-    let refused = of_kind(&problems, ProblemKind::EventUnauthorized);
-    assert_eq!(refused.len(), 1, "{problems:#?}");
-    assert_eq!(refused[0].event_seq, Some(seq));
-    assert!(refused[0].message_en.contains("department"), "{}", refused[0].message_en);
+    let refused = signed_behind_the_apps_back(&dir, "zhang", "2026-11-02T07:06:00.000000Z", payload);
+    assert!(refused.message_en.contains("department"), "{}", refused.message_en);
 }
 
 #[test]
@@ -345,20 +334,7 @@ fn a_handling_extension_is_the_coordinators_and_one_to_60_days_names_its_approve
     drop(chen);
     as_person(&dir, "li", "2026-11-02T07:06:00Z").extend_handling("TS-1", 30, None, "情况复杂").expect("li may");
     // li's real key on a 60-day extension nobody approved, written behind the app's back.
-    let key = key_of(&dir, "li", &test_passphrase("li"));
     let payload = r#"{"kind":"handling_extended","complaint_number":"TS-1","limit_days":60,"reason":"拖一拖"}"#;
-    let seq = forge_append_signed(
-        &dir,
-        EVENT_FORMAT,
-        "2026-11-02T07:07:00.000000Z",
-        "li",
-        "handling_extended",
-        payload,
-        |h| Some(key.sign(&signed_message(h)).to_base64()),
-    );
-    let problems = verify(&dir);
-    let refused = of_kind(&problems, ProblemKind::EventUnauthorized);
-    assert_eq!(refused.len(), 1, "{problems:#?}");
-    assert_eq!(refused[0].event_seq, Some(seq));
-    assert!(refused[0].message_en.contains("approved"), "{}", refused[0].message_en);
+    let refused = signed_behind_the_apps_back(&dir, "li", "2026-11-02T07:07:00.000000Z", payload);
+    assert!(refused.message_en.contains("approved"), "{}", refused.message_en);
 }

@@ -261,3 +261,19 @@ pub fn key_of(dir: &Path, id: &str, passphrase: &str) -> tingjian_signing::Perso
     );
     tingjian_signing::SealedKey::from_json(&sealed).expect("sealed").unseal(passphrase).expect("unseal")
 }
+
+/// A sampling policy with one reviewer (wang, the president) and one call by department.
+pub const ONE_CALL_POLICY: &str = r#"
+due = { days_after_draw = 30 }
+
+[[reviewers]]
+id = "wang"
+display_name = "王建国（行长）"
+role = "president"
+min_calls = 1
+
+[strata]
+by = ["department"]
+allocation = "proportional"
+total = 1
+"#;
