@@ -141,7 +141,16 @@ fn lost_child() {
     let player = open_and_load(Vec::new());
     let events = player.events();
     player.play();
-    std::thread::sleep(Duration::from_millis(500));
+    // Half a second of the call played (by the device's own count, not by the wall clock: on a
+    // loaded machine the stream can take a few hundred milliseconds to start).
+    let started = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < started {
+        if let Ok(PlayerEvent::Position { ms }) = events.recv_timeout(Duration::from_millis(50))
+            && ms >= 500
+        {
+            break;
+        }
+    }
     signal_parent("playing");
     // The engine tries to open the device again for about three seconds before it gives up.
     let deadline = Instant::now() + Duration::from_secs(15);
