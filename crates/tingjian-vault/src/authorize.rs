@@ -17,8 +17,6 @@ use crate::event::{self, Event, JointSeed, KeyReason, RecordedEvent, UNSIGNED_FO
 struct Actor {
     role: Role,
     department: Option<String>,
-    /// The newest signed format the log had reached before this event.
-    newest_format: Option<u32>,
 }
 
 /// Refuses `event` when its actor may not record it at this point of the log.
@@ -63,23 +61,9 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
                 "the first account must be a coordinator or president enrolling themselves",
             ));
         }
-        return note_format(tx, entry.format);
+        return Ok(());
     }
     let actor = active_actor(tx, entry)?;
-    match actor.newest_format {
-        Some(newest) if entry.format < newest => {
-            return Err(not_allowed(
-                entry,
-                &format!("档案库已使用第 {newest} 版事件格式，不能再写入较旧的第 {} 版", entry.format),
-                &format!(
-                    "the log has reached event format {newest}; an event cannot go back to format {}",
-                    entry.format
-                ),
-            ));
-        }
-        Some(newest) if entry.format == newest => {}
-        _ => note_format(tx, entry.format)?,
-    }
     let coordinator_or_president = matches!(actor.role, Role::Coordinator | Role::President);
     match event {
         Event::PersonAdded { .. } | Event::PersonLeft { .. } if !coordinator_or_president => Err(not_allowed(
@@ -175,26 +159,18 @@ fn active_actor(tx: &Transaction<'_>, entry: &RecordedEvent) -> Result<Actor, Va
         department: Option<String>,
         state: String,
         has_key: bool,
-        newest_format: Option<u32>,
     }
     let found = tx
         .prepare_cached(
             "SELECT p.role, p.department, p.state,
-                    EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id AND k.revoked_seq IS NULL),
-                    (SELECT newest_format FROM vault_info WHERE id = 1)
+                    EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id AND k.revoked_seq IS NULL)
              FROM people p WHERE p.id = ?1",
         )?
         .query_row([&entry.actor], |row| {
-            Ok(Found {
-                role: row.get(0)?,
-                department: row.get(1)?,
-                state: row.get(2)?,
-                has_key: row.get(3)?,
-                newest_format: row.get(4)?,
-            })
+            Ok(Found { role: row.get(0)?, department: row.get(1)?, state: row.get(2)?, has_key: row.get(3)? })
         })
         .optional()?;
-    let Some(Found { role, department, state, has_key, newest_format }) = found else {
+    let Some(Found { role, department, state, has_key }) = found else {
         return Err(not_allowed(entry, "签名人不是本档案库登记的人员", "the signer is not a person of this vault"));
     };
     if state != "active" {
@@ -207,13 +183,7 @@ fn active_actor(tx: &Transaction<'_>, entry: &RecordedEvent) -> Result<Actor, Va
         seq: entry.seq,
         reason: format!("the people table holds an unknown role \"{role}\""),
     })?;
-    Ok(Actor { role: role.acting_as(), department, newest_format })
-}
-
-/// Keeps the newest signed format the log has reached (it changes once per format, not per event).
-fn note_format(tx: &Transaction<'_>, format: u32) -> Result<(), VaultError> {
-    tx.prepare_cached("UPDATE vault_info SET newest_format = ?1 WHERE id = 1")?.execute([format])?;
-    Ok(())
+    Ok(Actor { role: role.acting_as(), department })
 }
 
 /// A preparation as the log has it so far.

@@ -363,13 +363,9 @@ const MIGRATIONS: &[&str] = &[
     // 12: draws seeded by two people (event format 3), events found by kind (a case's steps, for
     // their "signed by" lines), when a complaint was passed to its unit (the response clock), and
     // the handling clock's extensions and pauses. `complaints_clocks` holds every column the
-    // quarter's figures read, so they scan a narrow index instead of the wide complaint rows. `draw_preparations` follows each
-    // preparation from its commitment to its witness and its draw. `newest_format` is the newest
-    // signed format the log has reached, which no later event may go below; the events written
-    // before this migration were format 2 at most, never decreasing, so their maximum is it.
+    // quarter's figures read, so they scan a narrow index instead of the wide complaint rows.
+    // `draw_preparations` follows each preparation from its commitment to its witness and its draw.
     r#"
-    ALTER TABLE vault_info ADD COLUMN newest_format INTEGER;
-    UPDATE vault_info SET newest_format = (SELECT MAX(format) FROM events WHERE format >= 2);
     ALTER TABLE sample_draws ADD COLUMN prepared_seq INTEGER;
     CREATE TABLE draw_preparations (
         prepared_seq           INTEGER PRIMARY KEY,
@@ -393,7 +389,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_kind ON events(kind, seq);
     ALTER TABLE complaints ADD COLUMN dispatched_at TEXT;
     CREATE INDEX complaints_clocks ON complaints(quarter, department, accepted_at, dispatched_at, first_response_at,
-        resolved_at, number, recording_hash);
+        resolved_at, number, recording_hash IS NOT NULL);
     CREATE TABLE handling_extensions (
         complaint_number TEXT PRIMARY KEY,
         limit_days       INTEGER NOT NULL,

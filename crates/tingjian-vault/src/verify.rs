@@ -203,10 +203,32 @@ fn walk_log(db: &Connection, checks: bool) -> Result<WalkedLog, VaultError> {
     let mut events = 0u64;
     let mut head_hash = None;
     let mut signatures = signatures::SignatureCheck::start();
+    // The newest signed format the log has reached: a signed event may not go back to an older
+    // one (whose rules were laxer, e.g. draws before format 3).
+    let mut newest_signed_format = 0;
     {
         let tx = replay.conn.transaction()?;
         event::for_each(db, |e| {
             events += 1;
+            if checks && e.format >= event::FIRST_SIGNED_FORMAT {
+                if e.format < newest_signed_format {
+                    let error = VaultError::NotAuthorized {
+                        actor: e.actor.clone(),
+                        kind: e.kind.clone(),
+                        message_zh: format!(
+                            "日志已使用第 {newest_signed_format} 版事件格式，之后的事件不能退回较旧的第 {} 版",
+                            e.format
+                        ),
+                        message_en: format!(
+                            "the log has reached event format {newest_signed_format}; a later event cannot go back to format {}",
+                            e.format
+                        ),
+                    };
+                    refused.push(refused_problem(&e, &error));
+                } else {
+                    newest_signed_format = e.format;
+                }
+            }
             let decoded = e.decode();
             // Each event's moment is read once, for the time order and the listening check.
             let at = e.at.parse::<jiff::Timestamp>().ok();

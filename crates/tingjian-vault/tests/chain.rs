@@ -127,7 +127,6 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE events DROP COLUMN format;
              ALTER TABLE events DROP COLUMN signature;
              ALTER TABLE people DROP COLUMN state;
-             ALTER TABLE vault_info DROP COLUMN newest_format;
              DROP INDEX complaints_clocks;
              ALTER TABLE complaints DROP COLUMN dispatched_at;
              ALTER TABLE vault_info DROP COLUMN accounts_since_seq;
