@@ -389,7 +389,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_kind ON events(kind, seq);
     ALTER TABLE complaints ADD COLUMN dispatched_at TEXT;
     CREATE INDEX complaints_clocks ON complaints(quarter, department, accepted_at, dispatched_at, first_response_at,
-        resolved_at, number, recording_hash IS NOT NULL);
+        resolved_at, number, recording_hash);
     CREATE TABLE handling_extensions (
         complaint_number TEXT PRIMARY KEY,
         limit_days       INTEGER NOT NULL,
