@@ -25,13 +25,16 @@
 //! - Starting a large result from a set condition (full text, reviewed) fetches each member by
 //!   rowid at ~1 µs each, which is why large results are walked in the order's index instead.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use tingjian_core::model::{Complaint, Recording};
 use tingjian_vault::{ComplaintQuery, ComplaintSort, DATABASE_FILE, Event, Vault};
+
+mod common;
+use common::target_dir;
 
 const COMPLAINTS: usize = 100_000;
 const BATCH: usize = 5_000;
@@ -130,12 +133,6 @@ const REFLECTIONS: &[&str] = &[
 /// One of `from`, from the benchmark's fixed-seed generator (so every build makes the same vault).
 fn pick<'a>(random: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
     from[random.usize(..from.len())]
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 /// The schema a vault made by this build has, to tell whether the cached vault is still current.

@@ -8,7 +8,7 @@
 //! It is cached in `target/bench-metrics-vault` and rebuilt when the schema or the size changed.
 //! Median of 10 runs after a warm-up; figures are printed, never asserted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -16,6 +16,9 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::params;
 use tingjian_core::QuarterId;
 use tingjian_vault::{DATABASE_FILE, Vault};
+
+mod common;
+use common::target_dir;
 
 const RUNS: usize = 10;
 const GOAL_MS: f64 = 200.0;
@@ -34,12 +37,6 @@ const DEPARTMENTS: &[&str] = &[
     "网络金融部",
     "营业部",
 ];
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
 
 fn stored(at: Timestamp) -> String {
     tingjian_vault::event::format_instant(at)

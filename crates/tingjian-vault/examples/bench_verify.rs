@@ -18,7 +18,7 @@
 //! a few minutes), so verify warns about it; warnings are computed like any other check, and the
 //! report must still be `ok`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -27,15 +27,12 @@ use tingjian_core::model::{Complaint, Person, Recording, Role};
 use tingjian_signing::{PersonKey, SealedKey, SealingParams};
 use tingjian_vault::{DATABASE_FILE, Event, Vault, verify_without_writing};
 
+mod common;
+use common::target_dir;
+
 const DEFAULT_EVENTS: u64 = 1_000_000;
 const BATCH: usize = 5_000;
 const RECORDINGS: u64 = 200;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
 
 /// The schema a vault made by this build has, and the size asked for: the cached vault is used
 /// only when both match.

@@ -136,6 +136,10 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
                 "a handling limit extends to 30 or 60 days only",
             )),
         },
+        Event::HandlingPaused { from, to: Some(to), .. } if to <= from => {
+            // Both are the log's one form of instants, so their text orders as they do.
+            Err(not_allowed(entry, "暂停的结束时间须晚于开始时间", "a pause must end after it begins"))
+        }
         Event::PersonalDataRevealed { complaint_number, .. } => may_reveal(tx, entry, &actor, complaint_number),
         Event::NoteEdited { note_id, .. } => {
             let author: Option<String> = tx

@@ -185,9 +185,13 @@ impl Vault {
     }
 
     /// The seed and the reveal for a draw by the signed-in person from their witnessed, undrawn
-    /// preparation of `quarter`; `None` when they have none. Refused when the policy or the
-    /// population is no longer the one the preparation fixed.
-    pub(crate) fn joint_seed_for_draw(&self, quarter: QuarterId) -> Result<Option<(u64, JointSeed)>, VaultError> {
+    /// preparation of `quarter`; `None` when they have none. Refused when the policy or
+    /// `population` (the quarter's, as the draw will use it) is no longer the one it fixed.
+    pub(crate) fn joint_seed_for_draw(
+        &self,
+        quarter: QuarterId,
+        population: &[tingjian_sampling::PopulationItem],
+    ) -> Result<Option<(u64, JointSeed)>, VaultError> {
         let Some(me) = self.signed_in() else {
             return Ok(None);
         };
@@ -219,9 +223,8 @@ impl Vault {
                 row.get(0)
             })
             .optional()?;
-        let population = self.sampling_population(quarter)?;
         if policy_seq != Some(inputs.policy_seq)
-            || tingjian_sampling::population_fingerprint(&population)? != inputs.population_fingerprint
+            || tingjian_sampling::population_fingerprint(population)? != inputs.population_fingerprint
         {
             return Err(VaultError::refused(
                 format!(

@@ -294,7 +294,10 @@ impl Vault {
                 message_en: format!("quarter {quarter} has no sampling policy yet: set one first"),
             })?,
         };
-        let joint = if events.is_empty() && seed.is_none() { self.joint_seed_for_draw(quarter)? } else { None };
+        // Read once: the preparation's fingerprint is checked against the population drawn from.
+        let population = self.sampling_population(quarter)?;
+        let joint =
+            if events.is_empty() && seed.is_none() { self.joint_seed_for_draw(quarter, &population)? } else { None };
         let (seed, joint) = match (joint, seed) {
             (Some((seed, joint)), _) => (seed, Some(joint)),
             (None, _) if joint_required => {
@@ -308,7 +311,6 @@ impl Vault {
             (None, Some(seed)) => (seed, None),
             (None, None) => (tingjian_sampling::fresh_seed()?, None),
         };
-        let population = self.sampling_population(quarter)?;
         // Whole microseconds, as the log stores instants: the recorded moment is then exactly the
         // one a re-run uses.
         let now = self.clock().now();

@@ -338,3 +338,12 @@ fn a_handling_extension_is_the_coordinators_and_one_to_60_days_names_its_approve
     let refused = signed_behind_the_apps_back(&dir, "li", "2026-11-02T07:07:00.000000Z", payload);
     assert!(refused.message_en.contains("approved"), "{}", refused.message_en);
 }
+
+#[test]
+fn a_pause_that_ends_before_it_begins_is_named_on_replay() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = signed_vault(temp.path());
+    let payload = r#"{"kind":"handling_paused","complaint_number":"TS-1","from":"2026-11-02T06:00:00.000000Z","to":"2026-11-01T06:00:00.000000Z","reason":"倒填"}"#;
+    let refused = signed_behind_the_apps_back(&dir, "li", "2026-11-02T07:06:00.000000Z", payload);
+    assert!(refused.message_en.contains("end after"), "{}", refused.message_en);
+}
