@@ -673,7 +673,7 @@ pub async fn handling_metrics(
     quarter: String,
 ) -> Result<tingjian_vault::HandlingMetrics, UiError> {
     let quarter = quarter_id(&quarter)?;
-    state.read(|vault| vault.handling_metrics(quarter))
+    state.read(|vault| vault.handling_metrics(quarter, tingjian_vault::LISTED_ON_SCREEN))
 }
 
 /// One complaint's clocks, its extension and pauses.

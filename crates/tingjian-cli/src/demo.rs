@@ -183,13 +183,14 @@ pub fn fill(vault_dir: &Path, actor: &str, data: Option<&Path>, accounts: bool) 
 /// The coordinator extends one undecided complaint's limit to 30 days (the most overdue, else the
 /// one with the fewest days left), so the 处理时效 screen shows an extension. Once per vault.
 fn extend_an_open_complaint(vault: &mut Vault, quarter: QuarterId) -> Result<(), UiError> {
-    let metrics = vault.handling_metrics(quarter)?;
-    let already = metrics.late_handling.iter().chain(&metrics.open).any(|f| f.limit_days > 15);
+    let metrics = vault.handling_metrics(quarter, usize::MAX)?;
+    let already = metrics.late_handling.listed.iter().chain(&metrics.open.listed).any(|f| f.limit_days > 15);
     let overdue = metrics
         .late_handling
+        .listed
         .iter()
         .filter(|f| matches!(f.handling, tingjian_core::clocks::HandlingOutcome::Overdue { .. }));
-    let Some(target) = overdue.chain(&metrics.open).next().map(|f| f.complaint_number.clone()) else {
+    let Some(target) = overdue.chain(&metrics.open.listed).next().map(|f| f.complaint_number.clone()) else {
         return Ok(());
     };
     if !already {

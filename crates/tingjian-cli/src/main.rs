@@ -92,6 +92,9 @@ enum Command {
         /// Show only this breakdown in the text output.
         #[arg(long, value_enum)]
         by: Option<metrics::Breakdown>,
+        /// List every late, open and contradictory complaint (else the first 100 of each list).
+        #[arg(long)]
+        all: bool,
     },
     /// Check the audit chain, the signatures, the domain tables and the stored audio, and that the
     /// log extends each checkpoint given. 校验
@@ -212,10 +215,10 @@ fn run(
             let status = vault.status()?;
             out.print(&status, || output::describe_status(&status));
         }
-        Command::Metrics { quarter, by } => {
+        Command::Metrics { quarter, by, all } => {
             let vault = who.open(vault_dir)?;
             let quarter = quarter.unwrap_or_else(|| tingjian_core::QuarterId::of_instant(vault.clock().now()));
-            let figures = vault.handling_metrics(quarter)?;
+            let figures = vault.handling_metrics(quarter, if *all { usize::MAX } else { metrics::LISTED })?;
             out.print(&figures, || metrics::describe(&figures, *by));
         }
         Command::Verify { checkpoints } => {

@@ -8,10 +8,13 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 use tingjian_core::UiError;
 use tingjian_core::clocks::{HandlingOutcome, ResponseOutcome};
-use tingjian_vault::{ClockFigures, ClockFinding, ComplaintClocks, GroupFigures, HandlingMetrics};
+use tingjian_vault::{ClockFigures, ComplaintClocks, FindingList, GroupFigures, HandlingMetrics};
 
 use crate::output::Output;
 use crate::session::Identity;
+
+/// How many complaints each list prints unless `--all` is given.
+pub const LISTED: usize = 100;
 
 #[derive(Debug, Subcommand)]
 pub enum ClockCommand {
@@ -133,10 +136,19 @@ fn handling_text(outcome: HandlingOutcome) -> String {
     }
 }
 
-fn findings(text: &mut String, title: &str, list: &[ClockFinding], what: impl Fn(&ClockFinding) -> String) {
-    let _ = writeln!(text, "\n{title}: {}", list.len());
-    for finding in list {
+fn findings(
+    text: &mut String,
+    title: &str,
+    list: &FindingList,
+    what: impl Fn(&tingjian_vault::ClockFinding) -> String,
+) {
+    let _ = writeln!(text, "\n{title}: {}", list.total);
+    for finding in &list.listed {
         let _ = writeln!(text, "  {:<16} {:<12} {}", finding.complaint_number, finding.department, what(finding));
+    }
+    let more = (list.total as usize).saturating_sub(list.listed.len());
+    if more > 0 {
+        let _ = writeln!(text, "  …另有 {more} 件（--all 列出全部）/ {more} more (--all lists them all)");
     }
 }
 
@@ -157,7 +169,7 @@ pub fn describe(m: &HandlingMetrics, by: Option<Breakdown>) -> String {
     }
     findings(&mut text, "响应超时 / late responses", &m.late_responses, |f| response_text(f.response));
     findings(&mut text, "办理超期 / late or overdue", &m.late_handling, |f| handling_text(f.handling));
-    if !m.data_problems.is_empty() {
+    if m.data_problems.total > 0 {
         findings(&mut text, "时间矛盾（未计入）/ contradictory times (left out)", &m.data_problems, |f| {
             format!("{} · {}", response_text(f.response), handling_text(f.handling))
         });

@@ -15,7 +15,7 @@ fn the_demo_quarters_clocks_add_up_and_their_late_complaints_are_listed() {
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let quarter = json(&made)["quarter"].as_str().expect("quarter").to_owned();
 
-    let output = tingjian_as(&vault, "li.min", &[], &["--json", "metrics", "--quarter", &quarter]);
+    let output = tingjian_as(&vault, "li.min", &[], &["--json", "metrics", "--quarter", &quarter, "--all"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let m = json(&output);
     let n = |v: &Value| v.as_u64().expect("a count");
@@ -27,10 +27,15 @@ fn the_demo_quarters_clocks_add_up_and_their_late_complaints_are_listed() {
     for key in ["complaints", "response_due", "response_on_time", "decided", "decided_on_time", "overdue"] {
         assert_eq!(sum(key), n(&branch[key]), "departments add up to the branch: {key}");
     }
-    let late = m["late_responses"].as_array().expect("late").len() as u64;
+    let late = m["late_responses"]["listed"].as_array().expect("late").len() as u64;
     assert_eq!(late, n(&branch["response_due"]) - n(&branch["response_on_time"]), "every late response is listed");
-    let overdue =
-        m["late_handling"].as_array().expect("late").iter().filter(|f| f["handling"]["outcome"] == "overdue").count();
+    assert_eq!(late, n(&m["late_responses"]["total"]), "--all lists the whole total");
+    let overdue = m["late_handling"]["listed"]
+        .as_array()
+        .expect("late")
+        .iter()
+        .filter(|f| f["handling"]["outcome"] == "overdue")
+        .count();
     assert_eq!(overdue as u64, n(&branch["overdue"]));
 
     let text = tingjian_as(&vault, "li.min", &[], &["metrics", "--quarter", &quarter, "--by", "month"]);

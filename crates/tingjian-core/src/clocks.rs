@@ -129,16 +129,54 @@ fn days_begun(duration: SignedDuration) -> u32 {
     u32::try_from(secs.div_ceil(day)).unwrap_or(u32::MAX)
 }
 
-/// The paused time within `[start, end]`.
+/// The paused time within `[start, end]`. Pauses that overlap count their common time once: the
+/// clock is stopped or it is not.
 fn paused_within(pauses: &[Pause], start: Timestamp, end: Timestamp) -> SignedDuration {
-    pauses
+    let mut spans: Vec<(Timestamp, Timestamp)> = pauses
         .iter()
-        .map(|pause| {
+        .filter_map(|pause| {
             let from = pause.from.max(start);
             let to = pause.to.unwrap_or(end).min(end);
-            if to > from { to.duration_since(from) } else { SignedDuration::ZERO }
+            (to > from).then_some((from, to))
         })
-        .fold(SignedDuration::ZERO, |total, d| total.saturating_add(d))
+        .collect();
+    spans.sort_unstable();
+    let mut total = SignedDuration::ZERO;
+    let mut reached = start;
+    for (from, to) in spans {
+        let from = from.max(reached);
+        if to > from {
+            total = total.saturating_add(to.duration_since(from));
+            reached = to;
+        }
+    }
+    total
+}
+
+/// The instant an undecided complaint's limit is used up: after it, [`handling_clock`] says
+/// overdue, at it and before, open. `None` while a pause that began before then lasts. The
+/// quarter's figures store it, so "overdue now" is a comparison instead of a clock per complaint.
+pub fn handling_due(accepted_at: Timestamp, limit_days: u32, pauses: &[Pause]) -> Option<Timestamp> {
+    let mut spans: Vec<(Timestamp, Option<Timestamp>)> = pauses
+        .iter()
+        .filter(|pause| pause.to.is_none_or(|to| to > accepted_at))
+        .map(|pause| (pause.from.max(accepted_at), pause.to))
+        .collect();
+    spans.sort_unstable_by_key(|span| span.0);
+    let mut at = accepted_at;
+    let mut remaining = SignedDuration::from_hours(24 * i64::from(limit_days));
+    for (from, to) in spans {
+        if from > at {
+            let running = from.duration_since(at);
+            if running > remaining {
+                return at.checked_add(remaining).ok();
+            }
+            remaining = remaining.saturating_sub(running);
+            at = from;
+        }
+        at = at.max(to?);
+    }
+    at.checked_add(remaining).ok()
 }
 
 /// The handling clock: `limit_days` whole days from `accepted_at`, not counting `pauses`, to

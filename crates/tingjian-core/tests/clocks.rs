@@ -3,9 +3,10 @@
 //! extensions to 30 and 60 days, and a pause for an external appraisal.
 
 use jiff::Timestamp;
+use proptest::prelude::*;
 use tingjian_core::clocks::{
     APPROVED_LIMIT_DAYS, EXTENDED_LIMIT_DAYS, HANDLING_LIMIT_DAYS, HandlingOutcome, Pause, ResponseOutcome,
-    handling_clock, past_handling_limit, rate, response_clock,
+    handling_clock, handling_due, past_handling_limit, rate, response_clock,
 };
 
 /// A response case: accepted, forwarded, first response, judged at, and the outcome.
@@ -104,4 +105,44 @@ fn the_handling_clock_on_its_boundaries() {
 fn a_rate_counts_only_what_is_due() {
     assert_eq!(rate(0, 0), None);
     assert_eq!(rate(123, 124).map(|r| (r * 100.0).round() / 100.0), Some(99.19));
+}
+
+/// An instant `seconds` after 2026-10-01 00:00 branch time.
+fn after_start(seconds: i64) -> Timestamp {
+    at("2026-10-01T00:00:00") + jiff::SignedDuration::from_secs(seconds)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The stored due instant and the clock agree for every judging time: overdue exactly after
+    /// it, open at it and before, with pauses that overlap, begin before acceptance, sit exactly
+    /// on the deadline, or last.
+    #[test]
+    fn the_due_instant_is_where_the_clock_turns_overdue(
+        limit in prop::sample::select(vec![HANDLING_LIMIT_DAYS, EXTENDED_LIMIT_DAYS, APPROVED_LIMIT_DAYS]),
+        spans in prop::collection::vec((-5i64 * 86_400..70 * 86_400, prop::option::weighted(0.85, 1i64..20 * 86_400)), 0..4),
+        judged in -86_400i64..140 * 86_400,
+        on_the_deadline in any::<bool>(),
+    ) {
+        let accepted = after_start(0);
+        let mut pauses: Vec<Pause> =
+            spans.iter().map(|&(from, length)| Pause { from: after_start(from), to: length.map(|l| after_start(from + l)) }).collect();
+        if on_the_deadline {
+            // A pause beginning the very second the limit would run out.
+            if let Some(due) = handling_due(accepted, limit, &pauses) {
+                pauses.push(Pause { from: due, to: Some(due + jiff::SignedDuration::from_hours(5)) });
+            }
+        }
+        let due = handling_due(accepted, limit, &pauses);
+        let mut instants = vec![after_start(judged)];
+        if let Some(due) = due {
+            instants.extend([due, due - jiff::SignedDuration::from_micros(1), due + jiff::SignedDuration::from_micros(1)]);
+        }
+        for now in instants {
+            let outcome = handling_clock(accepted, None, limit, &pauses, now);
+            let overdue = matches!(outcome, HandlingOutcome::Overdue { .. });
+            prop_assert_eq!(overdue, due.is_some_and(|due| now > due), "judged at {} with due {:?}: {:?}", now, due, outcome);
+        }
+    }
 }

@@ -78,19 +78,32 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
         }
         Event::ComplaintRecorded { complaint: c } => {
             let quarter = quarter_of(&c.accepted_at);
+            let [month, response_state, response_due, handling_state, handling_due] = crate::metrics::clock_columns_of(
+                tx,
+                &c.number,
+                &c.accepted_at,
+                c.dispatched_at.as_deref(),
+                c.first_response_at.as_deref(),
+                c.resolved_at.as_deref(),
+            )?;
             run(
                 tx,
                 "INSERT INTO complaints (number, accepted_at, quarter, channel, business_line, category, department,
                  customer_name, phone, first_response_at, resolved_at, status, recording_file, regulator_forwarded,
-                 summary, event_seq, dispatched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 summary, event_seq, dispatched_at, clock_month, response_state, response_due, handling_state,
+                 handling_due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                 ?21, ?22)
                  ON CONFLICT(number) DO UPDATE SET accepted_at = excluded.accepted_at, quarter = excluded.quarter,
                  channel = excluded.channel, business_line = excluded.business_line, category = excluded.category,
                  department = excluded.department, customer_name = excluded.customer_name, phone = excluded.phone,
                  first_response_at = excluded.first_response_at, resolved_at = excluded.resolved_at,
                  status = excluded.status, recording_file = excluded.recording_file,
                  regulator_forwarded = excluded.regulator_forwarded, summary = excluded.summary,
-                 event_seq = excluded.event_seq, dispatched_at = excluded.dispatched_at",
+                 event_seq = excluded.event_seq, dispatched_at = excluded.dispatched_at,
+                 clock_month = excluded.clock_month, response_state = excluded.response_state,
+                 response_due = excluded.response_due, handling_state = excluded.handling_state,
+                 handling_due = excluded.handling_due",
                 params![
                     c.number,
                     c.accepted_at,
@@ -108,7 +121,12 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                     c.regulator_forwarded,
                     c.summary,
                     seq,
-                    c.dispatched_at
+                    c.dispatched_at,
+                    month,
+                    response_state,
+                    response_due,
+                    handling_state,
+                    handling_due
                 ],
             )?;
         }
@@ -441,6 +459,7 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                  extended_at = excluded.extended_at, event_seq = excluded.event_seq",
                 params![complaint_number, limit_days, approver, reason, entry.actor, entry.at, seq],
             )?;
+            crate::metrics::refresh_clock_columns(tx, complaint_number)?;
         }
         Event::HandlingPaused { complaint_number, from, to, reason } => {
             run(
@@ -451,6 +470,7 @@ pub fn apply(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Event) -> Resu
                  reason = excluded.reason, event_seq = excluded.event_seq",
                 params![complaint_number, from, to, reason, seq],
             )?;
+            crate::metrics::refresh_clock_columns(tx, complaint_number)?;
         }
         Event::DrawWitnessed { prepared_seq, share, .. } => {
             run(

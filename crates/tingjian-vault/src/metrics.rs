@@ -40,20 +40,6 @@ pub struct ClockFigures {
 }
 
 impl ClockFigures {
-    fn add(&mut self, response: ResponseOutcome, handling: HandlingOutcome) {
-        self.complaints += 1;
-        if let Some(on_time) = response.counts() {
-            self.response_due += 1;
-            self.response_on_time += u32::from(on_time);
-        }
-        self.response_missing += u32::from(response == ResponseOutcome::Missing);
-        if let Some(on_time) = handling.counts() {
-            self.decided += 1;
-            self.decided_on_time += u32::from(on_time);
-        }
-        self.overdue += u32::from(matches!(handling, HandlingOutcome::Overdue { .. }));
-    }
-
     fn finish(&mut self) {
         self.response_rate = rate(u64::from(self.response_on_time), u64::from(self.response_due));
         self.handling_rate = rate(u64::from(self.decided_on_time), u64::from(self.decided));
@@ -81,6 +67,18 @@ pub struct ClockFinding {
     pub handling: HandlingOutcome,
 }
 
+/// How many complaints of each list the 处理时效 screen shows: a person reads a page, and the total
+/// says how many more there are (`tingjian metrics --all` prints every one).
+pub const LISTED_ON_SCREEN: usize = 200;
+
+/// One of the quarter's lists: how many complaints it holds, and the first of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct FindingList {
+    pub total: u32,
+    /// At most the number asked for (all of them when `listed.len() == total`).
+    pub listed: Vec<ClockFinding>,
+}
+
 /// `tingjian metrics`: a quarter's figures as judged at `judged_at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HandlingMetrics {
@@ -92,16 +90,155 @@ pub struct HandlingMetrics {
     /// By month of acceptance (branch time), in order.
     pub by_month: Vec<GroupFigures>,
     /// Answered late, or unanswered past their hour, by complaint number.
-    pub late_responses: Vec<ClockFinding>,
+    pub late_responses: FindingList,
     /// Decided late, or open past their limit, by complaint number.
-    pub late_handling: Vec<ClockFinding>,
-    /// Open within their limit, fewest days left first: where an extension or a pause is recorded.
-    pub open: Vec<ClockFinding>,
+    pub late_handling: FindingList,
+    /// Open within their limit, the soonest due first (one whose clock is paused last).
+    pub open: FindingList,
     /// Times that contradict each other (a response before the clock's start, a decision before
     /// acceptance): left out of the rates and listed here.
-    pub data_problems: Vec<ClockFinding>,
+    pub data_problems: FindingList,
     /// Complaints without a dispatch time (转办时间), whose response clock started at acceptance.
     pub without_dispatch_time: u32,
+}
+
+/// What `complaints.response_state` and `handling_state` hold (migration 13): the outcome where no
+/// later instant can change it, or that the clock still runs.
+mod state {
+    pub const ON_TIME: i64 = 0;
+    pub const LATE: i64 = 1;
+    /// A response before the clock's start, a decision before acceptance.
+    pub const CONTRADICTORY: i64 = 2;
+    /// Not answered, or not decided, yet: judged against `*_due` when the figures are asked for.
+    pub const RUNNING: i64 = 3;
+}
+
+/// A complaint's clock columns, as [`refresh_clock_columns`] writes them.
+struct ClockColumns {
+    month: i64,
+    response_state: i64,
+    response_due: Option<i64>,
+    handling_state: i64,
+    handling_due: Option<i64>,
+}
+
+fn clock_columns(
+    accepted: Timestamp,
+    dispatched: Option<Timestamp>,
+    response: Option<Timestamp>,
+    resolved: Option<Timestamp>,
+    limit_days: u32,
+    pauses: &[Pause],
+) -> ClockColumns {
+    let (response_state, response_due) = match response {
+        None => {
+            let start = dispatched.unwrap_or(accepted);
+            (state::RUNNING, start.checked_add(tingjian_core::clocks::RESPONSE_LIMIT).ok().map(|d| d.as_microsecond()))
+        }
+        // With a response the judging instant does not matter.
+        Some(_) => match response_clock(accepted, dispatched, response, accepted) {
+            ResponseOutcome::OnTime { .. } => (state::ON_TIME, None),
+            ResponseOutcome::Late { .. } => (state::LATE, None),
+            _ => (state::CONTRADICTORY, None),
+        },
+    };
+    let (handling_state, handling_due) = match resolved {
+        None => (
+            state::RUNNING,
+            tingjian_core::clocks::handling_due(accepted, limit_days, pauses).map(|d| d.as_microsecond()),
+        ),
+        Some(_) => match handling_clock(accepted, resolved, limit_days, pauses, accepted) {
+            HandlingOutcome::OnTime { .. } => (state::ON_TIME, None),
+            HandlingOutcome::Late { .. } => (state::LATE, None),
+            _ => (state::CONTRADICTORY, None),
+        },
+    };
+    ClockColumns { month: branch_month(accepted), response_state, response_due, handling_state, handling_due }
+}
+
+/// The handling limit in force for a complaint: 15 days, or its extension.
+fn limit_of(db: &rusqlite::Connection, number: &str) -> rusqlite::Result<u32> {
+    let limit = db
+        .prepare_cached("SELECT limit_days FROM handling_extensions WHERE complaint_number = ?1")?
+        .query_row([number], |row| row.get(0))
+        .optional()?;
+    Ok(limit.unwrap_or(HANDLING_LIMIT_DAYS))
+}
+
+/// A complaint's pauses whose times read.
+fn pauses_of(db: &rusqlite::Connection, number: &str) -> rusqlite::Result<Vec<Pause>> {
+    let mut statement = db.prepare_cached("SELECT from_at, to_at FROM handling_pauses WHERE complaint_number = ?1")?;
+    let rows = statement.query_map([number], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)))?;
+    let mut pauses = Vec::new();
+    for row in rows {
+        let (from, to) = row?;
+        if let Some(from) = instant(Some(&from)) {
+            pauses.push(Pause { from, to: instant(to.as_deref()) });
+        }
+    }
+    Ok(pauses)
+}
+
+/// A complaint's clock columns from its stored times, extension and pauses, in the order
+/// `complaints` stores them (`clock_month`, `response_state`, `response_due`, `handling_state`,
+/// `handling_due`); all `None` when its acceptance time does not read, which keeps it out of every
+/// figure (`verify` names such an edit).
+pub(crate) fn clock_columns_of(
+    db: &rusqlite::Connection,
+    number: &str,
+    accepted: &str,
+    dispatched: Option<&str>,
+    response: Option<&str>,
+    resolved: Option<&str>,
+) -> rusqlite::Result<[Option<i64>; 5]> {
+    let Some(accepted) = instant(Some(accepted)) else { return Ok([None; 5]) };
+    let columns = clock_columns(
+        accepted,
+        instant(dispatched),
+        instant(response),
+        instant(resolved),
+        limit_of(db, number)?,
+        &pauses_of(db, number)?,
+    );
+    Ok([
+        Some(columns.month),
+        Some(columns.response_state),
+        columns.response_due,
+        Some(columns.handling_state),
+        columns.handling_due,
+    ])
+}
+
+/// Writes a stored complaint's clock columns again: applying an extension or a pause calls this,
+/// and so does migration 13 for every complaint stored before it.
+pub(crate) fn refresh_clock_columns(db: &rusqlite::Connection, number: &str) -> rusqlite::Result<()> {
+    type Times = (String, Option<String>, Option<String>, Option<String>);
+    let times: Option<Times> = db
+        .prepare_cached(
+            "SELECT accepted_at, dispatched_at, first_response_at, resolved_at FROM complaints WHERE number = ?1",
+        )?
+        .query_row([number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .optional()?;
+    let Some((accepted, dispatched, response, resolved)) = times else { return Ok(()) };
+    let [month, response_state, response_due, handling_state, handling_due] =
+        clock_columns_of(db, number, &accepted, dispatched.as_deref(), response.as_deref(), resolved.as_deref())?;
+    db.prepare_cached(
+        "UPDATE complaints SET clock_month = ?2, response_state = ?3, response_due = ?4, handling_state = ?5,
+         handling_due = ?6 WHERE number = ?1",
+    )?
+    .execute(rusqlite::params![number, month, response_state, response_due, handling_state, handling_due])?;
+    Ok(())
+}
+
+/// Fills the clock columns of every stored complaint (migration 13, and the benchmark's vault).
+#[doc(hidden)]
+pub fn refresh_all_clock_columns(db: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let numbers: Vec<String> =
+        db.prepare("SELECT number FROM complaints")?.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    for number in numbers {
+        refresh_clock_columns(db, &number)?;
+    }
+    Ok(())
 }
 
 fn instant(text: Option<&str>) -> Option<Timestamp> {
@@ -201,147 +338,176 @@ pub struct ComplaintClocks {
     pub pauses: Vec<HandlingPause>,
 }
 
-/// The extensions and pauses of every complaint (few: they are recorded by hand).
-struct Adjustments {
-    limits: HashMap<String, u32>,
-    pauses: HashMap<String, Vec<Pause>>,
-}
-
-impl Adjustments {
-    fn limit(&self, number: &str) -> u32 {
-        self.limits.get(number).copied().unwrap_or(HANDLING_LIMIT_DAYS)
-    }
-
-    fn pauses(&self, number: &str) -> &[Pause] {
-        self.pauses.get(number).map_or(&[], Vec::as_slice)
-    }
-}
-
 impl Vault {
-    /// The quarter's complaint-handling figures, judged now.
-    pub fn handling_metrics(&self, quarter: QuarterId) -> Result<HandlingMetrics, VaultError> {
+    /// The quarter's complaint-handling figures, judged now, with the first `list_at_most` of each
+    /// list. Settled outcomes are counted from `clock_tallies`; only the complaints whose clocks
+    /// still run are judged against the moment asked, by comparing their due instants, and only
+    /// the listed complaints go through the clocks one by one.
+    pub fn handling_metrics(&self, quarter: QuarterId, list_at_most: usize) -> Result<HandlingMetrics, VaultError> {
         let judged_at = self.clock().now();
-        let mut statement = self.db().prepare_cached(
-            "SELECT number, department, accepted_at, dispatched_at, first_response_at, resolved_at,
-                    recording_hash IS NOT NULL
-             FROM complaints INDEXED BY complaints_clocks WHERE quarter = ?1",
-        )?;
-        let adjustments = self.clock_adjustments()?;
-        let mut rows = statement.query([quarter.to_string()])?;
+        let now = judged_at.as_microsecond();
+        let quarter_text = quarter.to_string();
+        let db = self.db();
         let mut branch = ClockFigures::default();
-        // Groups by index: a million rows would otherwise allocate a key per row.
-        let mut department_index: HashMap<String, usize> = HashMap::new();
-        let mut departments: Vec<(String, ClockFigures)> = Vec::new();
+        let mut departments: HashMap<String, ClockFigures> = HashMap::new();
         let mut months: BTreeMap<i64, ClockFigures> = BTreeMap::new();
-        let (mut late_responses, mut late_handling, mut data_problems, mut open) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut without_dispatch_time = 0;
-        while let Some(row) = rows.next()? {
-            let text = |index: usize| -> rusqlite::Result<Option<&str>> {
-                match row.get_ref(index)? {
-                    rusqlite::types::ValueRef::Text(bytes) => Ok(std::str::from_utf8(bytes).ok()),
-                    _ => Ok(None),
-                }
-            };
-            let Some(accepted) = text(2)?.and_then(stored_instant) else {
-                // The import refuses unreadable acceptance times; a row without one is an edit
-                // `verify` names, and has no clock.
-                continue;
-            };
-            let number = text(0)?.unwrap_or_default();
-            let department = text(1)?.unwrap_or_default();
-            let dispatched = text(3)?;
-            let has_recording: bool = row.get(6)?;
-            without_dispatch_time += u32::from(dispatched.is_none());
-            let response = response_clock(
-                accepted,
-                dispatched.and_then(stored_instant),
-                text(4)?.and_then(stored_instant),
-                judged_at,
-            );
-            let limit_days = adjustments.limit(number);
-            let handling = handling_clock(
-                accepted,
-                text(5)?.and_then(stored_instant),
-                limit_days,
-                adjustments.pauses(number),
-                judged_at,
-            );
-            branch.add(response, handling);
-            let index = match department_index.get(department) {
-                Some(&index) => index,
-                None => {
-                    department_index.insert(department.to_owned(), departments.len());
-                    departments.push((department.to_owned(), ClockFigures::default()));
-                    departments.len() - 1
-                }
-            };
-            departments[index].1.add(response, handling);
-            months.entry(branch_month(accepted)).or_default().add(response, handling);
-            let late_response = matches!(response, ResponseOutcome::Late { .. } | ResponseOutcome::Missing);
-            let late = matches!(handling, HandlingOutcome::Late { .. } | HandlingOutcome::Overdue { .. });
-            let contradictory =
-                response == ResponseOutcome::BeforeStart || handling == HandlingOutcome::ResolvedBeforeAccepted;
-            let still_open = matches!(handling, HandlingOutcome::Open { .. });
-            if !(late_response || late || contradictory || still_open) {
-                continue;
-            }
-            let finding = ClockFinding {
-                complaint_number: number.to_owned(),
-                department: department.to_owned(),
-                accepted_at: text(2)?.unwrap_or_default().to_owned(),
-                limit_days,
-                has_recording,
-                response,
-                handling,
-            };
-            if late_response {
-                late_responses.push(finding.clone());
-            }
-            if late {
-                late_handling.push(finding.clone());
-            }
-            if contradictory {
-                data_problems.push(finding.clone());
-            }
-            if still_open {
-                open.push(finding);
-            }
-        }
-        // The scan follows the index (by department); the lists read by complaint number.
-        for list in [&mut late_responses, &mut late_handling, &mut data_problems] {
-            // Numbers are unique, so an unstable sort gives the same order without its buffer.
-            list.sort_unstable_by(|a: &ClockFinding, b: &ClockFinding| a.complaint_number.cmp(&b.complaint_number));
-        }
-        open.sort_unstable_by(|a, b| {
-            let left = |f: &ClockFinding| match f.handling {
-                HandlingOutcome::Open { days_left } => days_left,
-                _ => u32::MAX,
-            };
-            left(a).cmp(&left(b)).then_with(|| a.complaint_number.cmp(&b.complaint_number))
-        });
-        branch.finish();
-        let group = |groups: Vec<(String, ClockFigures)>| -> Vec<GroupFigures> {
-            groups
-                .into_iter()
-                .map(|(key, mut figures)| {
-                    figures.finish();
-                    GroupFigures { key, figures }
-                })
-                .collect()
+        let mut data_problems_total = 0;
+        let mut undecided = 0;
+        // Adds `count` to the branch, the department and the month alike.
+        let mut tally = |department: String, month: i64, add: &dyn Fn(&mut ClockFigures)| {
+            add(&mut branch);
+            add(departments.entry(department).or_default());
+            add(months.entry(month).or_default());
         };
-        let months = months
-            .into_iter()
-            .map(|(month, figures)| (format!("{}-{:02}", month / 12, month % 12 + 1), figures))
-            .collect();
-        let mut by_department = group(departments);
+        let mut statement = db.prepare_cached(
+            "SELECT department, clock_month, response_state, handling_state, dispatched, complaints
+             FROM clock_tallies WHERE quarter = ?1",
+        )?;
+        let mut rows = statement.query([&quarter_text])?;
+        while let Some(row) = rows.next()? {
+            let (response, handling, dispatched): (i64, i64, bool) = (row.get(2)?, row.get(3)?, row.get(4)?);
+            let count: u32 = row.get(5)?;
+            without_dispatch_time += if dispatched { 0 } else { count };
+            if response == state::CONTRADICTORY || handling == state::CONTRADICTORY {
+                data_problems_total += count;
+            }
+            if handling == state::RUNNING {
+                undecided += count;
+            }
+            tally(row.get(0)?, row.get(1)?, &|f: &mut ClockFigures| {
+                f.complaints += count;
+                if response == state::ON_TIME || response == state::LATE {
+                    f.response_due += count;
+                    f.response_on_time += if response == state::ON_TIME { count } else { 0 };
+                }
+                if handling == state::ON_TIME || handling == state::LATE {
+                    f.decided += count;
+                    f.decided_on_time += if handling == state::ON_TIME { count } else { 0 };
+                }
+            });
+        }
+        // What the clocks that still run say now: an unanswered complaint past its hour is
+        // missing its response, an undecided one past its due instant is overdue.
+        for (sql, missing) in [
+            (
+                "SELECT department, clock_month, count(*) FROM complaints INDEXED BY complaints_pending_responses
+                 WHERE quarter = ?1 AND response_state = 3 AND response_due < ?2 GROUP BY department, clock_month",
+                true,
+            ),
+            (
+                "SELECT department, clock_month, count(*) FROM complaints INDEXED BY complaints_undecided
+                 WHERE quarter = ?1 AND handling_state = 3 AND handling_due < ?2 GROUP BY department, clock_month",
+                false,
+            ),
+        ] {
+            let mut statement = db.prepare_cached(sql)?;
+            let mut rows = statement.query(rusqlite::params![quarter_text, now])?;
+            while let Some(row) = rows.next()? {
+                let count: u32 = row.get(2)?;
+                tally(row.get(0)?, row.get(1)?, &|f: &mut ClockFigures| {
+                    if missing {
+                        f.response_due += count;
+                        f.response_missing += count;
+                    } else {
+                        f.overdue += count;
+                    }
+                });
+            }
+        }
+        // Each list is read through an index in its own order and stops at `list_at_most`, so a
+        // list of three is as quick as a list of three hundred thousand. A list whose complaints
+        // come from two states merges two such reads.
+        let list = |queries: &[&str], by_number: bool, total: u32| -> Result<FindingList, VaultError> {
+            let limit = i64::try_from(list_at_most).unwrap_or(i64::MAX);
+            let mut numbers: Vec<String> = Vec::new();
+            for sql in queries {
+                let mut statement = db.prepare_cached(sql)?;
+                for (name, value) in [
+                    (":quarter", rusqlite::types::Value::from(quarter_text.clone())),
+                    (":now", now.into()),
+                    (":limit", limit.into()),
+                ] {
+                    if let Some(index) = statement.parameter_index(name)? {
+                        statement.raw_bind_parameter(index, value)?;
+                    }
+                }
+                let mut rows = statement.raw_query();
+                while let Some(row) = rows.next()? {
+                    numbers.push(row.get(0)?);
+                }
+            }
+            if by_number {
+                // SQLite orders text by its bytes, as `str` does.
+                numbers.sort_unstable();
+                numbers.dedup();
+            }
+            numbers.truncate(list_at_most);
+            let mut listed = Vec::with_capacity(numbers.len());
+            for number in numbers {
+                listed.extend(self.finding(&number, judged_at)?);
+            }
+            Ok(FindingList { total, listed })
+        };
+        let late_responses = list(
+            &[
+                "SELECT number FROM complaints INDEXED BY complaints_by_response_state
+                 WHERE quarter = :quarter AND response_state = 1 ORDER BY number LIMIT :limit",
+                "SELECT number FROM complaints INDEXED BY complaints_by_response_state
+                 WHERE quarter = :quarter AND response_state = 3 AND response_due < :now ORDER BY number LIMIT :limit",
+            ],
+            true,
+            branch.response_due - branch.response_on_time,
+        )?;
+        let late_handling = list(
+            &[
+                "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
+                 WHERE quarter = :quarter AND handling_state = 1 ORDER BY number LIMIT :limit",
+                "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
+                 WHERE quarter = :quarter AND handling_state = 3 AND handling_due < :now ORDER BY number LIMIT :limit",
+            ],
+            true,
+            branch.decided - branch.decided_on_time + branch.overdue,
+        )?;
+        let open = list(
+            &[
+                "SELECT number FROM complaints INDEXED BY complaints_undecided_by_due
+                 WHERE quarter = :quarter AND handling_state = 3 AND handling_due >= :now
+                 ORDER BY handling_due, number LIMIT :limit",
+                // Paused with no end yet: after every complaint with a due instant.
+                "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
+                 WHERE quarter = :quarter AND handling_state = 3 AND handling_due IS NULL ORDER BY number LIMIT :limit",
+            ],
+            false,
+            undecided - branch.overdue,
+        )?;
+        let data_problems = list(
+            &[
+                "SELECT number FROM complaints INDEXED BY complaints_by_response_state
+                 WHERE quarter = :quarter AND response_state = 2 ORDER BY number LIMIT :limit",
+                "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
+                 WHERE quarter = :quarter AND handling_state = 2 ORDER BY number LIMIT :limit",
+            ],
+            true,
+            data_problems_total,
+        )?;
+        branch.finish();
+        let group = |key: String, mut figures: ClockFigures| {
+            figures.finish();
+            GroupFigures { key, figures }
+        };
+        let mut by_department: Vec<GroupFigures> = departments.into_iter().map(|(k, f)| group(k, f)).collect();
         by_department.sort_by(|a, b| b.figures.complaints.cmp(&a.figures.complaints).then_with(|| a.key.cmp(&b.key)));
+        let by_month = months
+            .into_iter()
+            .map(|(m, f)| group(format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1), f))
+            .collect();
         Ok(HandlingMetrics {
-            quarter: quarter.to_string(),
+            quarter: quarter_text.clone(),
             judged_at: crate::event::format_instant(judged_at),
             branch,
             by_department,
-            by_month: group(months),
+            by_month,
             late_responses,
             late_handling,
             open,
@@ -350,20 +516,34 @@ impl Vault {
         })
     }
 
-    fn clock_adjustments(&self) -> Result<Adjustments, VaultError> {
-        let mut statement = self.db().prepare_cached("SELECT complaint_number, limit_days FROM handling_extensions")?;
-        let limits = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
-        let mut statement = self.db().prepare_cached("SELECT complaint_number, from_at, to_at FROM handling_pauses")?;
-        let mut pauses: HashMap<String, Vec<Pause>> = HashMap::new();
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let number: String = row.get(0)?;
-            if let Some(from) = instant(row.get::<_, Option<String>>(1)?.as_deref()) {
-                let to = instant(row.get::<_, Option<String>>(2)?.as_deref());
-                pauses.entry(number).or_default().push(Pause { from, to });
-            }
-        }
-        Ok(Adjustments { limits, pauses })
+    /// One listed complaint, through the clocks as its page shows them.
+    fn finding(&self, number: &str, judged_at: Timestamp) -> Result<Option<ClockFinding>, VaultError> {
+        type Row = (String, String, Option<String>, Option<String>, Option<String>, bool);
+        let row: Option<Row> = self
+            .db()
+            .prepare_cached(
+                "SELECT department, accepted_at, dispatched_at, first_response_at, resolved_at,
+                        recording_hash IS NOT NULL FROM complaints WHERE number = ?1",
+            )?
+            .query_row([number], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            })
+            .optional()?;
+        let Some((department, accepted_at, dispatched, response, resolved, has_recording)) = row else {
+            return Ok(None);
+        };
+        let Some(accepted) = instant(Some(&accepted_at)) else { return Ok(None) };
+        let limit_days = limit_of(self.db(), number)?;
+        let pauses = pauses_of(self.db(), number)?;
+        Ok(Some(ClockFinding {
+            complaint_number: number.to_owned(),
+            department,
+            accepted_at,
+            limit_days,
+            has_recording,
+            response: response_clock(accepted, instant(dispatched.as_deref()), instant(response.as_deref()), judged_at),
+            handling: handling_clock(accepted, instant(resolved.as_deref()), limit_days, &pauses, judged_at),
+        }))
     }
 
     /// One complaint's clocks, extension and pauses, judged now.

@@ -408,7 +408,65 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (complaint_number, from_at)
     );
     "#,
+    // 13: the quarter's handling figures without a clock per complaint. Each complaint keeps the
+    // outcome of its two clocks where no later instant can change it (on time, late, contradictory)
+    // and, while it is pending or undecided, the instant it turns late (`*_due`, microseconds since
+    // 1970); `clock_month` is its month of acceptance in branch time (`year * 12 + month - 1`).
+    // `clock_tallies` counts complaints by quarter, department, month, the two states and whether
+    // a dispatch time is known, kept by triggers on every insert, update and delete, so the figures
+    // read a few hundred rows and only pending or undecided complaints are judged at the moment
+    // asked. The columns are written by `metrics::refresh_clock_columns` (the one place that calls
+    // the clocks for them), then filled for complaints already stored (`migrate`).
+    r#"
+    DROP INDEX complaints_clocks;
+    ALTER TABLE complaints ADD COLUMN clock_month INTEGER;
+    ALTER TABLE complaints ADD COLUMN response_state INTEGER;
+    ALTER TABLE complaints ADD COLUMN response_due INTEGER;
+    ALTER TABLE complaints ADD COLUMN handling_state INTEGER;
+    ALTER TABLE complaints ADD COLUMN handling_due INTEGER;
+    CREATE TABLE clock_tallies (
+        tally          TEXT PRIMARY KEY,
+        quarter        TEXT NOT NULL,
+        department     TEXT NOT NULL,
+        clock_month    INTEGER NOT NULL,
+        response_state INTEGER NOT NULL,
+        handling_state INTEGER NOT NULL,
+        dispatched     INTEGER NOT NULL,
+        complaints     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX complaints_pending_responses ON complaints(quarter, department, clock_month, response_due)
+        WHERE response_state = 3;
+    CREATE INDEX complaints_undecided ON complaints(quarter, department, clock_month, handling_due)
+        WHERE handling_state = 3;
+    CREATE INDEX complaints_undecided_by_due ON complaints(quarter, handling_due, number) WHERE handling_state = 3;
+    CREATE INDEX complaints_by_response_state ON complaints(quarter, response_state, number, response_due);
+    CREATE INDEX complaints_by_handling_state ON complaints(quarter, handling_state, number, handling_due);
+    CREATE TRIGGER clock_tally_insert AFTER INSERT ON complaints WHEN new.response_state IS NOT NULL BEGIN
+        INSERT INTO clock_tallies VALUES (new.quarter || '/' || new.department || '/' || new.clock_month || '/' || new.response_state || '/' || new.handling_state || '/' || (new.dispatched_at IS NOT NULL),
+            new.quarter, new.department, new.clock_month, new.response_state, new.handling_state,
+            new.dispatched_at IS NOT NULL, 1)
+        ON CONFLICT DO UPDATE SET complaints = complaints + 1;
+    END;
+    CREATE TRIGGER clock_tally_delete AFTER DELETE ON complaints WHEN old.response_state IS NOT NULL BEGIN
+        UPDATE clock_tallies SET complaints = complaints - 1 WHERE tally = old.quarter || '/' || old.department || '/' || old.clock_month || '/' || old.response_state || '/' || old.handling_state || '/' || (old.dispatched_at IS NOT NULL);
+        DELETE FROM clock_tallies WHERE tally = old.quarter || '/' || old.department || '/' || old.clock_month || '/' || old.response_state || '/' || old.handling_state || '/' || (old.dispatched_at IS NOT NULL) AND complaints = 0;
+    END;
+    CREATE TRIGGER clock_tally_update AFTER UPDATE OF quarter, department, dispatched_at, clock_month,
+        response_state, handling_state ON complaints BEGIN
+        UPDATE clock_tallies SET complaints = complaints - 1
+            WHERE old.response_state IS NOT NULL AND tally = old.quarter || '/' || old.department || '/' || old.clock_month || '/' || old.response_state || '/' || old.handling_state || '/' || (old.dispatched_at IS NOT NULL);
+        DELETE FROM clock_tallies WHERE tally = old.quarter || '/' || old.department || '/' || old.clock_month || '/' || old.response_state || '/' || old.handling_state || '/' || (old.dispatched_at IS NOT NULL) AND complaints = 0;
+        INSERT INTO clock_tallies SELECT new.quarter || '/' || new.department || '/' || new.clock_month || '/' || new.response_state || '/' || new.handling_state || '/' || (new.dispatched_at IS NOT NULL),
+            new.quarter, new.department, new.clock_month, new.response_state, new.handling_state,
+            new.dispatched_at IS NOT NULL, 1 WHERE new.response_state IS NOT NULL
+        ON CONFLICT DO UPDATE SET complaints = complaints + 1;
+    END;
+    "#,
 ];
+
+/// The migration after which every complaint's clock columns are filled from its times
+/// (`metrics::refresh_clock_columns`): SQL cannot run the clocks.
+const CLOCK_COLUMNS_VERSION: usize = 13;
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -447,6 +505,9 @@ pub fn migrate(tx: &Transaction<'_>) -> Result<(), VaultError> {
     let current = user_version(tx)?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(sql)?;
+        if index + 1 == CLOCK_COLUMNS_VERSION {
+            crate::metrics::refresh_all_clock_columns(tx)?;
+        }
         tx.pragma_update(None, "user_version", index as u32 + 1)?;
     }
     Ok(())

@@ -528,6 +528,7 @@ fn table_zh(table: &str) -> &'static str {
         "draw_preparations" => "抽样准备",
         "handling_extensions" => "办理延期",
         "handling_pauses" => "办理暂停",
+        "clock_tallies" => "时效汇总",
         "person_keys" => "人员密钥",
         _ => "数据",
     }
@@ -601,6 +602,42 @@ fn compare_tables(db: &Connection, replay: &Connection) -> Result<Vec<VerifyProb
         compare_table(db, replay, table, key, &mut found)?;
         found.keep_earliest();
         problems.extend(found.0);
+    }
+    problems.extend(check_clock_tallies(db)?);
+    Ok(problems)
+}
+
+/// The tallies the handling figures read (`clock_tallies`, migration 13) are counts of the
+/// complaints table, which is itself compared with the replay above: so they are checked against
+/// the stored complaints, and an edited complaint is named once (as a complaint), an edited tally
+/// as a tally. The key is the one the triggers write.
+fn check_clock_tallies(db: &Connection) -> Result<Vec<VerifyProblem>, VaultError> {
+    let read = |sql: &str| -> Result<std::collections::BTreeMap<String, i64>, VaultError> {
+        let mut statement = db.prepare(sql)?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let stored = read("SELECT tally, complaints FROM clock_tallies")?;
+    let counted = read(
+        "SELECT quarter || '/' || department || '/' || clock_month || '/' || response_state || '/' || handling_state
+                || '/' || (dispatched_at IS NOT NULL), count(*)
+         FROM complaints WHERE response_state IS NOT NULL GROUP BY 1",
+    )?;
+    let mut problems = Vec::new();
+    for key in stored.keys().chain(counted.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (have, want) = (stored.get(key).copied().unwrap_or(0), counted.get(key).copied().unwrap_or(0));
+        if have != want && problems.len() < MAX_ROW_PROBLEMS_PER_TABLE {
+            problems.push(VerifyProblem {
+                kind: ProblemKind::RowChanged,
+                event_seq: None,
+                table: Some("clock_tallies".to_owned()),
+                key: Some(key.clone()),
+                message_zh: format!("时效汇总表（clock_tallies）中 {key} 记为 {have} 件，投诉表中为 {want} 件"),
+                message_en: format!(
+                    "table clock_tallies counts {have} complaints under {key}; the complaints table holds {want}"
+                ),
+            });
+        }
     }
     Ok(problems)
 }

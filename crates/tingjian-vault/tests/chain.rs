@@ -127,7 +127,19 @@ fn a_vault_from_an_older_schema_is_migrated_on_open_and_still_verifies() {
              ALTER TABLE events DROP COLUMN format;
              ALTER TABLE events DROP COLUMN signature;
              ALTER TABLE people DROP COLUMN state;
-             DROP INDEX complaints_clocks;
+             DROP TRIGGER clock_tally_insert;
+             DROP TRIGGER clock_tally_update;
+             DROP TRIGGER clock_tally_delete;
+             DROP INDEX complaints_pending_responses;
+             DROP INDEX complaints_undecided;
+             DROP INDEX complaints_undecided_by_due;
+             DROP INDEX complaints_by_response_state;
+             DROP INDEX complaints_by_handling_state;
+             ALTER TABLE complaints DROP COLUMN clock_month;
+             ALTER TABLE complaints DROP COLUMN response_state;
+             ALTER TABLE complaints DROP COLUMN response_due;
+             ALTER TABLE complaints DROP COLUMN handling_state;
+             ALTER TABLE complaints DROP COLUMN handling_due;
              ALTER TABLE complaints DROP COLUMN dispatched_at;
              ALTER TABLE vault_info DROP COLUMN accounts_since_seq;
              PRAGMA user_version = 1;",

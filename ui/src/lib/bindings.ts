@@ -1025,6 +1025,12 @@ limit_days: number,
  */
 has_recording: boolean, response: ResponseOutcome, handling: HandlingOutcome, };
 
+export type FindingList = { total: number, 
+/**
+ * At most the number asked for (all of them when `listed.len() == total`).
+ */
+listed: Array<ClockFinding>, };
+
 export type HandlingMetrics = { quarter: string, judged_at: string, branch: ClockFigures, 
 /**
  * By department, most complaints first.
@@ -1037,20 +1043,20 @@ by_month: Array<GroupFigures>,
 /**
  * Answered late, or unanswered past their hour, by complaint number.
  */
-late_responses: Array<ClockFinding>, 
+late_responses: FindingList, 
 /**
  * Decided late, or open past their limit, by complaint number.
  */
-late_handling: Array<ClockFinding>, 
+late_handling: FindingList, 
 /**
- * Open within their limit, fewest days left first: where an extension or a pause is recorded.
+ * Open within their limit, the soonest due first (one whose clock is paused last).
  */
-open: Array<ClockFinding>, 
+open: FindingList, 
 /**
  * Times that contradict each other (a response before the clock's start, a decision before
  * acceptance): left out of the rates and listed here.
  */
-data_problems: Array<ClockFinding>, 
+data_problems: FindingList, 
 /**
  * Complaints without a dispatch time (转办时间), whose response clock started at acceptance.
  */
