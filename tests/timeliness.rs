@@ -114,3 +114,61 @@ async fn the_quarters_clocks_show_by_department_and_month_and_the_coordinator_ex
     app.screenshot("timeliness-en").await?;
     app.close().await
 }
+
+/// A quarter with more late complaints than a screen shows: the list says how many there are and
+/// which command lists them all, and shows the first 200 by complaint number.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_list_shows_its_first_page_and_its_total() -> Result<(), Error> {
+    let temp = tempfile::tempdir()?;
+    let vault = temp.path().join("vault");
+    let made = tingjian(&vault, &["init"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    // 230 complaints of 2026Q3, each answered two hours after acceptance.
+    let mut manifest = String::from("投诉编号,受理时间,首次响应时间,责任机构,投诉摘要\n");
+    for index in 0..230 {
+        let day = 1 + index % 28;
+        let hour = 8 + index % 9;
+        manifest.push_str(&format!(
+            "TSL{index:04},2026-08-{day:02} {hour:02}:00:00,2026-08-{day:02} {:02}:00:00,城西支行,客户反映转账延迟\n",
+            hour + 2
+        ));
+    }
+    let file = temp.path().join("late.csv");
+    std::fs::write(&file, manifest)?;
+    let empty = temp.path().join("no-recordings");
+    std::fs::create_dir(&empty)?;
+    let imported = tingjian(
+        &vault,
+        &["import", "--manifest", file.to_str().ok_or("utf-8")?, "--recordings", empty.to_str().ok_or("utf-8")?],
+    );
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+
+    let mut app = App::launch(&vault).await?;
+    app.click("[data-testid=nav-timeliness]").await?;
+    app.wait_for("[data-testid=clock-previous]", WAIT).await?;
+    // Back from today's quarter to 2026Q3, whatever day this runs.
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai")?);
+    let steps = i32::from(today.year()) * 4 + (i32::from(today.month()) - 1) / 3 - (2026 * 4 + 2);
+    for _ in 0..steps {
+        app.wait_until("the quarter to load", WAIT, async |app| {
+            let ready = app.find("[data-testid=clock-previous]").await?.is_enabled().await?;
+            Ok(if ready { Ok(()) } else { Err("still loading".to_owned()) })
+        })
+        .await?;
+        app.click("[data-testid=clock-previous]").await?;
+    }
+    let partial = "[data-testid=clock-late-responses] [data-testid=clock-list-partial]";
+    app.wait_for_text(partial, "the list to say it shows part", WAIT, |t| t.contains("显示前 200 件，共 230 件"))
+        .await?;
+    let rows = app.find_all("[data-testid=clock-late-responses] [data-testid=clock-row]").await?;
+    assert_eq!(rows.len(), 200, "one page of the list");
+    assert_eq!(rows[0].attr("data-complaint").await?.as_deref(), Some("TSL0000"), "by complaint number");
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=clock-late-responses]').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await?;
+    app.screenshot("timeliness-long-list-zh").await?;
+    app.close().await
+}

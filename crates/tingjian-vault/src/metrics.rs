@@ -417,7 +417,8 @@ impl Vault {
         }
         // Each list is read through an index in its own order and stops at `list_at_most`, so a
         // list of three is as quick as a list of three hundred thousand. A list whose complaints
-        // come from two states merges two such reads.
+        // come from two states merges two such reads. (`state > 0` repeats the partial index's
+        // condition, which is how SQLite knows it may use it.)
         let list = |queries: &[&str], by_number: bool, total: u32| -> Result<FindingList, VaultError> {
             let limit = i64::try_from(list_at_most).unwrap_or(i64::MAX);
             let mut numbers: Vec<String> = Vec::new();
@@ -452,9 +453,9 @@ impl Vault {
         let late_responses = list(
             &[
                 "SELECT number FROM complaints INDEXED BY complaints_by_response_state
-                 WHERE quarter = :quarter AND response_state = 1 ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND response_state > 0 AND response_state = 1 ORDER BY number LIMIT :limit",
                 "SELECT number FROM complaints INDEXED BY complaints_by_response_state
-                 WHERE quarter = :quarter AND response_state = 3 AND response_due < :now ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND response_state > 0 AND response_state = 3 AND response_due < :now ORDER BY number LIMIT :limit",
             ],
             true,
             branch.response_due - branch.response_on_time,
@@ -462,9 +463,9 @@ impl Vault {
         let late_handling = list(
             &[
                 "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
-                 WHERE quarter = :quarter AND handling_state = 1 ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND handling_state > 0 AND handling_state = 1 ORDER BY number LIMIT :limit",
                 "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
-                 WHERE quarter = :quarter AND handling_state = 3 AND handling_due < :now ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND handling_state > 0 AND handling_state = 3 AND handling_due < :now ORDER BY number LIMIT :limit",
             ],
             true,
             branch.decided - branch.decided_on_time + branch.overdue,
@@ -476,7 +477,7 @@ impl Vault {
                  ORDER BY handling_due, number LIMIT :limit",
                 // Paused with no end yet: after every complaint with a due instant.
                 "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
-                 WHERE quarter = :quarter AND handling_state = 3 AND handling_due IS NULL ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND handling_state > 0 AND handling_state = 3 AND handling_due IS NULL ORDER BY number LIMIT :limit",
             ],
             false,
             undecided - branch.overdue,
@@ -484,9 +485,9 @@ impl Vault {
         let data_problems = list(
             &[
                 "SELECT number FROM complaints INDEXED BY complaints_by_response_state
-                 WHERE quarter = :quarter AND response_state = 2 ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND response_state > 0 AND response_state = 2 ORDER BY number LIMIT :limit",
                 "SELECT number FROM complaints INDEXED BY complaints_by_handling_state
-                 WHERE quarter = :quarter AND handling_state = 2 ORDER BY number LIMIT :limit",
+                 WHERE quarter = :quarter AND handling_state > 0 AND handling_state = 2 ORDER BY number LIMIT :limit",
             ],
             true,
             data_problems_total,
