@@ -10,6 +10,7 @@ mod output;
 mod people;
 mod play;
 mod rectify;
+mod report;
 mod sample;
 mod session;
 
@@ -150,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         action: people::PeopleCommand,
     },
+    /// The quarter's report (figures, sample, calls, rectification, clocks). 报告
+    Report {
+        #[command(subcommand)]
+        action: report::ReportCommand,
+    },
     /// A complaint's handling clocks: show them, extend the limit, record a pause. 办理时限
     Clock {
         #[command(subcommand)]
@@ -275,6 +281,7 @@ fn run(
         Command::Quarter { action } => return sample::run_quarter(action, vault_dir, who, out),
         Command::Rectify { action } => return rectify::run(action, vault_dir, who, out),
         Command::Clock { action } => return metrics::run_clock(action, vault_dir, who, out),
+        Command::Report { action } => return report::run(action, vault_dir, who, out),
         Command::People { action } => return people::run(action, vault_dir, who, out),
     }
     Ok(ExitCode::SUCCESS)

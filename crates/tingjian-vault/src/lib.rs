@@ -21,6 +21,7 @@ mod people;
 mod private;
 mod read_only;
 mod rectification;
+mod report;
 mod review;
 mod sampling;
 mod schema;
@@ -58,6 +59,7 @@ pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView,
 };
+pub use report::{QuarterReport, REPORT_LISTED, ReportCall, ReportSummary};
 pub use review::{
     ComplaintDetails, Draft, NOTE_MAX_CHARS, Note, PersonalData, RectificationCase, RectificationRequest, Reflection,
     TEXT_MAX_CHARS,

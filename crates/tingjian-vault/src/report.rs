@@ -1,0 +1,165 @@
+//! The quarter's report (季度投诉录音听取与整改报告) as data: every figure and list the printed
+//! report shows, gathered from the same vault methods the screens call, so the report cannot say
+//! something the app does not. `tingjian report quarter Q --json` prints it; the typeset report
+//! and the evidence pack are built from it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use tingjian_core::QuarterId;
+use tingjian_core::analytics::Interval;
+
+use crate::rectification::{RectificationFilter, RectificationSummary};
+use crate::review::{Note, Reflection};
+use crate::sampling::{DepartmentProgress, QuarterSample, ReviewerProgress};
+use crate::{HandlingMetrics, Vault, VaultError};
+
+/// How many late, overdue or contradictory complaints each of the report's clock lists names; the
+/// totals are always whole.
+pub const REPORT_LISTED: usize = 50;
+
+/// The report's first page of figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub complaints: u64,
+    pub sampled: u32,
+    /// Sampled calls whose reviewer heard at least 90 % of them.
+    pub listened: u32,
+    /// `listened / sampled`, in percent.
+    pub listened_percent: f64,
+    /// Sampled calls with at least one submitted reflection.
+    pub reflected: u32,
+    /// Rectification cases of the quarter's complaints, by state (`open`, `verified`, …).
+    pub cases_by_state: BTreeMap<String, u32>,
+    /// Cases with a late answer, action or verification.
+    pub cases_overdue: u32,
+    /// Whether a president heard at least one of the quarter's calls.
+    pub president_heard: bool,
+}
+
+/// One sampled call: who heard how much of it, and what they wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportCall {
+    pub complaint_number: String,
+    pub department: String,
+    pub category: String,
+    /// The complaint's summary, customers' identifiers masked.
+    pub summary: String,
+    pub reviewer_name: String,
+    pub due_date: String,
+    pub duration_ms: u64,
+    pub coverage_percent: f64,
+    pub listened: bool,
+    /// The stretches the reviewer heard (both parties), sorted and disjoint: the bar along the call.
+    pub heard: Vec<Interval>,
+    pub notes: Vec<Note>,
+    pub reflections: Vec<Reflection>,
+}
+
+/// The quarter's report as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarterReport {
+    pub quarter: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub vault_id: String,
+    pub generated_by: String,
+    pub generated_at: String,
+    /// The audit log's head when the report was made: the evidence it rests on.
+    pub head_seq: u64,
+    pub head_hash: Option<String>,
+    pub summary: ReportSummary,
+    /// The policy, the draw (seed, population fingerprint, shortfalls) and every assignment.
+    pub sample: QuarterSample,
+    /// The command that re-runs the draw from the log and compares it with the assignments.
+    pub verify_sample_command: String,
+    pub reviewers: Vec<ReviewerProgress>,
+    pub departments: Vec<DepartmentProgress>,
+    pub calls: Vec<ReportCall>,
+    pub rectification: Vec<RectificationSummary>,
+    /// The one-hour response and handling figures, each list's first [`REPORT_LISTED`].
+    pub handling: HandlingMetrics,
+}
+
+impl Vault {
+    /// Gathers the quarter's report from the vault as it stands now.
+    pub fn quarter_report(&self, quarter: QuarterId) -> Result<QuarterReport, VaultError> {
+        let status = self.status()?;
+        let dashboard = self.quarter_dashboard(quarter)?;
+        let quarter_text = quarter.to_string();
+        let complaints: u64 =
+            self.db()
+                .query_row("SELECT count(*) FROM complaints WHERE quarter = ?1", [&quarter_text], |row| row.get(0))?;
+        let mut calls = Vec::with_capacity(dashboard.sample.assignments.len());
+        for assignment in &dashboard.sample.assignments {
+            let details = self.complaint_details(&assignment.complaint_number)?;
+            let coverage = self.listening_coverage(&assignment.recording_hash, Some(&assignment.reviewer_id))?;
+            calls.push(ReportCall {
+                complaint_number: assignment.complaint_number.clone(),
+                department: assignment.department.clone(),
+                category: details.row.category.clone(),
+                summary: details.row.summary.clone(),
+                reviewer_name: assignment.reviewer_name.clone(),
+                due_date: assignment.due_date.clone(),
+                duration_ms: coverage.duration_ms,
+                coverage_percent: assignment.coverage_percent,
+                listened: assignment.listened,
+                heard: coverage.heard,
+                notes: self.notes(&assignment.complaint_number)?,
+                reflections: self.reflections(&assignment.complaint_number)?,
+            });
+        }
+        let in_quarter: HashSet<String> = {
+            let mut statement = self.db().prepare(
+                "SELECT DISTINCT c.number FROM rectification_cases r JOIN complaints c ON c.number = r.complaint_number
+                 WHERE c.quarter = ?1",
+            )?;
+            statement.query_map([&quarter_text], |row| row.get(0))?.collect::<Result<_, _>>()?
+        };
+        let rectification: Vec<RectificationSummary> = self
+            .rectification_board(&RectificationFilter::default())?
+            .into_iter()
+            .filter(|case| in_quarter.contains(&case.complaint_number))
+            .collect();
+        let mut cases_by_state: BTreeMap<String, u32> = BTreeMap::new();
+        for case in &rectification {
+            *cases_by_state.entry(case.state.as_str().to_owned()).or_default() += 1;
+        }
+        let president_heard: bool = self.db().query_row(
+            "SELECT EXISTS (SELECT 1 FROM listening_spans p JOIN listening_sessions s ON s.id = p.session_id
+             JOIN complaints c ON c.number = s.complaint_number JOIN people pe ON pe.id = s.person
+             WHERE c.quarter = ?1 AND pe.role = 'president' AND p.end_ms > p.start_ms)",
+            [&quarter_text],
+            |row| row.get(0),
+        )?;
+        let sampled = dashboard.sample.assignments.len() as u32;
+        let summary = ReportSummary {
+            complaints,
+            sampled,
+            listened: calls.iter().filter(|c| c.listened).count() as u32,
+            listened_percent: dashboard.listened_percent,
+            reflected: calls.iter().filter(|c| !c.reflections.is_empty()).count() as u32,
+            cases_by_state,
+            cases_overdue: rectification.iter().filter(|c| !c.overdue.is_empty()).count() as u32,
+            president_heard,
+        };
+        Ok(QuarterReport {
+            quarter: quarter_text.clone(),
+            first_day: quarter.first_day().to_string(),
+            last_day: quarter.last_day().to_string(),
+            vault_id: status.vault_id,
+            generated_by: self.actor().to_owned(),
+            generated_at: crate::event::format_instant(self.clock().now()),
+            head_seq: status.events,
+            head_hash: status.head_hash,
+            summary,
+            sample: dashboard.sample,
+            verify_sample_command: format!("tingjian sample verify --quarter {quarter_text}"),
+            reviewers: dashboard.reviewers,
+            departments: dashboard.departments,
+            calls,
+            rectification,
+            handling: self.handling_metrics(quarter, REPORT_LISTED)?,
+        })
+    }
+}
