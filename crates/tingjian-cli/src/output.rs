@@ -149,6 +149,9 @@ pub fn describe_import(r: &ImportReport) -> String {
         "录音 / recordings: 新增 added {}, 已有 already stored {}; 关联 links added {}",
         r.recordings_added, r.recordings_unchanged, r.links_added
     );
+    if r.extensions_recorded > 0 {
+        let _ = writeln!(text, "办理时限延长 / handling limits extended (from the export): {}", r.extensions_recorded);
+    }
     for item in &r.rejected {
         let _ = writeln!(text, "  拒收 / rejected {}: {} / {}", item.source, item.reason_zh, item.reason_en);
     }

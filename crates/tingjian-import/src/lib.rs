@@ -62,6 +62,10 @@ pub struct ImportReport {
     pub recordings_unchanged: u64,
     #[ts(type = "number")]
     pub links_added: u64,
+    /// Handling limits of 30 or 60 days the export records (办理时限, 是否延期), recorded as
+    /// extensions.
+    #[ts(type = "number")]
+    pub extensions_recorded: u64,
     pub rejected: Vec<Rejected>,
     pub warnings: Vec<Rejected>,
     /// Complaints whose 录音文件 names no recording that was found. Each one that names a file
@@ -92,7 +96,12 @@ impl ImportReport {
 
     /// True when the import changed nothing in the vault.
     pub fn changed_nothing(&self) -> bool {
-        self.complaints_added + self.complaints_updated + self.recordings_added + self.links_added == 0
+        self.complaints_added
+            + self.complaints_updated
+            + self.recordings_added
+            + self.links_added
+            + self.extensions_recorded
+            == 0
     }
 }
 
@@ -214,6 +223,7 @@ pub fn import(
     }
 
     let existing = vault.complaints_by_number()?;
+    let limits = vault.extended_limits()?;
     let mut events = Vec::new();
     if options.save_mapping && mapping != saved {
         events.push(Event::ImportMappingSaved { mapping: mapping.clone() });
@@ -229,7 +239,7 @@ pub fn import(
             hash_by_number.entry(number).or_insert_with(|| (relative.clone(), hash.clone()));
         }
     }
-    for (row, complaint) in rows {
+    for manifest::ManifestRow { row, complaint, extension } in rows {
         let written = complaint.recording_file.trim();
         let by_column = if written.is_empty() { None } else { Some(folder.find(written, &hash_by_relative)) };
         let found = match &by_column {
@@ -263,6 +273,18 @@ pub fn import(
         {
             report.links_added += 1;
             events.push(Event::RecordingLinked { complaint_number: complaint.number.clone(), recording_hash: hash });
+        }
+        // The handling limit the export records, unless the vault already holds that one.
+        if let Some(extension) = extension
+            && limits.get(&complaint.number) != Some(&extension.limit_days)
+        {
+            report.extensions_recorded += 1;
+            events.push(Event::HandlingExtended {
+                complaint_number: complaint.number.clone(),
+                limit_days: extension.limit_days,
+                approver: extension.approver,
+                reason: extension.reason,
+            });
         }
     }
     for (relative, _) in &files {

@@ -193,6 +193,10 @@ enum Field {
     Forwarded,
     Summary,
     Dispatched,
+    LimitDays,
+    Extended,
+    ExtensionReason,
+    ExtensionApprover,
 }
 
 const FIELDS: &[(Field, &[&str])] = &[
@@ -211,7 +215,70 @@ const FIELDS: &[(Field, &[&str])] = &[
     (Field::Forwarded, &["是否监管转办", "监管转办", "是否转办"]),
     (Field::Summary, &["投诉摘要", "投诉内容", "摘要", "问题描述", "投诉描述"]),
     (Field::Dispatched, &["转办时间", "派单时间", "分派时间", "转派时间", "派发时间", "下发时间"]),
+    (Field::LimitDays, &["办理时限", "处理时限", "办理期限", "办结时限"]),
+    (Field::Extended, &["是否延期", "延期"]),
+    (Field::ExtensionReason, &["延期原因", "延期说明", "延期理由"]),
+    (Field::ExtensionApprover, &["延期审批人", "延期批准人", "审批人"]),
 ];
+
+/// A handling limit beyond 15 days that the export records for a complaint (办理时限, 是否延期), to
+/// be recorded as a `handling_extended` step by the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedExtension {
+    pub limit_days: u32,
+    pub approver: Option<String>,
+    pub reason: String,
+}
+
+/// Reads the export's handling-limit columns of one row. 15 days (or nothing) is no extension; 30
+/// is one; 60 needs its approver (延期审批人), without whom it is imported as 30 with a warning, so
+/// the coordinator records the approval by hand; any other limit is left out with a warning.
+fn exported_extension(
+    limit: &str,
+    extended: &str,
+    reason: &str,
+    approver: &str,
+    warn: &mut dyn FnMut(String, String),
+) -> Option<ExportedExtension> {
+    let digits: String = limit.chars().take_while(char::is_ascii_digit).collect();
+    let limit_days = match (digits.parse::<u32>().ok(), limit.is_empty()) {
+        (Some(days), _) => days,
+        (None, false) => {
+            warn(
+                format!("办理时限“{limit}”无法识别，按 15 日计"),
+                format!("handling limit \"{limit}\" cannot be read; 15 days assumed"),
+            );
+            return None;
+        }
+        (None, true) if matches!(extended.to_lowercase().as_str(), "是" | "y" | "yes" | "true" | "1" | "已延期") => {
+            30
+        }
+        (None, true) => return None,
+    };
+    let approver = Some(approver.to_owned()).filter(|a| !a.is_empty());
+    let limit_days = match (limit_days, &approver) {
+        (15, _) => return None,
+        (30, _) | (60, Some(_)) => limit_days,
+        (60, None) => {
+            warn(
+                "办理时限 60 日但没有延期审批人，按 30 日导入；请用“延期”补记审批人".to_owned(),
+                "a 60-day limit without its approver (延期审批人): imported as 30 days; record the approval with an extension"
+                    .to_owned(),
+            );
+            30
+        }
+        (other, _) => {
+            warn(
+                format!("办理时限 {other} 日不是规定的 15、30 或 60 日，按 15 日计"),
+                format!("a handling limit of {other} days is not one the rule allows (15, 30 or 60); 15 days assumed"),
+            );
+            return None;
+        }
+    };
+    let reason =
+        if reason.is_empty() { format!("导出文件记载办理时限 {limit_days} 日") } else { reason.to_owned() };
+    Some(ExportedExtension { limit_days, approver: approver.filter(|_| limit_days == 60), reason })
+}
 
 /// Rows searched for the header: exports often carry a title and an export date above it.
 const HEADER_SEARCH_ROWS: usize = 10;
@@ -613,17 +680,24 @@ pub fn read_manifest(
     rejected: &mut Vec<Rejected>,
     warnings: &mut Vec<Rejected>,
 ) -> Result<Vec<Complaint>, ManifestError> {
-    Ok(read_manifest_rows(path, mapping, rejected, warnings)?.into_iter().map(|(_, complaint)| complaint).collect())
+    Ok(read_manifest_rows(path, mapping, rejected, warnings)?.into_iter().map(|row| row.complaint).collect())
 }
 
-/// As [`read_manifest`], with each complaint's row number (as a spreadsheet shows it), so that
-/// later findings about a complaint can name its row.
+/// A complaint read from the export, with its row number (as a spreadsheet shows it, so later
+/// findings can name the row) and the handling limit the export records.
+pub(crate) struct ManifestRow {
+    pub row: usize,
+    pub complaint: Complaint,
+    pub extension: Option<ExportedExtension>,
+}
+
+/// As [`read_manifest`], with each complaint's row number and exported extension.
 pub(crate) fn read_manifest_rows(
     path: &Path,
     mapping: &ColumnMapping,
     rejected: &mut Vec<Rejected>,
     warnings: &mut Vec<Rejected>,
-) -> Result<Vec<(usize, Complaint)>, ManifestError> {
+) -> Result<Vec<ManifestRow>, ManifestError> {
     let rows = read_cells(path)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export").to_owned();
 
@@ -642,7 +716,7 @@ pub(crate) fn read_manifest_rows(
         });
     }
 
-    let mut out: Vec<(usize, Complaint)> = Vec::new();
+    let mut out: Vec<ManifestRow> = Vec::new();
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     for (index, row) in rows.iter().enumerate().skip(header_index + 1) {
         let row_number = index + 1;
@@ -697,6 +771,13 @@ pub(crate) fn read_manifest_rows(
                 "the first response is before the acceptance".to_owned(),
             ));
         }
+        let extension = exported_extension(
+            &field(Field::LimitDays),
+            &field(Field::Extended),
+            &field(Field::ExtensionReason),
+            &field(Field::ExtensionApprover),
+            &mut |zh, en| warnings.push(reject(zh, en)),
+        );
         let complaint = Complaint {
             number: number.clone(),
             accepted_at,
@@ -718,7 +799,7 @@ pub(crate) fn read_manifest_rows(
             summary: field(Field::Summary),
         };
         match seen.get(&number) {
-            Some(&(first_row, position)) if out[position].1 == complaint => {
+            Some(&(first_row, position)) if out[position].complaint == complaint => {
                 warnings.push(reject(
                     format!("与第 {first_row} 行重复（内容相同），只导入一次"),
                     format!("repeats row {first_row} with the same content; imported once"),
@@ -732,7 +813,7 @@ pub(crate) fn read_manifest_rows(
             }
             None => {
                 seen.insert(number, (row_number, out.len()));
-                out.push((row_number, complaint));
+                out.push(ManifestRow { row: row_number, complaint, extension });
             }
         }
     }

@@ -341,3 +341,48 @@ fn a_dispatch_time_column_starts_the_response_clock_and_one_before_acceptance_is
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].reason_zh.contains("转办时间早于受理时间"), "{warnings:?}");
 }
+
+/// The handling limits an export records (办理时限, 是否延期, 延期原因, 延期审批人) become extensions:
+/// 30 days; "是否延期 = 是" as 30; 60 with its approver; 60 without one as 30 with a warning; a
+/// limit the rule does not allow left at 15 with a warning. A second import of the same export
+/// records nothing again, and the vault verifies.
+#[test]
+fn an_exports_handling_limits_are_recorded_as_extensions() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let export = temp.path().join("limits.csv");
+    std::fs::write(
+        &export,
+        "投诉编号,受理时间,责任机构,办理时限,是否延期,延期原因,延期审批人\n\
+L1,2026-10-09 09:00,信用卡中心,30日,是,需调取多个网点的监控录像,\n\
+L2,2026-10-09 10:00,信用卡中心,,是,,\n\
+L3,2026-10-09 11:00,城东支行,60,是,涉及总行系统改造,总行消保部 王某\n\
+L4,2026-10-09 12:00,城东支行,60,是,情况特别复杂,\n\
+L5,2026-10-09 13:00,城西支行,45,是,,\n\
+L6,2026-10-09 14:00,城西支行,15,否,,\n",
+    )
+    .expect("write");
+    let recordings = temp.path().join("recordings");
+    std::fs::create_dir(&recordings).expect("folder");
+    let mut vault = Vault::create(&temp.path().join("v"), "li").expect("create");
+    let report = import_into(&mut vault, &export, &recordings);
+    assert_eq!(report.extensions_recorded, 4, "{report:#?}");
+    let warned: Vec<&str> = report.warnings.iter().map(|w| w.source.as_str()).collect();
+    assert_eq!(warned, ["limits.csv:5", "limits.csv:6"], "{:#?}", report.warnings);
+    assert!(report.warnings[0].reason_en.contains("imported as 30 days"), "{:?}", report.warnings[0]);
+    assert!(report.warnings[1].reason_en.contains("45 days"), "{:?}", report.warnings[1]);
+
+    let limit = |number: &str| {
+        let clocks = vault.complaint_clocks(number).expect("clocks");
+        (clocks.limit_days, clocks.extension.map(|e| (e.reason, e.approver)))
+    };
+    assert_eq!(limit("L1"), (30, Some(("需调取多个网点的监控录像".to_owned(), None))));
+    assert_eq!(limit("L2"), (30, Some(("导出文件记载办理时限 30 日".to_owned(), None))));
+    assert_eq!(limit("L3"), (60, Some(("涉及总行系统改造".to_owned(), Some("总行消保部 王某".to_owned())))));
+    assert_eq!(limit("L4"), (30, Some(("情况特别复杂".to_owned(), None))));
+    assert_eq!(limit("L5"), (15, None));
+    assert_eq!(limit("L6"), (15, None));
+
+    let again = import_into(&mut vault, &export, &recordings);
+    assert_eq!(again.extensions_recorded, 0, "the vault already holds these limits");
+    assert!(vault.verify().expect("verify").ok, "the extensions replay");
+}

@@ -517,6 +517,14 @@ impl Vault {
         })
     }
 
+    /// Every complaint's extended handling limit, by complaint number (an import compares an
+    /// export's limits with these).
+    pub fn extended_limits(&self) -> Result<HashMap<String, u32>, VaultError> {
+        let mut statement = self.db().prepare("SELECT complaint_number, limit_days FROM handling_extensions")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One listed complaint, through the clocks as its page shows them.
     fn finding(&self, number: &str, judged_at: Timestamp) -> Result<Option<ClockFinding>, VaultError> {
         type Row = (String, String, Option<String>, Option<String>, Option<String>, bool);

@@ -198,7 +198,12 @@ signed_events: number,
  */
 unsigned_events: number, };
 
-export type ImportReport = { complaints_added: number, complaints_updated: number, complaints_unchanged: number, recordings_added: number, recordings_unchanged: number, links_added: number, rejected: Array<Rejected>, warnings: Array<Rejected>, 
+export type ImportReport = { complaints_added: number, complaints_updated: number, complaints_unchanged: number, recordings_added: number, recordings_unchanged: number, links_added: number, 
+/**
+ * Handling limits of 30 or 60 days the export records (办理时限, 是否延期), recorded as
+ * extensions.
+ */
+extensions_recorded: number, rejected: Array<Rejected>, warnings: Array<Rejected>, 
 /**
  * Complaints whose 录音文件 names no recording that was found. Each one that names a file
  * also has a warning naming the file and why it was not linked (not in the folder, not
