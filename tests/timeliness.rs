@@ -116,7 +116,8 @@ async fn the_quarters_clocks_show_by_department_and_month_and_the_coordinator_ex
 }
 
 /// A quarter with more late complaints than a screen shows: the list says how many there are and
-/// which command lists them all, and shows the first 200 by complaint number.
+/// which command lists them all, and shows the first 200 by complaint number. Its export had no
+/// decision times, so the handling rate is shown as not computable, with the reason.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_list_shows_its_first_page_and_its_total() -> Result<(), Error> {
     let temp = tempfile::tempdir()?;
@@ -160,6 +161,12 @@ async fn a_long_list_shows_its_first_page_and_its_total() -> Result<(), Error> {
     let partial = "[data-testid=clock-late-responses] [data-testid=clock-list-partial]";
     app.wait_for_text(partial, "the list to say it shows part", WAIT, |t| t.contains("显示前 200 件，共 230 件"))
         .await?;
+    // The export had no decision times: the handling rate is not computed, and the screen says why.
+    let notice = app.text_of("[data-testid=clock-unavailable][data-figure=handling]").await?;
+    assert!(notice.contains("办结时间"), "{notice}");
+    assert_eq!(app.text_of("[data-testid=clock-handling] .rate").await?, "—");
+    assert!(app.find_all("[data-testid=clock-unavailable][data-figure=response]").await?.is_empty());
+    app.screenshot("timeliness-unavailable-zh").await?;
     let rows = app.find_all("[data-testid=clock-late-responses] [data-testid=clock-row]").await?;
     assert_eq!(rows.len(), 200, "one page of the list");
     assert_eq!(rows[0].attr("data-complaint").await?.as_deref(), Some("TSL0000"), "by complaint number");

@@ -151,6 +151,7 @@ mod tests {
             declaration::<tingjian_vault::GroupFigures>(&config),
             declaration::<tingjian_vault::ClockFinding>(&config),
             declaration::<tingjian_vault::FindingList>(&config),
+            declaration::<tingjian_vault::UnavailableFigure>(&config),
             declaration::<tingjian_vault::HandlingMetrics>(&config),
             declaration::<tingjian_vault::HandlingExtension>(&config),
             declaration::<tingjian_vault::HandlingPause>(&config),

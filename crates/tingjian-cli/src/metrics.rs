@@ -155,6 +155,9 @@ fn findings(
 pub fn describe(m: &HandlingMetrics, by: Option<Breakdown>) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "季度 / quarter {} · 统计时点 / judged at {}", m.quarter, m.judged_at);
+    for missing in &m.unavailable {
+        let _ = writeln!(text, "注意 / note: {} / {}", missing.reason_zh, missing.reason_en);
+    }
     let _ = writeln!(
         text,
         "{:<14} {:>6}  {:>18}  {:>18}  {:>4}",

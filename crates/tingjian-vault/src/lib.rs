@@ -51,7 +51,7 @@ pub use listening::{ListeningSessionReport, RecordingTarget};
 pub use location::{ACTOR_ENV, VAULT_ENV, default_actor, default_vault_dir, resolve_vault_dir};
 pub use metrics::{
     ClockFigures, ClockFinding, ComplaintClocks, FindingList, GroupFigures, HandlingExtension, HandlingMetrics,
-    HandlingPause, LISTED_ON_SCREEN, refresh_all_clock_columns,
+    HandlingPause, LISTED_ON_SCREEN, UnavailableFigure, refresh_all_clock_columns,
 };
 pub use people::{IdUse, PERSON_ID_MAX_CHARS, assignable_role, check_person_id};
 pub use read_only::{verify_without_writing, verify_without_writing_against};

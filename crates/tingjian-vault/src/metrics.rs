@@ -40,9 +40,58 @@ pub struct ClockFigures {
 }
 
 impl ClockFigures {
-    fn finish(&mut self) {
-        self.response_rate = rate(u64::from(self.response_on_time), u64::from(self.response_due));
-        self.handling_rate = rate(u64::from(self.decided_on_time), u64::from(self.decided));
+    /// Works out the rates, leaving out a clock whose times the vault does not have at all.
+    fn finish(&mut self, known: Known) {
+        self.response_rate =
+            rate(u64::from(self.response_on_time), u64::from(self.response_due)).filter(|_| known.response_times);
+        self.handling_rate =
+            rate(u64::from(self.decided_on_time), u64::from(self.decided)).filter(|_| known.decision_times);
+    }
+}
+
+/// Whether the quarter holds any first-response time and any decision time at all.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    response_times: bool,
+    decision_times: bool,
+}
+
+/// A rate the quarter's data cannot give, and why (the export lacked the column, most likely).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UnavailableFigure {
+    /// `response` or `handling`.
+    pub figure: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+impl UnavailableFigure {
+    fn list(known: Known, complaints: u32) -> Vec<UnavailableFigure> {
+        let mut out = Vec::new();
+        if complaints > 0 && !known.response_times {
+            out.push(UnavailableFigure {
+                figure: "response".to_owned(),
+                reason_zh:
+                    "本季度没有一件投诉记有首次响应时间（导出文件可能缺少“首次响应时间”一列），无法计算 1 小时响应率"
+                        .to_owned(),
+                reason_en:
+                    "no complaint of the quarter has a first response time (the export may lack the 首次响应时间 \
+                            column): the one-hour response rate cannot be computed"
+                        .to_owned(),
+            });
+        }
+        if complaints > 0 && !known.decision_times {
+            out.push(UnavailableFigure {
+                figure: "handling".to_owned(),
+                reason_zh: "本季度没有一件投诉记有办结时间（导出文件可能缺少“办结时间”一列），无法计算按时办结率"
+                    .to_owned(),
+                reason_en:
+                    "no complaint of the quarter has a decision time (the export may lack the 办结时间 column): \
+                            the on-time handling rate cannot be computed"
+                        .to_owned(),
+            });
+        }
+        out
     }
 }
 
@@ -100,6 +149,9 @@ pub struct HandlingMetrics {
     pub data_problems: FindingList,
     /// Complaints without a dispatch time (转办时间), whose response clock started at acceptance.
     pub without_dispatch_time: u32,
+    /// Rates the data cannot give (no response or no decision time in the whole quarter): shown
+    /// as "—" with the reason, not as 0 %.
+    pub unavailable: Vec<UnavailableFigure>,
 }
 
 /// What `complaints.response_state` and `handling_state` hold (migration 13): the outcome where no
@@ -354,6 +406,7 @@ impl Vault {
         let mut without_dispatch_time = 0;
         let mut data_problems_total = 0;
         let mut undecided = 0;
+        let (mut answered, mut decided_any) = (0u32, 0u32);
         // Adds `count` to the branch, the department and the month alike.
         let mut tally = |department: String, month: i64, add: &dyn Fn(&mut ClockFigures)| {
             add(&mut branch);
@@ -374,6 +427,11 @@ impl Vault {
             }
             if handling == state::RUNNING {
                 undecided += count;
+            } else {
+                decided_any += count;
+            }
+            if response != state::RUNNING {
+                answered += count;
             }
             tally(row.get(0)?, row.get(1)?, &|f: &mut ClockFigures| {
                 f.complaints += count;
@@ -492,9 +550,11 @@ impl Vault {
             true,
             data_problems_total,
         )?;
-        branch.finish();
+        let known = Known { response_times: answered > 0, decision_times: decided_any > 0 };
+        branch.finish(known);
+        let unavailable = UnavailableFigure::list(known, branch.complaints);
         let group = |key: String, mut figures: ClockFigures| {
-            figures.finish();
+            figures.finish(known);
             GroupFigures { key, figures }
         };
         let mut by_department: Vec<GroupFigures> = departments.into_iter().map(|(k, f)| group(k, f)).collect();
@@ -514,6 +574,7 @@ impl Vault {
             open,
             data_problems,
             without_dispatch_time,
+            unavailable,
         })
     }
 

@@ -356,3 +356,37 @@ fn the_stored_tallies_agree_with_each_complaints_clocks() {
         report.problems
     );
 }
+
+/// An export without response or decision times gives no rate for that clock: "—" with the reason,
+/// not 0 % (every complaint would otherwise count as unanswered and overdue).
+#[test]
+fn a_quarter_without_any_response_or_decision_time_says_its_rates_cannot_be_computed() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock(stored("2026-12-01T10:00:00").parse().expect("now")));
+    let mut vault = Vault::create_with_clock(&temp.path().join("v"), "li", clock).expect("create");
+    let events = ["N1", "N2"]
+        .iter()
+        .map(|number| Event::ComplaintRecorded {
+            complaint: tingjian_core::model::Complaint {
+                accepted_at: stored("2026-10-09T09:00:00"),
+                ..complaint(number)
+            },
+        })
+        .collect();
+    vault.record(events).expect("record");
+    let m = vault.handling_metrics(QuarterId::new(2026, 4).expect("quarter"), usize::MAX).expect("metrics");
+    assert_eq!((m.branch.response_rate, m.branch.handling_rate), (None, None));
+    assert!(m.by_department.iter().all(|g| g.figures.response_rate.is_none() && g.figures.handling_rate.is_none()));
+    let figures: Vec<&str> = m.unavailable.iter().map(|u| u.figure.as_str()).collect();
+    assert_eq!(figures, ["response", "handling"]);
+    assert!(m.unavailable[0].reason_zh.contains("首次响应时间"), "{:?}", m.unavailable[0]);
+
+    // One answered complaint is enough for the rate to mean something.
+    let mut answered = complaint("N3");
+    answered.accepted_at = stored("2026-10-10T09:00:00");
+    answered.first_response_at = Some(stored("2026-10-10T09:20:00"));
+    vault.record(vec![Event::ComplaintRecorded { complaint: answered }]).expect("record");
+    let m = vault.handling_metrics(QuarterId::new(2026, 4).expect("quarter"), usize::MAX).expect("metrics");
+    assert_eq!(m.unavailable.iter().map(|u| u.figure.as_str()).collect::<Vec<_>>(), ["handling"]);
+    assert!(m.branch.response_rate.is_some_and(|r| (r - 100.0 / 3.0).abs() < 1e-9), "{:?}", m.branch.response_rate);
+}

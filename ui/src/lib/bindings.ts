@@ -1036,6 +1036,12 @@ export type FindingList = { total: number,
  */
 listed: Array<ClockFinding>, };
 
+export type UnavailableFigure = { 
+/**
+ * `response` or `handling`.
+ */
+figure: string, reason_zh: string, reason_en: string, };
+
 export type HandlingMetrics = { quarter: string, judged_at: string, branch: ClockFigures, 
 /**
  * By department, most complaints first.
@@ -1065,7 +1071,12 @@ data_problems: FindingList,
 /**
  * Complaints without a dispatch time (转办时间), whose response clock started at acceptance.
  */
-without_dispatch_time: number, };
+without_dispatch_time: number, 
+/**
+ * Rates the data cannot give (no response or no decision time in the whole quarter): shown
+ * as "—" with the reason, not as 0 %.
+ */
+unavailable: Array<UnavailableFigure>, };
 
 export type HandlingExtension = { limit_days: number, approver: string | null, reason: string, extended_by: string, extended_at: string, event_seq: number, };
 
