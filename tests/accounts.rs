@@ -55,7 +55,7 @@ async fn people_sign_in_as_themselves_sign_what_they_record_and_the_window_locks
     app.wait_for_text("[data-testid=signed-in-as]", "the president to be signed in", WAIT, |t| t.contains("王建国"))
         .await?;
     app.click("[data-testid=nav-library]").await?;
-    app.type_into("[data-testid=library-search]", &number).await?;
+    app.search_library_for(&number).await?;
     app.click(&format!("[data-testid='listen-{number}']")).await?;
     app.wait_for("[data-testid=reflection-editor]", WAIT).await?;
     app.type_into("[data-testid=reflection-editor]", "坐席先讲规定后回应诉求，应先致歉再说明。").await?;

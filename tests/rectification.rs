@@ -129,7 +129,7 @@ async fn a_case_goes_from_a_reviewed_call_to_a_verified_close() -> Result<(), Er
     // the department with that note attached.
     let mut app = launch_as(&vault, &alsa, "wang.jianguo").await?;
     app.click("[data-testid=nav-library]").await?;
-    app.type_into("[data-testid=library-search]", &number).await?;
+    app.search_library_for(&number).await?;
     app.click(&format!("[data-testid='listen-{number}']")).await?;
     // Clicking the middle of the waveform moves the playhead there (no sound card: nothing plays).
     app.click("[data-testid=waveform]").await?;

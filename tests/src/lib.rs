@@ -292,6 +292,20 @@ impl App {
         .await
     }
 
+    /// Searches the library for one complaint and waits until the list shows that complaint alone.
+    /// A click before the search has filtered the list lands where the row *was*: the rows move
+    /// up as the others go, and WebDriver clicks at the position it measured.
+    pub async fn search_library_for(&mut self, number: &str) -> Result<(), Error> {
+        self.type_into("[data-testid=library-search]", number).await?;
+        let wanted = format!("[data-testid=library-row] [data-testid='listen-{number}']");
+        self.wait_until(&format!("the library to show {number} alone"), WAIT, async |app| {
+            let rows = app.client.find_all(Locator::Css("[data-testid=library-row]")).await?.len();
+            let ours = app.client.find_all(Locator::Css(&wanted)).await?.len();
+            Ok(if rows == 1 && ours == 1 { Ok(()) } else { Err(format!("{rows} rows shown")) })
+        })
+        .await
+    }
+
     /// Waits until nothing matches `css` any more.
     pub async fn wait_for_absent(&mut self, css: &str, timeout: Duration) -> Result<(), Error> {
         self.wait_until(&format!("{css} to go away"), timeout, async |app| {
