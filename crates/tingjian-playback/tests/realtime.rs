@@ -59,6 +59,22 @@ fn play_for(player: &Player, duration: Duration, origin: Instant, positions: &mu
     }
 }
 
+/// Plays until the device reports the call's position at `target_ms` or past it (or 5 s pass),
+/// recording position events on the way. The target is absolute, so an event left from before a
+/// seek cannot end the leg early, and a seek or rewind that did not happen shows in where it ends.
+fn play_until_position(player: &Player, target_ms: u64, origin: Instant, positions: &mut Vec<(u64, u64)>) {
+    let events = player.events();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if let Ok(PlayerEvent::Position { ms }) = events.recv_timeout(left) {
+            positions.push((origin.elapsed().as_millis() as u64, ms));
+            if ms >= target_ms {
+                return;
+            }
+        }
+    }
+}
+
 #[test]
 #[ignore = "run by the tests below in a child process with a private PulseAudio daemon"]
 fn child_realtime() {
@@ -99,15 +115,23 @@ fn timing_child() {
     player.play();
     play_for(&player, Duration::from_millis(1000), origin, &mut positions);
     let first = pause_and_settle(&player, settle).position_ms;
+    // The first leg is timed by the wall clock: it shows the call plays in real time. The next two
+    // are about where the heard spans go after a seek and a rewind, so they are timed by the
+    // device's own position: on a loaded machine restarting a stream has stalled for 340 ms of a
+    // 400 ms wall-clock leg (a full `make test`), which says nothing about the spans.
+    // Position events of a leg that ended are still queued: they must not end the next one.
+    let drain = || while events.try_recv().is_ok() {};
+    drain();
     player.seek(4000);
     player.play();
-    play_for(&player, Duration::from_millis(600), origin, &mut positions);
+    play_until_position(&player, 4600, origin, &mut positions);
     let second = pause_and_settle(&player, settle).position_ms;
+    drain();
     // Resuming after a pause rewinds 2 s (the default).
     player.play();
-    play_for(&player, Duration::from_millis(400), origin, &mut positions);
+    play_until_position(&player, second.saturating_sub(2000) + 400, origin, &mut positions);
     let third = pause_and_settle(&player, settle).position_ms;
-    while events.try_recv().is_ok() {}
+    drain();
     print_result(&json!({
         "positions": positions,
         "first": first,
@@ -290,9 +314,10 @@ fn position_advances_in_real_time_and_spans_follow_pause_seek_and_rewind() {
     let first = result["first"].as_i64().expect("first");
     let second = result["second"].as_i64().expect("second");
     let third = result["third"].as_i64().expect("third");
-    // The pauses are timed by the test's own clock, which a loaded machine delays by scheduling
-    // and the device's period: a quarter of a second either way still tells real-time playback
-    // (the call plays at its speed, not faster and not stalled) from anything else.
+    // The first pause is timed by the test's own clock, which a loaded machine delays by
+    // scheduling and the device's period: a quarter of a second either way still tells real-time
+    // playback (the call plays at its speed, not faster and not stalled) from anything else. The
+    // other two legs stop once the device has played their length.
     assert!(near(first, 1000, 250), "paused at {first} ms after 1 s of play");
     assert!(near(second - 4000, 600, 250), "paused at {second} ms after 600 ms from 4 s");
     let resumed_from = second - 2000;
