@@ -4,16 +4,12 @@
 use serde_json::Value;
 
 mod common;
-use common::{json, shared_demo_calls, tingjian_as};
+use common::{demo_vault_and_quarter, json, tingjian_as};
 
 #[test]
 fn the_demo_quarters_clocks_add_up_and_their_late_complaints_are_listed() {
     let temp = tempfile::tempdir().expect("tempdir");
-    let vault = temp.path().join("demo");
-    let data = shared_demo_calls();
-    let made = tingjian_as(&vault, "li.min", &[], &["--json", "demo", "--data", data.to_str().expect("utf-8")]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let quarter = json(&made)["quarter"].as_str().expect("quarter").to_owned();
+    let (vault, quarter) = demo_vault_and_quarter(temp.path());
 
     let output = tingjian_as(&vault, "li.min", &[], &["--json", "metrics", "--quarter", &quarter, "--all"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

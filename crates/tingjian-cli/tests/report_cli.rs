@@ -6,16 +6,12 @@
 use serde_json::Value;
 
 mod common;
-use common::{json, shared_demo_calls, tingjian_as};
+use common::{demo_vault_and_quarter, json, tingjian_as};
 
 #[test]
 fn the_quarters_report_holds_the_figures_every_other_command_gives() {
     let temp = tempfile::tempdir().expect("tempdir");
-    let vault = temp.path().join("demo");
-    let data = shared_demo_calls();
-    let made = tingjian_as(&vault, "li.min", &[], &["--json", "demo", "--data", data.to_str().expect("utf-8")]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let quarter = json(&made)["quarter"].as_str().expect("quarter").to_owned();
+    let (vault, quarter) = demo_vault_and_quarter(temp.path());
     let run = |args: &[&str]| {
         let output = tingjian_as(&vault, "li.min", &[], args);
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));

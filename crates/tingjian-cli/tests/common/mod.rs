@@ -130,3 +130,13 @@ pub fn vault_with_a_call(dir: &Path, user: &str, number: &str, seconds: u32) -> 
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     vault
 }
+
+/// A demo vault made by `tingjian demo` as li.min in `dir`, and the quarter it is in.
+pub fn demo_vault_and_quarter(dir: &Path) -> (std::path::PathBuf, String) {
+    let vault = dir.join("demo");
+    let data = shared_demo_calls();
+    let made = tingjian_as(&vault, "li.min", &[], &["--json", "demo", "--data", data.to_str().expect("utf-8")]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let quarter = json(&made)["quarter"].as_str().expect("quarter").to_owned();
+    (vault, quarter)
+}
