@@ -153,6 +153,7 @@ mod tests {
             declaration::<tingjian_vault::FindingList>(&config),
             declaration::<tingjian_vault::UnavailableFigure>(&config),
             declaration::<tingjian_vault::HandlingMetrics>(&config),
+            declaration::<tingjian_report::WrittenReport>(&config),
             declaration::<tingjian_vault::HandlingExtension>(&config),
             declaration::<tingjian_vault::HandlingPause>(&config),
             declaration::<tingjian_vault::ComplaintClocks>(&config),

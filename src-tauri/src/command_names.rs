@@ -61,6 +61,8 @@ macro_rules! app_commands {
             quarter_dashboard,
             set_quarter_open,
             handling_metrics,
+            preview_quarter_report,
+            save_quarter_report,
             complaint_clocks,
             extend_handling,
             pause_handling,

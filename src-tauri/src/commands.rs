@@ -22,6 +22,7 @@ use tingjian_core::model::Person;
 use tingjian_core::rectification::{Actor, CaseAction};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
+use tingjian_report::{Edition, PrintedReport, ReportFonts, WrittenReport};
 use tingjian_review::{Listening, PlayerOpened, PlayerSettings, PlayerUpdate, ReviewView, Waveform};
 use tingjian_vault::{
     Account, ComplaintPage, ComplaintQuery, Draft, LibraryFacets, Note, PersonalData, RectificationCase,
@@ -52,6 +53,10 @@ pub struct AppState {
     chooser: Chooser,
     /// How long the window may sit idle before it signs the person out (in a vault with accounts).
     lock_after_seconds: u32,
+    /// The report's fonts, read at the first report (~40 MB) and kept.
+    report_fonts: Mutex<Option<Arc<ReportFonts>>>,
+    /// The report last shown in the Reports screen's preview: saving writes these very bytes.
+    printed: Mutex<Option<PrintedReport>>,
 }
 
 /// The folder IT chose, outside the vault, where a checkpoint is written whenever a quarter closes.
@@ -93,6 +98,17 @@ impl AppState {
         Ok(guard.as_ref().map(|dir| dir.path().to_owned()).unwrap_or_default())
     }
 
+    /// The report's fonts, found and read at the first call.
+    fn report_fonts(&self) -> Result<Arc<ReportFonts>, UiError> {
+        let mut guard = self.report_fonts.lock().map_err(|_| internal("the report fonts' lock is poisoned"))?;
+        if let Some(fonts) = guard.as_ref() {
+            return Ok(fonts.clone());
+        }
+        let fonts = Arc::new(ReportFonts::find()?);
+        *guard = Some(fonts.clone());
+        Ok(fonts)
+    }
+
     /// Removes this run's evidence copies (at exit).
     pub fn remove_evidence_copies(&self) {
         if let Ok(mut guard) = self.evidence_dir.lock() {
@@ -113,6 +129,8 @@ impl AppState {
             import_cancel: Mutex::new(None),
             player: Mutex::new(None),
             evidence_dir: Mutex::new(None),
+            report_fonts: Mutex::new(None),
+            printed: Mutex::new(None),
             grants: Grants::default(),
             chooser: Chooser::from_env(),
             lock_after_seconds: std::env::var(LOCK_AFTER_ENV)
@@ -674,6 +692,61 @@ pub async fn handling_metrics(
 ) -> Result<tingjian_vault::HandlingMetrics, UiError> {
     let quarter = quarter_id(&quarter)?;
     state.read(|vault| vault.handling_metrics(quarter, tingjian_vault::LISTED_ON_SCREEN))
+}
+
+/// The quarter's report gathered now and typeset in `lang` (`zh` or `en`), for the Reports screen's
+/// preview; the PDF's bytes cross as a raw response, not as JSON. It is kept, so saving writes
+/// what was previewed. Gathered on the signed-in handle, which signs the cover's checkpoint.
+#[tauri::command]
+pub async fn preview_quarter_report(
+    state: State<'_, AppState>,
+    quarter: String,
+    lang: String,
+) -> Result<tauri::ipc::Response, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    let edition = report_edition(&lang)?;
+    let fonts = state.report_fonts()?;
+    let printed = state.with_vault(|vault| PrintedReport::gather(vault, quarter, edition, &fonts))?;
+    let pdf = printed.typeset.pdf.clone();
+    *state.printed.lock().map_err(|_| internal("the report's lock is poisoned"))? = Some(printed);
+    Ok(tauri::ipc::Response::new(pdf))
+}
+
+/// Asks where to save the previewed report and writes it there (the dialog and the write are one
+/// command, so no path to write comes from the webview). `None` when the person cancels.
+#[tauri::command]
+pub async fn save_quarter_report(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    title: String,
+) -> Result<Option<WrittenReport>, UiError> {
+    let printed = state.printed.lock().map_err(|_| internal("the report's lock is poisoned"))?.clone();
+    let Some(printed) = printed else {
+        return Err(UiError {
+            code: ErrorCode::InvalidInput,
+            message_zh: "请先生成报告预览，再导出".to_owned(),
+            message_en: "preview the report before saving it".to_owned(),
+        });
+    };
+    let pick = Pick {
+        dialog: Dialog::Save,
+        title,
+        extensions: &["pdf"],
+        file_name: Some(match printed.edition {
+            Edition::Chinese => "季度投诉录音听取与整改报告.pdf",
+            Edition::English => "quarterly-report.pdf",
+        }),
+    };
+    let Some(path) = choose(window, pick).await?.and_then(|paths| paths.into_iter().next()) else { return Ok(None) };
+    Ok(Some(printed.write(&path)?))
+}
+
+fn report_edition(lang: &str) -> Result<Edition, UiError> {
+    Edition::parse(lang).ok_or_else(|| UiError {
+        code: ErrorCode::InvalidInput,
+        message_zh: format!("不支持的报告语言“{lang}”：可用 zh 或 en"),
+        message_en: format!("no report edition {lang:?}: use zh or en"),
+    })
 }
 
 /// One complaint's clocks, its extension and pauses.

@@ -425,6 +425,11 @@ impl App {
         }
     }
 
+    /// Runs `script` (a function body that may `return` a value) in the page and gives its value.
+    pub async fn script(&mut self, script: &str) -> Result<Value, Error> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
     /// The element matching `css`, or a failure with the window's text and the app's stderr.
     pub async fn find(&mut self, css: &str) -> Result<Element, Error> {
         match self.client.find(Locator::Css(css)).await {

@@ -1,13 +1,15 @@
-//! `tingjian report quarter Q`: the quarter's report as data (`--json`), or its figures as text.
-//! The typeset report and the evidence pack are built from the same `Vault::quarter_report`.
+//! `tingjian report quarter Q`: the quarter's report as data (`--json`), its figures as text, or
+//! typeset as a PDF (`--out`); `tingjian report typeset` sets a report saved as JSON. The app's
+//! Reports screen calls the same `tingjian_report` functions.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use tingjian_core::{QuarterId, UiError};
-use tingjian_vault::QuarterReport;
+use tingjian_core::{ErrorCode, QuarterId, UiError};
+use tingjian_report::{Edition, PrintedReport, ReportFonts, WrittenReport};
+use tingjian_vault::{QuarterReport, VaultError};
 
 use crate::output::Output;
 use crate::session::Identity;
@@ -16,18 +18,74 @@ use crate::session::Identity;
 pub enum ReportCommand {
     /// The quarter's report: its figures, the sample and how it was drawn, every sampled call
     /// with its notes and reflections, rectification, and the handling clocks. 季度报告
-    Quarter { quarter: QuarterId },
+    /// With `--out`, typeset as a PDF (季度投诉录音听取与整改报告.pdf) in Chinese or `--lang en`.
+    Quarter {
+        quarter: QuarterId,
+        /// Write the typeset PDF here.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+        /// zh (the default) or en.
+        #[arg(long, default_value = "zh", requires = "out")]
+        lang: String,
+    },
+    /// Typesets a report saved with `report quarter Q --json` (as an evidence pack holds it): the
+    /// same report and fonts give the same bytes on any machine. 排版已保存的报告
+    Typeset {
+        /// The report as JSON.
+        report: PathBuf,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
 }
 
 pub fn run(command: &ReportCommand, vault_dir: &Path, who: &Identity, out: Output) -> Result<ExitCode, UiError> {
-    let vault = who.open(vault_dir)?;
     match command {
-        ReportCommand::Quarter { quarter } => {
+        ReportCommand::Quarter { quarter, out: None, .. } => {
+            let vault = who.open(vault_dir)?;
             let report = vault.quarter_report(*quarter)?;
             out.print(&report, || describe(&report));
         }
+        ReportCommand::Quarter { quarter, out: Some(path), lang } => {
+            let edition = edition(lang)?;
+            let vault = who.open(vault_dir)?;
+            let fonts = ReportFonts::find()?;
+            let written = PrintedReport::gather(&vault, *quarter, edition, &fonts)?.write(path)?;
+            out.print(&written, || describe_written(&written));
+        }
+        ReportCommand::Typeset { report, out: path, lang } => {
+            let edition = edition(lang)?;
+            let text = std::fs::read(report).map_err(|source| VaultError::from_io(report, source))?;
+            let data: QuarterReport = serde_json::from_slice(&text).map_err(|error| UiError {
+                code: ErrorCode::InvalidInput,
+                message_zh: format!("{} 不是 tingjian report quarter --json 保存的报告：{error}", report.display()),
+                message_en: format!(
+                    "{} is not a report saved by tingjian report quarter --json: {error}",
+                    report.display()
+                ),
+            })?;
+            let fonts = ReportFonts::find()?;
+            let written = PrintedReport::new(data, edition, &fonts)?.write(path)?;
+            out.print(&written, || describe_written(&written));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn edition(lang: &str) -> Result<Edition, UiError> {
+    Edition::parse(lang).ok_or_else(|| UiError {
+        code: ErrorCode::InvalidInput,
+        message_zh: format!("不支持的报告语言“{lang}”：可用 zh 或 en"),
+        message_en: format!("no report edition \"{lang}\": use zh or en"),
+    })
+}
+
+fn describe_written(w: &WrittenReport) -> String {
+    format!(
+        "已生成季度报告 / report written: {} ({} 页 / pages, {} 字节 / bytes)\nBLAKE3 {}\n审计日志 / audit log: #{}\n",
+        w.path, w.pages, w.bytes, w.blake3, w.head_seq
+    )
 }
 
 fn percent(value: Option<f64>) -> String {

@@ -79,6 +79,8 @@ pub enum ErrorCode {
     PassphraseChangeRequired,
     /// A person's sealed key cannot be used (damaged, or from a newer version).
     KeyUnusable,
+    /// A font the printed report is set in is not installed (or cannot be read).
+    FontsMissing,
     /// A bug: something that should not happen did.
     Internal,
 }

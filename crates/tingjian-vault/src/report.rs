@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use tingjian_core::QuarterId;
 use tingjian_core::analytics::Interval;
 
-use crate::rectification::{RectificationFilter, RectificationSummary};
+use tingjian_core::rectification::{ProgressEntry, RectificationAction, Verification};
+
+use crate::rectification::{EvidenceFile, RectificationFilter, RectificationSummary};
 use crate::review::{Note, Reflection};
 use crate::sampling::{DepartmentProgress, QuarterSample, ReviewerProgress};
 use crate::{HandlingMetrics, Vault, VaultError};
@@ -56,6 +58,23 @@ pub struct ReportCall {
     pub reflections: Vec<Reflection>,
 }
 
+/// One rectification case as the report prints it: its board line, then what was done about it,
+/// the files that prove it, and the audit events that signed each step. The complaint's personal
+/// data is left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportCase {
+    #[serde(flatten)]
+    pub summary: RectificationSummary,
+    pub actions: Vec<RectificationAction>,
+    pub progress: Vec<ProgressEntry>,
+    pub verifications: Vec<Verification>,
+    pub evidence: Vec<EvidenceFile>,
+    /// Display names of everyone the case mentions, by id.
+    pub names: BTreeMap<String, String>,
+    /// The signed audit events of the case's steps, in order.
+    pub step_events: Vec<u64>,
+}
+
 /// The quarter's report as data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarterReport {
@@ -68,6 +87,12 @@ pub struct QuarterReport {
     /// The audit log's head when the report was made: the evidence it rests on.
     pub head_seq: u64,
     pub head_hash: Option<String>,
+    /// The head as a checkpoint signed by the person who made the report (the signed-note text),
+    /// or `None` when they have no signing key (a vault without accounts).
+    pub signed_checkpoint: Option<String>,
+    /// The vault holds the demo's synthetic data, not a real quarter: the report says so on
+    /// every page.
+    pub demo: bool,
     pub summary: ReportSummary,
     /// The policy, the draw (seed, population fingerprint, shortfalls) and every assignment.
     pub sample: QuarterSample,
@@ -76,7 +101,7 @@ pub struct QuarterReport {
     pub reviewers: Vec<ReviewerProgress>,
     pub departments: Vec<DepartmentProgress>,
     pub calls: Vec<ReportCall>,
-    pub rectification: Vec<RectificationSummary>,
+    pub rectification: Vec<ReportCase>,
     /// The one-hour response and handling figures, each list's first [`REPORT_LISTED`].
     pub handling: HandlingMetrics,
 }
@@ -115,14 +140,25 @@ impl Vault {
             )?;
             statement.query_map([&quarter_text], |row| row.get(0))?.collect::<Result<_, _>>()?
         };
-        let rectification: Vec<RectificationSummary> = self
-            .rectification_board(&RectificationFilter::default())?
-            .into_iter()
-            .filter(|case| in_quarter.contains(&case.complaint_number))
-            .collect();
+        let mut rectification = Vec::with_capacity(in_quarter.len());
+        for line in self.rectification_board(&RectificationFilter::default())? {
+            if !in_quarter.contains(&line.complaint_number) {
+                continue;
+            }
+            let view = self.rectification_view(&line.id)?;
+            rectification.push(ReportCase {
+                summary: line,
+                actions: view.case.actions,
+                progress: view.case.progress,
+                verifications: view.case.verifications,
+                evidence: view.evidence,
+                names: view.names,
+                step_events: view.step_events,
+            });
+        }
         let mut cases_by_state: BTreeMap<String, u32> = BTreeMap::new();
         for case in &rectification {
-            *cases_by_state.entry(case.state.as_str().to_owned()).or_default() += 1;
+            *cases_by_state.entry(case.summary.state.as_str().to_owned()).or_default() += 1;
         }
         let president_heard: bool = self.db().query_row(
             "SELECT EXISTS (SELECT 1 FROM listening_spans p JOIN listening_sessions s ON s.id = p.session_id
@@ -139,7 +175,7 @@ impl Vault {
             listened_percent: dashboard.listened_percent,
             reflected: calls.iter().filter(|c| !c.reflections.is_empty()).count() as u32,
             cases_by_state,
-            cases_overdue: rectification.iter().filter(|c| !c.overdue.is_empty()).count() as u32,
+            cases_overdue: rectification.iter().filter(|c| !c.summary.overdue.is_empty()).count() as u32,
             president_heard,
         };
         Ok(QuarterReport {
@@ -151,6 +187,11 @@ impl Vault {
             generated_at: crate::event::format_instant(self.clock().now()),
             head_seq: status.events,
             head_hash: status.head_hash,
+            signed_checkpoint: match self.signer {
+                Some(_) => Some(self.checkpoint_note()?.1.to_string()),
+                None => None,
+            },
+            demo: status.demo,
             summary,
             sample: dashboard.sample,
             verify_sample_command: format!("tingjian sample verify --quarter {quarter_text}"),

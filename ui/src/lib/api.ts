@@ -41,6 +41,7 @@ import type {
   SignedBy,
   UiError,
   VaultStatus,
+  WrittenReport,
   VerifyReport,
   Waveform,
 } from "./bindings";
@@ -96,6 +97,12 @@ export const api = {
    *  the path written, or `null` when the person cancels. */
   saveImportProblems: (title: string, report: ImportReport) =>
     call<string | null>("save_import_problems", { title, report }),
+  /** The quarter's report gathered now and typeset in `lang` ("zh" or "en"): the PDF's bytes. */
+  previewQuarterReport: async (quarter: string, lang: "zh" | "en") =>
+    new Uint8Array(await call<ArrayBuffer>("preview_quarter_report", { quarter, lang })),
+  /** Asks where to save the previewed report (native save dialog) and writes it there; what was
+   *  written, or `null` when the person cancels. */
+  saveQuarterReport: (title: string) => call<WrittenReport | null>("save_quarter_report", { title }),
   openReview: (query: string) => call<ReviewView>("open_review", { query }),
   waveform: (hash: string, startMs: number, endMs: number, width: number) =>
     call<Waveform>("review_waveform", { hash, startMs, endMs, width }),

@@ -1,6 +1,6 @@
 // Generated from Rust by src-tauri/src/bindings.rs (ts-rs). Do not edit: run `make bindings`.
 
-export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "PATH_NOT_CHOSEN" | "CLOCK_BEHIND" | "SIGN_IN_REQUIRED" | "ACCOUNT_NOT_FOUND" | "WRONG_PASSPHRASE" | "SIGN_IN_DELAYED" | "PASSPHRASE_CHANGE_REQUIRED" | "KEY_UNUSABLE" | "INTERNAL";
+export type ErrorCode = "VAULT_NOT_A_DIRECTORY" | "VAULT_READ_ONLY" | "VAULT_SCHEMA_TOO_NEW" | "VAULT_NOT_FOUND" | "VAULT_ALREADY_EXISTS" | "VAULT_DATABASE" | "IO" | "INVALID_INPUT" | "TOOL_MISSING" | "TOOL_FAILED" | "VERIFY_FAILED" | "RECORDING_NOT_FOUND" | "LISTENING_SESSION_CLOSED" | "AUDIO_DEVICE_UNAVAILABLE" | "AUDIO_DEVICE_LOST" | "AUDIO_DAMAGED" | "QUARTER_LOCKED" | "COMPLAINT_NOT_FOUND" | "NOTE_NOT_FOUND" | "CASE_NOT_FOUND" | "NOT_PERMITTED" | "TRANSITION_REFUSED" | "NOT_A_DEMO_VAULT" | "PATH_NOT_CHOSEN" | "CLOCK_BEHIND" | "SIGN_IN_REQUIRED" | "ACCOUNT_NOT_FOUND" | "WRONG_PASSPHRASE" | "SIGN_IN_DELAYED" | "PASSPHRASE_CHANGE_REQUIRED" | "KEY_UNUSABLE" | "FONTS_MISSING" | "INTERNAL";
 
 export type UiError = { code: ErrorCode, message_zh: string, message_en: string, };
 
@@ -1077,6 +1077,16 @@ without_dispatch_time: number,
  * as "—" with the reason, not as 0 %.
  */
 unavailable: Array<UnavailableFigure>, };
+
+export type WrittenReport = { path: string, quarter: string, pages: number, bytes: number, 
+/**
+ * The PDF's BLAKE3, so a printed or mailed copy can be matched with the file.
+ */
+blake3: string, 
+/**
+ * The audit log's head the report rests on.
+ */
+head_seq: number, };
 
 export type HandlingExtension = { limit_days: number, approver: string | null, reason: string, extended_by: string, extended_at: string, event_seq: number, };
 

@@ -43,6 +43,8 @@ export type CommandName =
   | "quarter_dashboard"
   | "set_quarter_open"
   | "handling_metrics"
+  | "preview_quarter_report"
+  | "save_quarter_report"
   | "complaint_clocks"
   | "extend_handling"
   | "pause_handling"
