@@ -94,7 +94,7 @@ impl<'f> Metrics<'f> {
     /// `text` broken into lines no wider than `width`; explicit newlines always break.
     pub fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
         let mut lines = Vec::new();
-        for paragraph in text.split('\n') {
+        for paragraph in printable(text).split('\n') {
             let mut line = String::new();
             let mut line_width = 0.0;
             for unit in units(paragraph) {
@@ -135,6 +135,20 @@ impl<'f> Metrics<'f> {
         }
         lines
     }
+}
+
+/// `text` as it can be printed: Windows line ends and tabs become a newline and spaces, other
+/// control characters (which a font draws as empty boxes) are left out.
+fn printable(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' | '\r' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// Whether a character is set one per unit: CJK ideographs, kana, hangul, and their punctuation
@@ -225,6 +239,8 @@ pub const BODY: f32 = 9.5;
 pub const SMALL: f32 = 8.0;
 const TABLE: f32 = 8.5;
 const CELL_PAD: f32 = 3.0;
+/// The most lines a table cell shows: well under a page.
+const MAX_CELL_LINES: usize = 20;
 
 impl<'f> Flow<'f> {
     pub fn new(metrics: Metrics<'f>) -> Flow<'f> {
@@ -293,9 +309,14 @@ impl<'f> Flow<'f> {
             self.y += if level == 0 { 10.0 } else { 6.0 };
         }
         let page = self.pages.len() - 1;
-        self.bookmarks.push(Bookmark { title: text.to_owned(), page, y: self.y, level });
-        self.text_at(MARGIN_X, self.y, size, true, if level == 0 { ACCENT } else { INK }, text);
-        self.y += size * LEADING;
+        self.bookmarks.push(Bookmark { title: printable(text), page, y: self.y, level });
+        // A long title (a category someone typed at length) wraps rather than leaving the page.
+        for line in self.metrics.wrap(text, size, true, COLUMN) {
+            self.need(size * LEADING);
+            let y = self.y;
+            self.text_at(MARGIN_X, y, size, true, if level == 0 { ACCENT } else { INK }, &line);
+            self.y += size * LEADING;
+        }
         if level == 0 {
             let y = self.y - 2.0;
             self.page().push(Item::Line {
@@ -354,7 +375,16 @@ impl<'f> Flow<'f> {
             .map(|row| {
                 row.iter()
                     .zip(&widths)
-                    .map(|(cell, w)| self.metrics.wrap(cell, TABLE, false, w - 2.0 * CELL_PAD))
+                    .map(|(cell, w)| {
+                        let mut lines = self.metrics.wrap(cell, TABLE, false, w - 2.0 * CELL_PAD);
+                        // A row must fit on a page; a cell longer than that is cut with an
+                        // ellipsis (the report prints every long text whole outside tables).
+                        if lines.len() > MAX_CELL_LINES {
+                            lines.truncate(MAX_CELL_LINES);
+                            lines[MAX_CELL_LINES - 1].push('…');
+                        }
+                        lines
+                    })
                     .collect()
             })
             .collect();
@@ -686,6 +716,43 @@ mod tests {
             .filter(|item| matches!(item, Item::Text { text, .. } if text.starts_with("TS")))
             .count();
         assert_eq!(listed, 120, "every row is printed once");
+    }
+
+    #[test]
+    fn hostile_text_stays_on_the_page() {
+        let fonts = fonts();
+        let mut flow = Flow::new(Metrics::new(&fonts).expect("metrics"));
+        let long_word = "x".repeat(3_000);
+        let long_chinese = "整改".repeat(4_000);
+        flow.heading(&format!("TS1 · {}", "很长的投诉类别".repeat(40)), 1, 0.0);
+        flow.paragraph(&format!("a\tb\r\nc\u{7}d {long_word}"), BODY, INK, 8.0);
+        flow.table(&[col("内容", 1.0), num("数", 0.2)], &[vec![long_chinese.clone(), "1".to_owned()]]);
+        flow.fields(&[("须整改".to_owned(), long_chinese)], 90.0);
+        for page in &flow.pages {
+            for item in page {
+                if let Item::Text { x, baseline, size, bold, text, .. } = item {
+                    assert!(
+                        *baseline <= PAGE_HEIGHT - MARGIN_BOTTOM + 1.0,
+                        "below the bottom margin: {baseline} {:?}",
+                        text.chars().take(20).collect::<String>()
+                    );
+                    let right = x + flow.metrics.width(text, *size, *bold);
+                    assert!(
+                        right <= MARGIN_X + COLUMN + *size,
+                        "past the right margin by {}",
+                        right - MARGIN_X - COLUMN
+                    );
+                    assert!(!text.chars().any(char::is_control), "a control character is printed: {text:?}");
+                }
+            }
+        }
+        let cell_lines = flow
+            .pages
+            .iter()
+            .flatten()
+            .filter(|item| matches!(item, Item::Text { text, .. } if text.ends_with('…')))
+            .count();
+        assert_eq!(cell_lines, 1, "the over-long cell is cut once, with an ellipsis");
     }
 
     #[test]
