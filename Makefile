@@ -159,9 +159,12 @@ bench-verify: deps-apt
 # The quarterly report (季度报告) for a quarter of 2,000 complaints with 200 sampled calls, half of
 # them heard with notes and a reflection (built once through the audit chain, then cached in
 # target/bench-report-vault): gathered and typeset, median of 5, against the ≤ 3 s goal, and
-# pdftotext reading the same PDF as the reference.
+# pdftotext reading the same PDF as the reference. Then `pack verify` of an evidence pack holding
+# ~1 GB of audio (200 calls of 5 MB, cached in target/bench-pack-vault), median of 3, against
+# b3sum over the same files in the same run (goal ≤ 1.5×).
 bench-report: deps-apt
 	cargo run --release --quiet -p tingjian-report --example bench_report
+	cargo run --release --quiet -p tingjian-pack --example bench_pack
 
 # Per-person signatures (issue 20): unsealing a key with the default argon2id costs, and ed25519
 # verification one by one and in batches on one core and on both, against `sha256sum` over the

@@ -7,6 +7,7 @@ mod demo;
 mod demo_story;
 mod metrics;
 mod output;
+mod pack;
 mod people;
 mod play;
 mod rectify;
@@ -156,6 +157,11 @@ enum Command {
         #[command(subcommand)]
         action: report::ReportCommand,
     },
+    /// The quarter's evidence pack: export it, or verify one with no vault. 证据包
+    Pack {
+        #[command(subcommand)]
+        action: pack::PackCommand,
+    },
     /// A complaint's handling clocks: show them, extend the limit, record a pause. 办理时限
     Clock {
         #[command(subcommand)]
@@ -282,6 +288,7 @@ fn run(
         Command::Rectify { action } => return rectify::run(action, vault_dir, who, out),
         Command::Clock { action } => return metrics::run_clock(action, vault_dir, who, out),
         Command::Report { action } => return report::run(action, vault_dir, who, out),
+        Command::Pack { action } => return pack::run(action, vault_dir, who, out),
         Command::People { action } => return people::run(action, vault_dir, who, out),
     }
     Ok(ExitCode::SUCCESS)

@@ -46,17 +46,23 @@ fn code_name(error: &UiError) -> String {
 /// A one-line progress bar on a terminal's stderr; nothing when stderr is not a terminal or JSON
 /// was asked for, so scripts and logs stay clean.
 pub fn progress_bar(out: Output) -> impl FnMut(ImportProgress) {
+    let mut bar = bar(out, "导入 / importing");
+    move |p: ImportProgress| bar(p.done, p.total)
+}
+
+/// The bar itself: `label`, then how much of `total` is done (counts or bytes).
+pub fn bar(out: Output, label: &'static str) -> impl FnMut(u64, u64) {
     let show = !out.json && std::io::stderr().is_terminal();
-    move |p: ImportProgress| {
-        if !show || p.total == 0 {
+    move |done: u64, total: u64| {
+        if !show || total == 0 {
             return;
         }
         let width = 30u64;
-        let filled = (p.done * width / p.total) as usize;
+        let filled = (done.min(total) * width / total) as usize;
         let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width as usize - filled));
         let mut stderr = std::io::stderr();
-        let _ = write!(stderr, "\r导入 / importing {bar} {}/{}", p.done, p.total);
-        if p.done >= p.total {
+        let _ = write!(stderr, "\r{label} {bar} {}%", done.min(total) * 100 / total);
+        if done >= total {
             let _ = writeln!(stderr);
         }
         let _ = stderr.flush();

@@ -141,6 +141,16 @@ pub(crate) fn authorize(tx: &Transaction<'_>, entry: &RecordedEvent, event: &Eve
             Err(not_allowed(entry, "暂停的结束时间须晚于开始时间", "a pause must end after it begins"))
         }
         Event::PersonalDataRevealed { complaint_number, .. } => may_reveal(tx, entry, &actor, complaint_number),
+        Event::PackExported { .. } if !coordinator_or_president => Err(not_allowed(
+            entry,
+            "只有消保中心协调人或行长可以导出证据包",
+            "only a coordinator or the president may export an evidence pack",
+        )),
+        Event::PackExported { with_personal_data: true, reason, .. }
+            if reason.as_deref().is_none_or(|r| r.trim().is_empty()) =>
+        {
+            Err(not_allowed(entry, "证据包带出个人信息须写明理由", "a pack with personal data states why"))
+        }
         Event::NoteEdited { note_id, .. } => {
             let author: Option<String> = tx
                 .prepare_cached("SELECT person FROM notes WHERE id = ?1")?

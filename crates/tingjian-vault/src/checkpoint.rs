@@ -67,6 +67,20 @@ impl Vault {
         Ok((checkpoint, note))
     }
 
+    /// Signs `text` as a note by the signed-in person (an evidence pack's manifest).
+    pub fn sign_note(&self, text: &str) -> Result<SignedNote, VaultError> {
+        let Some(key) = self.signer.as_deref() else {
+            return Err(self.sign_in_needed()?);
+        };
+        Ok(SignedNote::sign(text, &self.actor, key)?)
+    }
+
+    /// Every key the vault ever had, under its person's id: a note stays verifiable after its
+    /// signer's key is revoked.
+    pub fn known_keys(&self) -> Result<Vec<VerifierKey>, VaultError> {
+        known_keys(self.db())
+    }
+
     /// Writes the head's checkpoint, signed by the signed-in person, into `folder` (made if
     /// missing) as `<vault id>-<size>-<person>.checkpoint`, never overwriting a file.
     pub fn write_checkpoint(&self, folder: &Path) -> Result<WrittenCheckpoint, VaultError> {
@@ -160,6 +174,22 @@ pub(crate) fn check_all(db: &Connection, files: &[CheckpointFile]) -> Result<Vec
     Ok(problems)
 }
 
+/// Every key the vault ever had, under its person's id.
+fn known_keys(db: &Connection) -> Result<Vec<VerifierKey>, VaultError> {
+    let mut known = Vec::new();
+    let mut statement = db.prepare("SELECT person_id, public_key FROM person_keys ORDER BY introduced_seq")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (person, key) = row?;
+        if let Ok(key) = PublicKey::from_base64(&key)
+            && let Ok(verifier) = VerifierKey::new(&person, key)
+        {
+            known.push(verifier);
+        }
+    }
+    Ok(known)
+}
+
 fn check_one(db: &Connection, file: &CheckpointFile) -> Result<Option<VerifyProblem>, VaultError> {
     let name = file.path.display().to_string();
     let contradicted = |zh: String, en: String| {
@@ -172,19 +202,7 @@ fn check_one(db: &Connection, file: &CheckpointFile) -> Result<Option<VerifyProb
             message_en: format!("checkpoint {name}: {en}"),
         })
     };
-    // Every key the vault ever had, under its person's id: a checkpoint stays valid after its
-    // signer's key is revoked.
-    let mut known = Vec::new();
-    let mut statement = db.prepare("SELECT person_id, public_key FROM person_keys ORDER BY introduced_seq")?;
-    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-    for row in rows {
-        let (person, key) = row?;
-        if let Ok(key) = PublicKey::from_base64(&key)
-            && let Ok(verifier) = VerifierKey::new(&person, key)
-        {
-            known.push(verifier);
-        }
-    }
+    let known = known_keys(db)?;
     let opened = match Checkpoint::open(&file.text, &known) {
         Ok(opened) => opened,
         Err(error) => {

@@ -249,6 +249,17 @@ pub enum Event {
         to: Option<String>,
         reason: String,
     },
+    /// A coordinator or the president (the actor) exported the quarter's evidence pack (证据包)
+    /// for the head office or an examiner: what it holds, and why personal data went with it. It
+    /// is recorded before the pack is written, so the pack's own log shows its export.
+    PackExported {
+        quarter: QuarterId,
+        with_audio: bool,
+        with_personal_data: bool,
+        /// Why personal data went out (required with it), as the exporter wrote it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// A second person (the president or another coordinator, the actor) witnessed a
     /// preparation with a share of their own from the operating system. It is fixed after the
     /// preparer's commitment and unknown to them before, so neither can steer the seed alone.
@@ -351,6 +362,7 @@ impl Event {
         "draw_witnessed",
         "handling_extended",
         "handling_paused",
+        "pack_exported",
     ];
 
     /// The first event format each kind can be read from: kinds introduced later than a format
@@ -359,6 +371,7 @@ impl Event {
         match kind {
             "accounts_started" | "key_introduced" | "person_left" => 2,
             "draw_prepared" | "draw_witnessed" | "handling_extended" | "handling_paused" => 3,
+            "pack_exported" => 4,
             _ => 1,
         }
     }
@@ -396,6 +409,7 @@ impl Event {
             Event::DrawWitnessed { .. } => "draw_witnessed",
             Event::HandlingExtended { .. } => "handling_extended",
             Event::HandlingPaused { .. } => "handling_paused",
+            Event::PackExported { .. } => "pack_exported",
         }
     }
 }
@@ -409,8 +423,9 @@ impl Event {
 /// seeded by two people ([`Event::DrawPrepared`], [`Event::DrawWitnessed`], [`JointSeed`]); a
 /// chosen seed is refused. The format is what dates the rule, so a draw signed in format 2 (before
 /// the rule) still verifies, and a signed event can never be written in an older format than the
-/// one before it.
-pub const EVENT_FORMAT: u32 = 3;
+/// one before it. Format 4 adds [`Event::PackExported`]: a Tingjian that reads up to format 3
+/// then says plainly that the vault is newer than it, rather than failing on an unknown kind.
+pub const EVENT_FORMAT: u32 = 4;
 
 /// The first signed format.
 pub const FIRST_SIGNED_FORMAT: u32 = 2;
@@ -440,7 +455,7 @@ pub enum DecodeError {
 /// log, because the stored text is what the chain's digests cover.
 pub fn decode(format: u32, kind: &str, payload: &str) -> Result<Event, DecodeError> {
     let event: Event = match format {
-        1..=3 => serde_json::from_str(payload)?,
+        1..=4 => serde_json::from_str(payload)?,
         newer => return Err(DecodeError::NewerFormat(newer)),
     };
     if event.kind() != kind {

@@ -309,6 +309,11 @@ impl Vault {
         event::read_all(&self.read)
     }
 
+    /// The event at `seq`, if the log has one there.
+    pub fn event_at(&self, seq: u64) -> Result<Option<RecordedEvent>, VaultError> {
+        event::read_at(&self.read, seq)
+    }
+
     /// The vault at a glance: current quarter, counts, chain head.
     pub fn status(&self) -> Result<VaultStatus, VaultError> {
         status::status(self)

@@ -107,6 +107,17 @@ pub struct QuarterReport {
 }
 
 impl Vault {
+    /// Writes a consistent copy of the database (as of one moment, even beside a writer) to
+    /// `path`, which must not exist: an evidence pack's copy of the log and its tables.
+    pub fn write_database_copy(&self, path: &std::path::Path) -> Result<(), VaultError> {
+        let text = path.to_str().ok_or_else(|| VaultError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8"),
+        })?;
+        self.db().execute("VACUUM INTO ?1", [text])?;
+        Ok(())
+    }
+
     /// Gathers the quarter's report from the vault as it stands now.
     pub fn quarter_report(&self, quarter: QuarterId) -> Result<QuarterReport, VaultError> {
         let status = self.status()?;

@@ -29,7 +29,7 @@ fn golden_dir(format: u32) -> PathBuf {
 }
 
 /// Every format this code has ever written; each has its folder of fixtures.
-const FORMATS: &[u32] = &[1, 2, 3];
+const FORMATS: &[u32] = &[1, 2, 3, 4];
 
 #[test]
 fn the_current_format_has_golden_files() {
@@ -223,6 +223,14 @@ fn write_golden_files() {
     // zhang forgets his passphrase (a reset), then leaves.
     li.reset_passphrase("zhang", "ZHANG-RESET-PASS", common::TEST_SEALING).expect("reset");
     li.mark_left("zhang").expect("zhang leaves");
+    // The quarter's evidence pack is exported with personal data, for an examiner (format 4).
+    li.record(vec![Event::PackExported {
+        quarter,
+        with_audio: true,
+        with_personal_data: true,
+        reason: Some("监管检查调阅".to_owned()),
+    }])
+    .expect("pack exported");
     let report = li.verify().expect("verify");
     assert!(report.ok, "the golden vault verifies when written: {:#?}", report.problems);
     assert!(report.signed_events > 0);
