@@ -1,11 +1,12 @@
 //! 季度报告 on the real app: the demo quarter's report is typeset in Rust and every page drawn in
 //! the window (pdf.js, no network), the English edition replaces it, and exporting writes the very
-//! PDF that was previewed, whose text holds the quarter's figures.
+//! PDF that was previewed, whose text holds the quarter's figures; the evidence pack is exported
+//! from the same screen (the reason recorded in the log) and verifies with no vault.
 
 use std::process::Command;
 
 use serde_json::json;
-use tingjian_e2e::{App, Error, WAIT, demo_vault, scripted_chooser, sqlite};
+use tingjian_e2e::{App, Error, WAIT, demo_vault, scripted_chooser, sqlite, tingjian};
 
 /// Waits until the preview says it drew every one of its pages, and gives their number.
 async fn pages_drawn(app: &mut App) -> Result<u64, Error> {
@@ -38,7 +39,9 @@ async fn the_quarters_report_is_previewed_page_by_page_and_exported_as_previewed
     let temp = tempfile::tempdir()?;
     let vault = demo_vault(temp.path());
     let out = temp.path().join("季度报告.pdf");
-    let mut env = scripted_chooser(temp.path(), &[json!(out.to_str().ok_or("utf-8")?)])?;
+    let pack = temp.path().join("证据包.zip");
+    let mut env =
+        scripted_chooser(temp.path(), &[json!(out.to_str().ok_or("utf-8")?), json!(pack.to_str().ok_or("utf-8")?)])?;
     env.push(("TINGJIAN_USER".to_owned(), "li.min".to_owned()));
     let mut app = App::launch_with_env(&vault, &env).await?;
     app.click("[data-testid=nav-reports]").await?;
@@ -79,5 +82,24 @@ async fn the_quarters_report_is_previewed_page_by_page_and_exported_as_previewed
     let complaints = sqlite(&vault, &format!("SELECT count(*) FROM complaints WHERE quarter = '{quarter}'"));
     let flat: String = text.split_whitespace().collect();
     assert!(flat.contains(&format!("Complaintsthisquarter{complaints}")), "the figures are the vault's");
+
+    // The evidence pack: the reason is required, the export is recorded, the pack verifies.
+    app.click("[data-testid=pack-open]").await?;
+    app.wait_for("[data-testid=pack-dialog]", WAIT).await?;
+    assert!(
+        app.find("[data-testid=pack-export]").await?.attr("disabled").await?.is_some(),
+        "no export without a reason"
+    );
+    app.type_into("[data-testid=pack-reason]", "总行消保部季度检查调阅").await?;
+    app.screenshot("pack-dialog-zh").await?;
+    app.click("[data-testid=pack-export]").await?;
+    let done = app.wait_for("[data-testid=pack-done]", WAIT).await?.text().await?;
+    assert!(done.contains("tingjian-verify"), "{done}");
+    let last = sqlite(&vault, "SELECT kind || ' ' || actor FROM events ORDER BY seq DESC LIMIT 1");
+    assert_eq!(last, "pack_exported li.min");
+    assert!(sqlite(&vault, "SELECT payload FROM events ORDER BY seq DESC LIMIT 1").contains("总行消保部季度检查调阅"));
+    let verified = tingjian(&vault, &["--json", "pack", "verify", pack.to_str().ok_or("utf-8")?]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+    app.screenshot("pack-done-zh").await?;
     app.close().await
 }

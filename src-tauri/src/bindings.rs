@@ -154,6 +154,8 @@ mod tests {
             declaration::<tingjian_vault::UnavailableFigure>(&config),
             declaration::<tingjian_vault::HandlingMetrics>(&config),
             declaration::<tingjian_report::WrittenReport>(&config),
+            declaration::<tingjian_pack::PackProgress>(&config),
+            declaration::<tingjian_pack::ExportedPack>(&config),
             declaration::<tingjian_vault::HandlingExtension>(&config),
             declaration::<tingjian_vault::HandlingPause>(&config),
             declaration::<tingjian_vault::ComplaintClocks>(&config),

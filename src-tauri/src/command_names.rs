@@ -63,6 +63,7 @@ macro_rules! app_commands {
             handling_metrics,
             preview_quarter_report,
             save_quarter_report,
+            export_evidence_pack,
             complaint_clocks,
             extend_handling,
             pause_handling,

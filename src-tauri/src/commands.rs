@@ -22,6 +22,7 @@ use tingjian_core::model::Person;
 use tingjian_core::rectification::{Actor, CaseAction};
 use tingjian_core::{ErrorCode, UiError};
 use tingjian_import::{ColumnMapping, ExportPreview, ImportOptions, ImportProgress, ImportReport};
+use tingjian_pack::{ExportOptions, ExportedPack, PackProgress};
 use tingjian_report::{Edition, PrintedReport, ReportFonts, WrittenReport};
 use tingjian_review::{Listening, PlayerOpened, PlayerSettings, PlayerUpdate, ReviewView, Waveform};
 use tingjian_vault::{
@@ -739,6 +740,77 @@ pub async fn save_quarter_report(
     };
     let Some(path) = choose(window, pick).await?.and_then(|paths| paths.into_iter().next()) else { return Ok(None) };
     Ok(Some(printed.write(&path)?))
+}
+
+/// Asks where to save the quarter's evidence pack, then exports it there on a worker thread,
+/// reporting progress over `on_progress`: the report gathered and typeset now (Chinese), the
+/// export recorded in the log, the files streamed in. `None` when the person cancels.
+#[tauri::command]
+pub async fn export_evidence_pack(
+    window: WebviewWindow,
+    title: String,
+    quarter: String,
+    with_audio: bool,
+    reason: String,
+    on_progress: Channel<PackProgress>,
+) -> Result<Option<ExportedPack>, UiError> {
+    let quarter = quarter_id(&quarter)?;
+    let options = ExportOptions { quarter, with_audio, with_personal_data: true, reason: Some(reason) };
+    if options.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(tingjian_pack::PackError::ReasonRequired.into());
+    }
+    let pick = Pick { dialog: Dialog::Save, title, extensions: &["zip"], file_name: Some("证据包.zip") };
+    let Some(path) = choose(window.clone(), pick).await?.and_then(|paths| paths.into_iter().next()) else {
+        return Ok(None);
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = window.state::<AppState>();
+        let fonts = state.report_fonts()?;
+        state
+            .with_vault(|vault| {
+                let printed = PrintedReport::gather(vault, quarter, Edition::Chinese, &fonts)?;
+                tingjian_pack::export_pack(vault, &options, &printed.report, &printed.typeset.pdf, &path, |p| {
+                    // A closed window stops listening; the export goes on regardless.
+                    let _ = on_progress.send(p);
+                })
+                .map_err(PackOrReport::Pack)
+            })
+            .map(Some)
+    })
+    .await
+    .map_err(|_| internal("the export's thread stopped"))?
+}
+
+/// The two ways an export from the app can fail: typesetting its report, or writing the pack.
+#[derive(Debug, thiserror::Error)]
+enum PackOrReport {
+    #[error(transparent)]
+    Report(#[from] tingjian_report::ReportError),
+    #[error(transparent)]
+    Pack(tingjian_pack::PackError),
+}
+
+impl tingjian_core::Coded for PackOrReport {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PackOrReport::Report(error) => error.code(),
+            PackOrReport::Pack(error) => error.code(),
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            PackOrReport::Report(error) => error.message_zh(),
+            PackOrReport::Pack(error) => error.message_zh(),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            PackOrReport::Report(error) => error.message_en(),
+            PackOrReport::Pack(error) => error.message_en(),
+        }
+    }
 }
 
 fn report_edition(lang: &str) -> Result<Edition, UiError> {

@@ -42,6 +42,8 @@ import type {
   UiError,
   VaultStatus,
   WrittenReport,
+  ExportedPack,
+  PackProgress,
   VerifyReport,
   Waveform,
 } from "./bindings";
@@ -103,6 +105,20 @@ export const api = {
   /** Asks where to save the previewed report (native save dialog) and writes it there; what was
    *  written, or `null` when the person cancels. */
   saveQuarterReport: (title: string) => call<WrittenReport | null>("save_quarter_report", { title }),
+  /** Asks where to save the quarter's evidence pack, then exports it, reporting progress;
+   *  what was written, or `null` when the person cancels. Personal data goes with it, for
+   *  `reason` (recorded in the log). */
+  exportEvidencePack: (
+    title: string,
+    quarter: string,
+    withAudio: boolean,
+    reason: string,
+    onProgress: (progress: PackProgress) => void,
+  ) => {
+    const channel = new Channel<PackProgress>();
+    channel.onmessage = onProgress;
+    return call<ExportedPack | null>("export_evidence_pack", { title, quarter, withAudio, reason, onProgress: channel });
+  },
   openReview: (query: string) => call<ReviewView>("open_review", { query }),
   waveform: (hash: string, startMs: number, endMs: number, width: number) =>
     call<Waveform>("review_waveform", { hash, startMs, endMs, width }),

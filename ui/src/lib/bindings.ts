@@ -1088,6 +1088,14 @@ blake3: string,
  */
 head_seq: number, };
 
+export type PackProgress = { done: number, total: number, file: string, };
+
+export type ExportedPack = { path: string, quarter: string, files: number, bytes: number, manifest_blake3: string, export_event: number, 
+/**
+ * Who signed the manifest and the checkpoint; `None` in a vault without accounts.
+ */
+signed_by: string | null, };
+
 export type HandlingExtension = { limit_days: number, approver: string | null, reason: string, extended_by: string, extended_at: string, event_seq: number, };
 
 export type HandlingPause = { from: string, to: string | null, reason: string, event_seq: number, };

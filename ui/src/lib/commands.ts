@@ -45,6 +45,7 @@ export type CommandName =
   | "handling_metrics"
   | "preview_quarter_report"
   | "save_quarter_report"
+  | "export_evidence_pack"
   | "complaint_clocks"
   | "extend_handling"
   | "pause_handling"
