@@ -75,7 +75,8 @@ async fn people_sign_in_as_themselves_sign_what_they_record_and_the_window_locks
         &vault,
         "SELECT e.actor || '|' || e.format || '|' || (e.signature IS NOT NULL) FROM reflections r JOIN events e ON e.seq = r.event_seq ORDER BY r.event_seq DESC LIMIT 1",
     );
-    assert_eq!(stored, "wang.jianguo|3|1", "the reflection's event is the president's, signed");
+    // Written in the current event format (4), signed.
+    assert_eq!(stored, "wang.jianguo|4|1", "the reflection's event is the president's, signed");
 
     // The president requires rectification of the branch.
     app.click("[data-testid=rectify-open]").await?;
@@ -147,7 +148,7 @@ async fn people_sign_in_as_themselves_sign_what_they_record_and_the_window_locks
         &vault,
         "SELECT actor || '|' || format || '|' || (signature IS NOT NULL) FROM events WHERE kind = 'rectification_step' ORDER BY seq DESC LIMIT 1",
     );
-    assert_eq!(stored, "liu.yang|3|1", "the answer is the head's own, signed");
+    assert_eq!(stored, "liu.yang|4|1", "the answer is the head's own, signed");
     app.close().await
 }
 

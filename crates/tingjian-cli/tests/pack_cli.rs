@@ -205,6 +205,20 @@ fn each_thing_altered_in_a_pack_fails_it_and_is_named() {
     let named = subjects(&findings).into_iter().filter(|(k, s)| k == "file_altered" && *s == audio).count();
     assert_eq!(named, 2, "{findings:#}");
 
+    // The same, flipped inside the pack file where the recording is stored uncompressed (the
+    // verifier hashes such entries in place, in the mapped file, not through the zip reader).
+    let altered = case("audio-in-place");
+    let mut raw = std::fs::read(&pack).expect("read");
+    let content = &all.iter().find(|(n, _)| *n == audio).expect("audio").1;
+    let probe = &content[..64];
+    let at = raw.windows(64).position(|w| w == probe).expect("the recording is stored as is") + content.len() / 2;
+    raw[at] ^= 0x01;
+    std::fs::write(&altered, &raw).expect("write");
+    let (code, findings) = verify(&altered);
+    assert_eq!(code, 2);
+    let named = subjects(&findings).into_iter().filter(|(k, s)| k == "file_altered" && *s == audio).count();
+    assert_eq!(named, 2, "{findings:#}");
+
     // An evidence file.
     let altered = case("evidence");
     rewritten(&pack, &altered, None, |name, bytes| (name == evidence).then(|| [bytes, b" (edited)"].concat()));

@@ -22,6 +22,7 @@
 //! published list (or an earlier pack).
 
 mod export;
+mod mapped;
 mod verify;
 
 use std::path::PathBuf;
