@@ -541,7 +541,9 @@ fn check_figures(
     let as_value = |r: &QuarterReport| serde_json::to_value(r).unwrap_or(Value::Null);
     let (stated, computed) = (as_value(report), as_value(&recomputed));
     let mut differences = Vec::new();
-    for section in ["summary", "sample", "reviewers", "departments", "calls", "rectification", "handling"] {
+    for section in
+        ["summary", "sample", "seed_derivation", "reviewers", "departments", "calls", "rectification", "handling"]
+    {
         compare(section, &stated[section], &computed[section], &mut differences, &mut result.figures_checked);
     }
     for (path, said, found) in differences.into_iter().take(50) {

@@ -284,6 +284,39 @@ fn selection_label(selection: Selection, mandatory: &[MandatoryKind], w: Words) 
     }
 }
 
+/// How the draw's seed was fixed, in words, from the draw's own event.
+fn seed_derivation(report: &QuarterReport, w: Words) -> String {
+    match &report.seed_derivation {
+        Some(d) if d.joint => {
+            let who = |name: &Option<String>| name.clone().unwrap_or_else(|| "—".to_owned());
+            let seq = |seq: Option<u64>| seq.map_or_else(|| "—".to_owned(), |s| s.to_string());
+            if w.zh() {
+                format!(
+                    "两人共同确定：{} 在第 {} 号事件承诺一份随机数，{} 在第 {} 号事件加入另一份；种子为“准备事件的哈希与两份随机数”的 SHA-256 前 8 字节，抽样时揭示并记入日志。",
+                    who(&d.prepared_by),
+                    seq(d.prepared_seq),
+                    who(&d.witnessed_by),
+                    seq(d.witnessed_seq)
+                )
+            } else {
+                format!(
+                    "fixed by two people: {} committed to a random share in event #{}, {} added one of their own in event #{}; the seed is the first 8 bytes of SHA-256 over the preparation's event hash and both shares, revealed by the draw and recorded in the log.",
+                    who(&d.prepared_by),
+                    seq(d.prepared_seq),
+                    who(&d.witnessed_by),
+                    seq(d.witnessed_seq)
+                )
+            }
+        }
+        _ => w
+            .t(
+                "由抽样人的计算机生成（演示档案库可指定），随抽样事件记入日志；任何人可用同一种子重抽核对。",
+                "made by the drawer's computer (or chosen, in a demo vault) and recorded with the draw; anyone can redraw with it and compare.",
+            )
+            .to_owned(),
+    }
+}
+
 fn sample(flow: &mut Flow<'_>, report: &QuarterReport, w: Words) {
     flow.heading(w.t("二、抽样方法", "2. How the sample was drawn"), 0, 60.0);
     let Some(draw) = &report.sample.draw else {
@@ -302,14 +335,7 @@ fn sample(flow: &mut Flow<'_>, report: &QuarterReport, w: Words) {
     flow.fields(
         &[
             (w.t("随机种子", "Seed").to_owned(), draw.seed.clone()),
-            (
-                w.t("种子来源", "Seed derived from").to_owned(),
-                w.t(
-                    "抽样时登记的种子（记入审计日志，任何人可用同一种子重抽核对）",
-                    "the seed recorded with the draw (in the audit log; anyone can redraw with it and compare)",
-                )
-                .to_owned(),
-            ),
+            (w.t("种子来源", "How the seed was fixed").to_owned(), seed_derivation(report, w)),
             (
                 w.t("抽取", "Drawn").to_owned(),
                 format!(

@@ -59,7 +59,7 @@ pub use rectification::{
     EVIDENCE_MAX_BYTES, EvidenceFile, POLICY as RECTIFICATION_POLICY, RectificationFilter, RectificationSummary,
     RectificationView,
 };
-pub use report::{QuarterReport, REPORT_LISTED, ReportCall, ReportCase, ReportSummary};
+pub use report::{QuarterReport, REPORT_LISTED, ReportCall, ReportCase, ReportSummary, SeedDerivation};
 pub use review::{
     ComplaintDetails, Draft, NOTE_MAX_CHARS, Note, PersonalData, RectificationCase, RectificationRequest, Reflection,
     TEXT_MAX_CHARS,

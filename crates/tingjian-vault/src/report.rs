@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use tingjian_core::QuarterId;
 use tingjian_core::analytics::Interval;
@@ -58,6 +59,19 @@ pub struct ReportCall {
     pub reflections: Vec<Reflection>,
 }
 
+/// How the draw's seed was fixed, from the draw's own event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedDerivation {
+    /// Two people fixed it: the preparer committed to a random share, a witness added one of
+    /// their own, and the draw revealed the first (seed = the first 8 bytes of SHA-256 over the
+    /// preparation's event hash and both shares).
+    pub joint: bool,
+    pub prepared_by: Option<String>,
+    pub prepared_seq: Option<u64>,
+    pub witnessed_by: Option<String>,
+    pub witnessed_seq: Option<u64>,
+}
+
 /// One rectification case as the report prints it: its board line, then what was done about it,
 /// the files that prove it, and the audit events that signed each step. The complaint's personal
 /// data is left out.
@@ -96,6 +110,8 @@ pub struct QuarterReport {
     pub summary: ReportSummary,
     /// The policy, the draw (seed, population fingerprint, shortfalls) and every assignment.
     pub sample: QuarterSample,
+    /// How the seed was fixed, when the quarter has been drawn.
+    pub seed_derivation: Option<SeedDerivation>,
     /// The command that re-runs the draw from the log and compares it with the assignments.
     pub verify_sample_command: String,
     pub reviewers: Vec<ReviewerProgress>,
@@ -116,6 +132,41 @@ impl Vault {
         })?;
         self.db().execute("VACUUM INTO ?1", [text])?;
         Ok(())
+    }
+
+    /// How the seed of the draw recorded at `draw_seq` was fixed: jointly (with the preparation and
+    /// the witness that fixed it), or by the drawer alone (an earlier format, or a demo vault).
+    fn seed_derivation(&self, draw_seq: u64) -> Result<SeedDerivation, VaultError> {
+        let alone = SeedDerivation {
+            joint: false,
+            prepared_by: None,
+            prepared_seq: None,
+            witnessed_by: None,
+            witnessed_seq: None,
+        };
+        let Some(recorded) = self.event_at(draw_seq)? else { return Ok(alone) };
+        let Ok(crate::Event::SampleDrawn { joint: Some(joint), .. }) =
+            crate::event::decode(recorded.format, &recorded.kind, &recorded.payload)
+        else {
+            return Ok(alone);
+        };
+        let prepared_by = self.event_at(joint.prepared_seq)?.map(|e| e.actor);
+        let witness: Option<(u64, String)> = self
+            .db()
+            .query_row(
+                "SELECT seq, actor FROM events WHERE kind = 'draw_witnessed'
+                 AND json_extract(payload, '$.prepared_seq') = ?1 ORDER BY seq LIMIT 1",
+                [joint.prepared_seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        Ok(SeedDerivation {
+            joint: true,
+            prepared_by,
+            prepared_seq: Some(joint.prepared_seq),
+            witnessed_seq: witness.as_ref().map(|w| w.0),
+            witnessed_by: witness.map(|w| w.1),
+        })
     }
 
     /// Gathers the quarter's report from the vault as it stands now.
@@ -204,6 +255,10 @@ impl Vault {
             },
             demo: status.demo,
             summary,
+            seed_derivation: match &dashboard.sample.draw {
+                Some(draw) => Some(self.seed_derivation(draw.event_seq)?),
+                None => None,
+            },
             sample: dashboard.sample,
             verify_sample_command: format!("tingjian sample verify --quarter {quarter_text}"),
             reviewers: dashboard.reviewers,

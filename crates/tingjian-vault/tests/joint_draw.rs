@@ -83,6 +83,14 @@ fn two_people_fix_the_seed_and_verify_re_derives_it() {
     assert!(readiness.joint_required);
     assert_eq!(readiness.preparation.and_then(|p| p.drawn_seq), Some(drawn.seq));
     assert!(li.verify_sample(quarter()).expect("sample verify").matches);
+    // The quarter's report says who fixed the seed, and in which events.
+    let derivation = li.quarter_report(quarter()).expect("report").seed_derivation.expect("drawn");
+    assert!(derivation.joint);
+    assert_eq!(
+        (derivation.prepared_by.as_deref(), derivation.prepared_seq, derivation.witnessed_by.as_deref()),
+        (Some("li"), Some(joint.prepared_seq), Some("wang"))
+    );
+    assert_eq!(derivation.witnessed_seq, Some(witness.seq));
     drop(li);
     assert_eq!(verify(&dir), Vec::new());
 }
