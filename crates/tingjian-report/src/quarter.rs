@@ -490,9 +490,17 @@ fn one_call(flow: &mut Flow<'_>, call: &ReportCall, w: Words) {
         flow.paragraph(&format!("[{}] {} — {}", clock(note.at_ms), note.text, note.person_name), SMALL + 0.5, INK, 8.0);
     }
     for reflection in &call.reflections {
+        let signature = call.reflection_signatures.iter().find(|s| s.event_seq == reflection.event_seq);
+        let signed = match signature {
+            Some(s) if s.checked => {
+                format!("{} {}", w.t("签名已验证", "signature verified"), s.fingerprint.as_deref().unwrap_or_default())
+            }
+            Some(s) if s.fingerprint.is_some() => w.t("签名未通过验证", "signature does NOT verify").to_owned(),
+            _ => w.t("未签名（启用账户前）", "unsigned (before accounts)").to_owned(),
+        };
         flow.paragraph(
             &format!(
-                "{}{}{}{}{} {}{}{} #{}",
+                "{}{}{}{}{} {}{}{} #{}{}{}",
                 w.t("心得", "Reflection"),
                 w.colon(),
                 reflection.person_name,
@@ -500,8 +508,10 @@ fn one_call(flow: &mut Flow<'_>, call: &ReportCall, w: Words) {
                 w.t("提交于", "submitted"),
                 local(&reflection.submitted_at),
                 w.comma(),
-                w.t("已签名，日志事件", "signed, event"),
-                reflection.event_seq
+                w.t("日志事件", "event"),
+                reflection.event_seq,
+                w.comma(),
+                signed
             ),
             SMALL,
             MUTED,

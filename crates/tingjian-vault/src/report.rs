@@ -57,6 +57,8 @@ pub struct ReportCall {
     pub heard: Vec<Interval>,
     pub notes: Vec<Note>,
     pub reflections: Vec<Reflection>,
+    /// Each reflection's event as signed: who, with which key, and whether it verifies.
+    pub reflection_signatures: Vec<crate::SignedBy>,
 }
 
 /// How the draw's seed was fixed, from the draw's own event.
@@ -180,6 +182,7 @@ impl Vault {
         for assignment in &dashboard.sample.assignments {
             let details = self.complaint_details(&assignment.complaint_number)?;
             let coverage = self.listening_coverage(&assignment.recording_hash, Some(&assignment.reviewer_id))?;
+            let reflections = self.reflections(&assignment.complaint_number)?;
             calls.push(ReportCall {
                 complaint_number: assignment.complaint_number.clone(),
                 department: assignment.department.clone(),
@@ -192,7 +195,11 @@ impl Vault {
                 listened: assignment.listened,
                 heard: coverage.heard,
                 notes: self.notes(&assignment.complaint_number)?,
-                reflections: self.reflections(&assignment.complaint_number)?,
+                reflection_signatures: {
+                    let seqs: Vec<u64> = reflections.iter().map(|r| r.event_seq).collect();
+                    self.signed_by(&seqs)?
+                },
+                reflections,
             });
         }
         let in_quarter: HashSet<String> = {
