@@ -142,6 +142,18 @@ fn an_exported_pack_verifies_with_no_vault_and_its_export_is_in_the_log() {
     assert_eq!((kind.as_str(), actor.as_str()), ("pack_exported", "li.min"));
     assert!(payload.contains("监管现场检查调阅"), "{payload}");
 
+    // The copy of the database carries the public keys, never the sealed private ones (which a
+    // recipient could attack offline) nor anyone's unsent drafts.
+    let copy = demo.dir.join("copy-of-pack.sqlite");
+    let database = entries(&pack).into_iter().find(|(n, _)| n == tingjian_pack::DATABASE).expect("database").1;
+    std::fs::write(&copy, database).expect("write");
+    let copied = rusqlite::Connection::open(&copy).expect("copy");
+    let count = |db: &rusqlite::Connection, table: &str| -> i64 {
+        db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect(table)
+    };
+    assert!(count(&db, "sealed_keys") > 0 && count(&copied, "person_keys") > 0);
+    assert_eq!((count(&copied, "sealed_keys"), count(&copied, "drafts")), (0, 0));
+
     // The sampled calls' recordings are in it, and every stored file is named by its hash.
     let names: Vec<String> = entries(&pack).into_iter().map(|(name, _)| name).collect();
     let sampled: i64 = db
@@ -304,6 +316,44 @@ fn each_thing_altered_in_a_pack_fails_it_and_is_named() {
     assert_eq!(code, 2);
     assert_names(&findings, "figure", "summary.complaints");
     assert_names(&findings, "file_altered", tingjian_pack::REPORT_JSON);
+
+    // A signed pack passed off as unsigned: pack.json says so, the signature and checkpoint are
+    // dropped, and the manifest is rebuilt to match (anyone can, without the exporter's key).
+    let altered = case("unsigned");
+    {
+        let mut files: Vec<(String, Vec<u8>)> = all
+            .iter()
+            .filter(|(n, _)| n != tingjian_pack::MANIFEST_SIGNATURE && n != tingjian_pack::CHECKPOINT)
+            .cloned()
+            .collect();
+        for (name, bytes) in &mut files {
+            if name == tingjian_pack::PACK_INFO {
+                let mut info: Value = serde_json::from_slice(bytes).expect("pack.json");
+                info["signed"] = Value::Bool(false);
+                *bytes = serde_json::to_vec_pretty(&info).expect("json");
+            }
+        }
+        let listed: Vec<Value> = files
+            .iter()
+            .filter(|(n, _)| n != tingjian_pack::MANIFEST)
+            .map(|(n, b)| serde_json::json!({"path": n, "bytes": b.len(), "blake3": blake3::hash(b).to_hex().to_string()}))
+            .collect();
+        for (name, bytes) in &mut files {
+            if name == tingjian_pack::MANIFEST {
+                *bytes = serde_json::to_vec_pretty(&serde_json::json!({ "files": listed })).expect("json");
+            }
+        }
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&altered).expect("create"));
+        for (name, bytes) in files {
+            zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).expect("start");
+            zip.write_all(&bytes).expect("write");
+        }
+        zip.finish().expect("finish");
+    }
+    let (code, findings) = verify(&altered);
+    assert_eq!(code, 2, "{findings:#}");
+    assert_names(&findings, "export", tingjian_pack::PACK_INFO);
+    assert_names(&findings, "missing_file", tingjian_pack::CHECKPOINT);
 
     // A file added after the export.
     let altered = case("extra");

@@ -94,7 +94,8 @@ pub fn export_pack(
     let evidence: BTreeSet<String> =
         report.rectification.iter().flat_map(|case| case.evidence.iter().map(|e| e.hash.clone())).collect();
     // Every file is looked for before anything is recorded, so a missing one fails the export
-    // without an export event for a pack that was never written.
+    // without an export event. (A failure after the event, such as a full disk, leaves the event
+    // in the log: it records the attempt, and the pack never appears.)
     let audio_store = vault.audio();
     let evidence_store = vault.evidence();
     for (store, hash) in audio.iter().map(|h| (&audio_store, h)).chain(evidence.iter().map(|h| (&evidence_store, h))) {
@@ -110,24 +111,34 @@ pub fn export_pack(
     if !folder.is_dir() {
         return Err(PackError::file(out, "its folder does not exist"));
     }
+    // The zip is written beside its destination (so the last step is a rename on one file
+    // system); the database copy goes to a private folder of the system's, never beside it.
     let temp = tempfile::Builder::new()
         .prefix(".tingjian-pack-")
         .tempdir_in(&folder)
         .map_err(|e| PackError::file(&folder, e))?;
+    let private = tempfile::Builder::new()
+        .prefix("tingjian-pack-")
+        .tempdir()
+        .map_err(|e| PackError::file(&std::env::temp_dir(), e))?;
 
-    vault.record(vec![Event::PackExported {
+    let recorded = vault.record(vec![Event::PackExported {
         quarter: options.quarter,
         with_audio: options.with_audio,
         with_personal_data: true,
         reason: Some(reason.to_owned()),
     }])?;
+    let (export_event, exported_at) = match recorded.first() {
+        Some(event) => (event.seq, event.at.clone()),
+        None => return Err(PackError::file(out, "the export was not recorded")),
+    };
     let status = vault.status()?;
-    let export_event = status.events;
-    let exported_at = status.last_event_at.clone().unwrap_or_default();
-    let database = temp.path().join("vault.sqlite");
-    vault.write_database_copy(&database)?;
     let signed = vault.has_accounts()?;
+    // The checkpoint is taken before the copy, so the copy's log always extends it, even if
+    // another program records something in between.
     let checkpoint = if signed { Some(vault.checkpoint_note()?.1.to_string()) } else { None };
+    let database = private.path().join("vault.sqlite");
+    vault.write_shareable_copy(&database)?;
 
     let info = PackInfo {
         format: PACK_FORMAT,
@@ -163,6 +174,7 @@ pub fn export_pack(
     let mut done = 0;
     for (name, source) in &files {
         let bytes = source.len()?;
+        let started = done;
         // Recordings, evidence and the PDF are compressed already; the database and JSON are not.
         let method = if name.starts_with("audio/") || name.starts_with("evidence/") || name == REPORT_PDF {
             CompressionMethod::Stored
@@ -197,11 +209,19 @@ pub fn export_pack(
             }
         }
         progress(PackProgress { done, total, file: name.clone() });
-        manifest.files.push(ManifestEntry {
-            path: name.clone(),
-            bytes,
-            blake3: hasher.finalize().to_hex().to_string(),
-        });
+        let written = done - started;
+        let blake3 = hasher.finalize().to_hex().to_string();
+        // A stored file that no longer hashes to its name would make a pack that fails; say so
+        // here, naming it, rather than hand it out.
+        if let Some((_, hash)) = name.split_once('/').filter(|(folder, _)| matches!(*folder, "audio" | "evidence"))
+            && hash != blake3
+        {
+            return Err(PackError::file(
+                Path::new(name),
+                "the stored file does not hash to its name; run tingjian verify",
+            ));
+        }
+        manifest.files.push(ManifestEntry { path: name.clone(), bytes: written, blake3 });
     }
     let manifest_bytes = to_json(&manifest)?;
     let manifest_blake3 = blake3::hash(&manifest_bytes).to_hex().to_string();

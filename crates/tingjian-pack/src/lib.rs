@@ -3,8 +3,8 @@
 //!
 //! - `pack.json`: what the pack is (quarter, vault, who exported it and when, what it holds);
 //! - `vault/vault.sqlite`: a consistent copy of the vault's database: the whole audit log (every
-//!   event, signature and key, the pack's own `pack_exported` event included) and the tables the
-//!   log's replay must give;
+//!   event, signature and public key, the pack's own `pack_exported` event included) and the
+//!   tables the log's replay must give; without the sealed private keys and unsent drafts;
 //! - `report/report.json` and `report/report.pdf`: the quarter's report as data and as printed;
 //! - `audio/<blake3>`: the sampled calls' recordings (with `--with-audio`);
 //! - `evidence/<blake3>`: the evidence files of the quarter's rectification cases;
@@ -59,7 +59,8 @@ pub struct PackInfo {
     pub vault_id: String,
     pub exported_by: String,
     pub exported_at: String,
-    /// The `pack_exported` event: the copy's log ends with it.
+    /// The `pack_exported` event, in the copy's log (its last, unless another program recorded
+    /// something while the pack was made).
     #[ts(type = "number")]
     pub export_event: u64,
     pub with_audio: bool,
@@ -68,6 +69,7 @@ pub struct PackInfo {
     pub audio: Vec<String>,
     pub evidence: Vec<String>,
     /// Whether `manifest.sig` and `checkpoint` are there (a vault without accounts has no keys).
+    /// The verifier takes this from the log, not from here.
     pub signed: bool,
 }
 

@@ -8,10 +8,10 @@ use std::fs::File;
 
 /// The whole file, read-only; `None` when it cannot be mapped (the caller then reads it).
 pub(crate) fn map(file: &File) -> Option<memmap2::Mmap> {
-    // SAFETY: the map is read-only and private to this process, and nothing in Tingjian writes a
-    // pack while verifying it. Were another program to truncate the file meanwhile, reading the
-    // lost pages would end the process with SIGBUS rather than return wrong bytes: the same
-    // contract b3sum and ripgrep accept for the files they map. Every slice taken from the map is
-    // bounds-checked against its length.
+    // SAFETY: the map is read-only, and nothing in Tingjian writes a pack while verifying it.
+    // Another program could still change the file meanwhile: bytes rewritten in place would be
+    // hashed as they then are (a finding, never a crash), and a truncation would end the process
+    // with SIGBUS rather than return wrong bytes: the contract b3sum and ripgrep accept for the
+    // files they map. Every slice taken from the map is bounds-checked against its length.
     unsafe { memmap2::Mmap::map(file) }.ok()
 }

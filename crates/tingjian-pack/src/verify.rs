@@ -73,6 +73,8 @@ pub struct PackVerification {
     #[ts(type = "number")]
     pub events_checked: u64,
     pub figures_checked: u32,
+    /// The pack is signed (its vault has accounts): who exported it is proven by their key.
+    pub signed: bool,
     pub problems: Vec<PackProblem>,
 }
 
@@ -117,13 +119,17 @@ fn fill(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
+/// The most a file kept in memory (`pack.json`, the report's JSON, the checkpoint) may hold; a
+/// larger one is not read as one and fails as unreadable.
+const MAX_KEPT: usize = 64 << 20;
+
 /// The small files kept in memory to be read.
 fn kept_in_memory(name: &str) -> bool {
     matches!(name, PACK_INFO | REPORT_JSON | CHECKPOINT)
 }
 
-/// Verifies the pack at `path`. An error only when the file cannot be opened at all; everything
-/// wrong inside it is a named problem of the result.
+/// Verifies the pack at `path`. An error only when the file cannot be opened, or this machine
+/// cannot check it (no temporary folder); everything wrong inside it is a named problem.
 pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Result<PackVerification, PackError> {
     let file = File::open(path).map_err(|e| PackError::file(path, e))?;
     let mapped = crate::mapped::map(&file);
@@ -139,6 +145,7 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         bytes_checked: 0,
         events_checked: 0,
         figures_checked: 0,
+        signed: false,
         problems: Vec::new(),
     };
     let mut zip = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
@@ -154,10 +161,11 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         }
     };
     let read_small = |zip: &mut zip::ZipArchive<_>, name: &str| -> Option<Vec<u8>> {
-        let mut entry = zip.by_name(name).ok()?;
+        let entry = zip.by_name(name).ok()?;
         let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        // A hostile zip may inflate to anything: a small file is read up to a bound, no further.
+        entry.take(MAX_KEPT as u64 + 1).read_to_end(&mut bytes).ok()?;
+        (bytes.len() <= MAX_KEPT).then_some(bytes)
     };
     let Some(manifest_bytes) = read_small(&mut zip, MANIFEST) else {
         result.problems.push(problem(
@@ -187,6 +195,14 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         .file_names()
         .map(|name| name.map(|n| n.into_owned()).unwrap_or_else(|_| "<a name that is not text>".to_owned()))
         .collect();
+    if in_zip.len() != zip.len() {
+        result.problems.push(problem(
+            PackProblemKind::Zip,
+            path.display().to_string(),
+            "zip 中有重名的文件：不同的解压工具会取出不同的内容".to_owned(),
+            "the zip holds two entries of one name: different tools would unpack different contents".to_owned(),
+        ));
+    }
     for name in &in_zip {
         if name != MANIFEST && name != MANIFEST_SIGNATURE && !listed.contains_key(name.as_str()) {
             result.problems.push(problem(
@@ -202,7 +218,7 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         .tempdir()
         .map_err(|e| PackError::file(&std::env::temp_dir(), e))?;
     let copy = temp.path().join("vault");
-    let total: u64 = manifest.files.iter().map(|f| f.bytes).sum();
+    let total: u64 = manifest.files.iter().fold(0u64, |sum, f| sum.saturating_add(f.bytes));
     let mut kept: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     // One buffer for every file: a fresh one each time would cost more to clear than to hash.
     let mut buffer = vec![0u8; HASH_BLOCK];
@@ -268,7 +284,7 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
                         bytes += n as u64;
                         if let Some(output) = output.as_mut() {
                             output.write_all(&buffer[..n]).map_err(|e| PackError::file(temp.path(), e))?;
-                        } else if kept_in_memory(name) {
+                        } else if kept_in_memory(name) && memory.len() <= MAX_KEPT {
                             memory.extend_from_slice(&buffer[..n]);
                         }
                         result.bytes_checked += n as u64;
@@ -336,18 +352,16 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         return Ok(result);
     }
 
-    // The log, the tables, the stored files and the checkpoint, as `tingjian verify` checks them.
+    // The log, the tables and the checkpoints (the pack's, and the one on the report's cover), as
+    // `tingjian verify` checks them.
+    let report: Option<QuarterReport> = kept.get(REPORT_JSON).and_then(|bytes| serde_json::from_slice(bytes).ok());
     let mut checkpoints = Vec::new();
     if let Some(text) = kept.get(CHECKPOINT) {
         checkpoints
             .push(CheckpointFile { path: PathBuf::from(CHECKPOINT), text: String::from_utf8_lossy(text).into_owned() });
-    } else if info.signed {
-        result.problems.push(problem(
-            PackProblemKind::MissingFile,
-            CHECKPOINT,
-            "已签名的证据包缺少检查点 checkpoint".to_owned(),
-            "a signed pack lacks its checkpoint".to_owned(),
-        ));
+    }
+    if let Some(cover) = report.as_ref().and_then(|r| r.signed_checkpoint.clone()) {
+        checkpoints.push(CheckpointFile { path: PathBuf::from("report/report.json (cover)"), text: cover });
     }
     for (folder, hashes) in [("audio", &info.audio), ("evidence", &info.evidence)] {
         for hash in hashes.iter().filter(|hash| !whole.contains(hash.as_str())) {
@@ -367,7 +381,7 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
             result.events_checked = report.events_checked;
             for found in report.problems {
                 // The copy has no stored files: those the pack holds were checked against their
-                // hashes as they were read, and the rest of the vault's are not the quarter's.
+                // hashes as they were read, and which ones it must hold is checked below.
                 let stored_elsewhere = matches!(found.kind, ProblemKind::AudioMissing | ProblemKind::EvidenceMissing);
                 if !stored_elsewhere {
                     result.problems.push(log_problem(&found));
@@ -382,19 +396,58 @@ pub fn verify_pack(path: &Path, mut progress: impl FnMut(PackProgress)) -> Resul
         )),
     }
 
-    let report: Option<QuarterReport> = kept.get(REPORT_JSON).and_then(|bytes| serde_json::from_slice(bytes).ok());
     let clock_at = report.as_ref().and_then(|r| r.generated_at.parse().ok()).unwrap_or_else(jiff::Timestamp::now);
-    let vault = Vault::open_with_clock(&copy, "tingjian-verify", Arc::new(FixedClock(clock_at)))?;
-    check_export(&vault, &info, &mut result)?;
-    check_manifest_signature(&vault, &info, &manifest_bytes, read_small(&mut zip, MANIFEST_SIGNATURE), &mut result)?;
-    match report {
-        Some(report) => check_figures(&vault, &report, &info, &mut result)?,
-        None => result.problems.push(problem(
-            PackProblemKind::Figure,
-            REPORT_JSON,
-            "缺少或无法解析报告数据 report/report.json".to_owned(),
-            "report/report.json is missing or cannot be parsed".to_owned(),
-        )),
+    let checks = Vault::open_with_clock(&copy, "tingjian-verify", Arc::new(FixedClock(clock_at)))
+        .map_err(PackError::from)
+        .and_then(|vault| {
+            // Whether the pack must be signed is the log's to say (it started accounts), not
+            // pack.json's: a signed pack cannot be passed off as one that never was.
+            result.signed = vault.has_accounts()?;
+            if result.signed != info.signed {
+                result.problems.push(problem(
+                    PackProblemKind::Export,
+                    PACK_INFO,
+                    "pack.json 关于签名的说法与日志不符：本档案库启用了账户，证据包必须签名".to_owned(),
+                    "pack.json misstates whether the pack is signed: the log says it must be".to_owned(),
+                ));
+            }
+            if result.signed && !kept.contains_key(CHECKPOINT) {
+                result.problems.push(problem(
+                    PackProblemKind::MissingFile,
+                    CHECKPOINT,
+                    "已签名的证据包缺少检查点 checkpoint".to_owned(),
+                    "a signed pack lacks its checkpoint".to_owned(),
+                ));
+            }
+            check_export(&vault, &info, &mut result)?;
+            check_manifest_signature(
+                &vault,
+                &info,
+                &manifest_bytes,
+                read_small(&mut zip, MANIFEST_SIGNATURE),
+                &mut result,
+            )?;
+            match &report {
+                Some(report) => check_figures(&vault, report, &info, &mut result),
+                None => {
+                    result.problems.push(problem(
+                        PackProblemKind::Figure,
+                        REPORT_JSON,
+                        "缺少或无法解析报告数据 report/report.json".to_owned(),
+                        "report/report.json is missing or cannot be parsed".to_owned(),
+                    ));
+                    Ok(())
+                }
+            }
+        });
+    // Whatever stopped the checks of the copy is a finding too, not an end to the others.
+    if let Err(error) = checks {
+        result.problems.push(problem(
+            PackProblemKind::Log,
+            DATABASE,
+            format!("档案库副本无法核对：{}", tingjian_core::Coded::message_zh(&error)),
+            format!("the vault's copy cannot be checked: {}", tingjian_core::Coded::message_en(&error)),
+        ));
     }
     result.ok = result.problems.is_empty();
     Ok(result)
@@ -411,7 +464,7 @@ fn log_problem(found: &VerifyProblem) -> PackProblem {
     problem(PackProblemKind::Log, subject, found.message_zh.clone(), found.message_en.clone())
 }
 
-/// `pack.json` says what the log's `pack_exported` event recorded, and the log ends with it.
+/// `pack.json` says what the log's `pack_exported` event recorded, and the copy's log holds it.
 fn check_export(vault: &Vault, info: &PackInfo, result: &mut PackVerification) -> Result<(), PackError> {
     let subject = format!("event #{}", info.export_event);
     let recorded = vault.event_at(info.export_event)?;
@@ -456,7 +509,7 @@ fn check_manifest_signature(
     signature: Option<Vec<u8>>,
     result: &mut PackVerification,
 ) -> Result<(), PackError> {
-    if !info.signed {
+    if !result.signed {
         return Ok(());
     }
     let fail = |result: &mut PackVerification, zh: String, en: String| {
@@ -490,7 +543,22 @@ fn check_manifest_signature(
     let known = vault.known_keys()?;
     match note.verify(&known) {
         Ok(signers) => match signers.iter().find(|key| key.name() == info.exported_by) {
-            Some(key) => result.exporter_key = Some(key.public_key().fingerprint()),
+            // The signing key must be the one the exporter had when the export was recorded, not
+            // any key they ever had (a revoked key signs nothing new).
+            Some(key)
+                if vault.signed_by(&[info.export_event])?.first().and_then(|s| s.fingerprint.clone())
+                    == Some(key.public_key().fingerprint()) =>
+            {
+                result.exporter_key = Some(key.public_key().fingerprint());
+            }
+            Some(_) => fail(
+                result,
+                format!("清单由 {} 的旧密钥签名，而非导出时在用的密钥", info.exported_by),
+                format!(
+                    "the manifest is signed with a key of {} other than the one in force at the export",
+                    info.exported_by
+                ),
+            ),
             None => fail(
                 result,
                 format!("清单不是由导出人 {} 签名的", info.exported_by),
@@ -541,10 +609,33 @@ fn check_figures(
     let as_value = |r: &QuarterReport| serde_json::to_value(r).unwrap_or(Value::Null);
     let (stated, computed) = (as_value(report), as_value(&recomputed));
     let mut differences = Vec::new();
-    for section in
-        ["summary", "sample", "seed_derivation", "reviewers", "departments", "calls", "rectification", "handling"]
-    {
-        compare(section, &stated[section], &computed[section], &mut differences, &mut result.figures_checked);
+    // Everything but what names the moment and the maker (the head it rests on is checked above,
+    // the cover's checkpoint with the log's).
+    let skipped = ["generated_at", "generated_by", "head_seq", "head_hash", "signed_checkpoint"];
+    let keys: BTreeSet<&String> =
+        stated.as_object().into_iter().chain(computed.as_object()).flat_map(|o| o.keys()).collect();
+    for key in keys.into_iter().filter(|k| !skipped.contains(&k.as_str())) {
+        compare(key, &stated[key.as_str()], &computed[key.as_str()], &mut differences, &mut result.figures_checked);
+    }
+    // The files the pack must hold: the sampled calls' recordings (with audio) and the cases'
+    // evidence, as the log gives them.
+    let audio: BTreeSet<String> = if info.with_audio {
+        recomputed.sample.assignments.iter().map(|a| a.recording_hash.clone()).collect()
+    } else {
+        BTreeSet::new()
+    };
+    let evidence: BTreeSet<String> =
+        recomputed.rectification.iter().flat_map(|c| c.evidence.iter().map(|e| e.hash.clone())).collect();
+    for (what, wanted, listed) in [("audio", audio, &info.audio), ("evidence", evidence, &info.evidence)] {
+        let listed: BTreeSet<String> = listed.iter().cloned().collect();
+        for missing in wanted.difference(&listed) {
+            result.problems.push(problem(
+                PackProblemKind::MissingFile,
+                format!("{what}/{missing}"),
+                format!("按日志证据包应含 {what}/{missing}，但 pack.json 未列出"),
+                format!("the log says the pack holds {what}/{missing}; pack.json does not list it"),
+            ));
+        }
     }
     for (path, said, found) in differences.into_iter().take(50) {
         result.problems.push(problem(
@@ -628,6 +719,12 @@ impl PackVerification {
             "已核对 / checked: {} 个文件 / files ({} 字节 / bytes), {} 个事件 / events, {} 项数据 / figures",
             v.files_checked, v.bytes_checked, v.events_checked, v.figures_checked
         );
+        if !v.signed {
+            let _ = writeln!(
+                text,
+                "未签名 / UNSIGNED: 档案库未启用账户，证据包无法证明由谁导出 / the vault has no accounts, so the pack cannot prove who exported it"
+            );
+        }
         if v.ok {
             let _ = writeln!(
                 text,

@@ -145,6 +145,8 @@ fn printable(text: &str) -> String {
         .filter_map(|c| match c {
             '\n' => Some('\n'),
             '\t' | '\r' => Some(' '),
+            // Bidirectional overrides and isolates would let hostile text reorder what is shown.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
             c if c.is_control() => None,
             c => Some(c),
         })

@@ -123,7 +123,8 @@ fn quarter_title(report: &QuarterReport, w: Words) -> String {
             "1" => "一",
             "2" => "二",
             "3" => "三",
-            _ => "四",
+            "4" => "四",
+            other => other,
         };
         format!("{year} 年第{name}季度（{} 至 {}）", report.first_day, report.last_day)
     } else {

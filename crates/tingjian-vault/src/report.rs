@@ -126,13 +126,19 @@ pub struct QuarterReport {
 
 impl Vault {
     /// Writes a consistent copy of the database (as of one moment, even beside a writer) to
-    /// `path`, which must not exist: an evidence pack's copy of the log and its tables.
-    pub fn write_database_copy(&self, path: &std::path::Path) -> Result<(), VaultError> {
+    /// `path`, which must not exist, for handing out as an evidence pack's copy of the log and its
+    /// tables: without what is nobody else's to have and is not part of the log (each person's
+    /// sealed private key, which a recipient could attack offline, and unsent drafts), so the
+    /// copy still verifies.
+    pub fn write_shareable_copy(&self, path: &std::path::Path) -> Result<(), VaultError> {
         let text = path.to_str().ok_or_else(|| VaultError::Io {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8"),
         })?;
         self.db().execute("VACUUM INTO ?1", [text])?;
+        let copy = rusqlite::Connection::open(path)?;
+        // VACUUM again so the deleted pages are not left in the file.
+        copy.execute_batch("DELETE FROM sealed_keys; DELETE FROM drafts; VACUUM;")?;
         Ok(())
     }
 
