@@ -705,7 +705,7 @@ pub async fn preview_quarter_report(
     lang: String,
 ) -> Result<tauri::ipc::Response, UiError> {
     let quarter = quarter_id(&quarter)?;
-    let edition = report_edition(&lang)?;
+    let edition = Edition::parse(&lang)?;
     let fonts = state.report_fonts()?;
     let printed = state.with_vault(|vault| PrintedReport::gather(vault, quarter, edition, &fonts))?;
     let pdf = printed.typeset.pdf.clone();
@@ -756,9 +756,7 @@ pub async fn export_evidence_pack(
 ) -> Result<Option<ExportedPack>, UiError> {
     let quarter = quarter_id(&quarter)?;
     let options = ExportOptions { quarter, with_audio, with_personal_data: true, reason: Some(reason) };
-    if options.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(tingjian_pack::PackError::ReasonRequired.into());
-    }
+    options.check()?;
     let pick = Pick { dialog: Dialog::Save, title, extensions: &["zip"], file_name: Some("证据包.zip") };
     let Some(path) = choose(window.clone(), pick).await?.and_then(|paths| paths.into_iter().next()) else {
         return Ok(None);
@@ -811,14 +809,6 @@ impl tingjian_core::Coded for PackOrReport {
             PackOrReport::Pack(error) => error.message_en(),
         }
     }
-}
-
-fn report_edition(lang: &str) -> Result<Edition, UiError> {
-    Edition::parse(lang).ok_or_else(|| UiError {
-        code: ErrorCode::InvalidInput,
-        message_zh: format!("不支持的报告语言“{lang}”：可用 zh 或 en"),
-        message_en: format!("no report edition {lang:?}: use zh or en"),
-    })
 }
 
 /// One complaint's clocks, its extension and pauses.

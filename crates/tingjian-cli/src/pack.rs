@@ -49,9 +49,7 @@ pub fn run(command: &PackCommand, vault_dir: &Path, who: &Identity, out: Output)
                 reason: reason.clone(),
             };
             // Refused before the report is typeset: nothing is made for a pack that cannot be.
-            if !options.with_personal_data {
-                return Err(tingjian_pack::PackError::RedactionUnavailable.into());
-            }
+            options.check()?;
             let fonts = ReportFonts::find()?;
             let printed = PrintedReport::gather(&vault, *quarter, Edition::Chinese, &fonts)?;
             let mut progress = bar(out, "导出 / exporting");

@@ -48,14 +48,14 @@ pub fn run(command: &ReportCommand, vault_dir: &Path, who: &Identity, out: Outpu
             out.print(&report, || describe(&report));
         }
         ReportCommand::Quarter { quarter, out: Some(path), lang } => {
-            let edition = edition(lang)?;
+            let edition = Edition::parse(lang)?;
             let vault = who.open(vault_dir)?;
             let fonts = ReportFonts::find()?;
             let written = PrintedReport::gather(&vault, *quarter, edition, &fonts)?.write(path)?;
             out.print(&written, || describe_written(&written));
         }
         ReportCommand::Typeset { report, out: path, lang } => {
-            let edition = edition(lang)?;
+            let edition = Edition::parse(lang)?;
             let text = std::fs::read(report).map_err(|source| VaultError::from_io(report, source))?;
             let data: QuarterReport = serde_json::from_slice(&text).map_err(|error| UiError {
                 code: ErrorCode::InvalidInput,
@@ -71,14 +71,6 @@ pub fn run(command: &ReportCommand, vault_dir: &Path, who: &Identity, out: Outpu
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn edition(lang: &str) -> Result<Edition, UiError> {
-    Edition::parse(lang).ok_or_else(|| UiError {
-        code: ErrorCode::InvalidInput,
-        message_zh: format!("不支持的报告语言“{lang}”：可用 zh 或 en"),
-        message_en: format!("no report edition \"{lang}\": use zh or en"),
-    })
 }
 
 fn describe_written(w: &WrittenReport) -> String {

@@ -32,6 +32,17 @@ pub struct ExportOptions {
     pub reason: Option<String>,
 }
 
+impl ExportOptions {
+    /// Whether these options can make a pack, before anything is gathered or recorded: personal
+    /// data goes with it (a redacted pack cannot be made yet), for a stated reason, which it gives.
+    pub fn check(&self) -> Result<&str, PackError> {
+        if !self.with_personal_data {
+            return Err(PackError::RedactionUnavailable);
+        }
+        self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).ok_or(PackError::ReasonRequired)
+    }
+}
+
 /// How far an export or a verification has got, in bytes of the files it handles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PackProgress {
@@ -82,10 +93,7 @@ pub fn export_pack(
     out: &Path,
     mut progress: impl FnMut(PackProgress),
 ) -> Result<ExportedPack, PackError> {
-    if !options.with_personal_data {
-        return Err(PackError::RedactionUnavailable);
-    }
-    let reason = options.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).ok_or(PackError::ReasonRequired)?;
+    let reason = options.check()?;
     let audio: BTreeSet<String> = if options.with_audio {
         report.sample.assignments.iter().map(|a| a.recording_hash.clone()).collect()
     } else {

@@ -105,11 +105,11 @@ pub enum Edition {
 
 impl Edition {
     /// `zh` or `en`, as the CLI's `--lang` and the app's language setting spell it.
-    pub fn parse(text: &str) -> Option<Edition> {
+    pub fn parse(text: &str) -> Result<Edition, ReportError> {
         match text {
-            "zh" | "zh-CN" => Some(Edition::Chinese),
-            "en" => Some(Edition::English),
-            _ => None,
+            "zh" | "zh-CN" => Ok(Edition::Chinese),
+            "en" => Ok(Edition::English),
+            _ => Err(ReportError::UnknownEdition(text.to_owned())),
         }
     }
 }
@@ -120,6 +120,8 @@ pub enum ReportError {
     FontsMissing { searched: Vec<PathBuf> },
     #[error("the font file {} cannot be used: {reason}", .path.display())]
     FontUnreadable { path: PathBuf, reason: String },
+    #[error("no report edition {0:?}: use zh or en")]
+    UnknownEdition(String),
     #[error("the report could not be laid out: {0}")]
     Layout(&'static str),
     #[error("the PDF could not be written: {0}")]
@@ -140,6 +142,7 @@ impl Coded for ReportError {
             ReportError::FontsMissing { .. } | ReportError::FontUnreadable { .. } => ErrorCode::FontsMissing,
             ReportError::Layout(_) | ReportError::Pdf(_) => ErrorCode::Internal,
             ReportError::Write { .. } => ErrorCode::Io,
+            ReportError::UnknownEdition(_) => ErrorCode::InvalidInput,
             ReportError::Vault(error) => error.code(),
         }
     }
@@ -150,6 +153,7 @@ impl Coded for ReportError {
                 format!("找不到报告所用字体 {FAMILY}（已查找：{}）；请安装 fonts-noto-cjk 软件包", list(searched))
             }
             ReportError::FontUnreadable { path, reason } => format!("字体文件 {} 无法使用：{reason}", path.display()),
+            ReportError::UnknownEdition(lang) => format!("不支持的报告语言“{lang}”：可用 zh 或 en"),
             ReportError::Layout(what) => format!("报告排版失败：{what}"),
             ReportError::Pdf(what) => format!("无法生成 PDF：{what}"),
             ReportError::Write { path, reason } => format!("无法写入 {}：{reason}", path.display()),
